@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* The rule catalogue and the audit: a finished directory in, findings out. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kdeleg/directory.h"
+#include "kdeleg/error.h"
+
+enum kd_severity {
+	KD_SEV_INFO = 0,
+	KD_SEV_LOW = 1,
+	KD_SEV_MEDIUM = 2,
+	KD_SEV_HIGH = 3,
+	KD_SEV_CRITICAL = 4
+};
+#define KD_SEV_COUNT 5
+
+const char *kd_severity_name(enum kd_severity severity);
+/* Parses "info".."critical" (case-insensitive); false when unknown. */
+bool kd_severity_parse(const char *text, enum kd_severity *ret_severity);
+
+/* One entry of the catalogue; docs/rules.md is generated from the same table. */
+struct kd_rule {
+	const char *id;
+	enum kd_severity severity; /* the usual severity; a finding may lower or raise it */
+	const char *title;
+	const char *meaning;     /* what the finding says about the directory */
+	const char *why;         /* why it matters */
+	const char *fix;         /* how to fix it, in words */
+	const char *attack;      /* MITRE ATT&CK technique ids, comma-separated */
+	const char *references;  /* comma-separated URLs or spec sections */
+};
+
+/* The catalogue, in report order. */
+size_t kd_rules(const struct kd_rule **ret_rules);
+const struct kd_rule *kd_rule_find(const char *id);
+
+struct kd_finding {
+	const struct kd_rule *rule;
+	enum kd_severity severity;
+	uint32_t principal;  /* the account it is about, or KD_NONE (domain-wide) */
+	char *message;       /* one line of evidence for people, owned */
+	char *remediation;   /* the command that fixes it, owned */
+	json_t *details;     /* structured evidence, owned (one reference) */
+};
+
+struct kd_findings {
+	size_t count;
+	struct kd_finding *items; /* sorted: severity desc, rule, account name, message */
+	size_t by_severity[KD_SEV_COUNT];
+};
+
+/*
+ * Runs every rule over @dir (finished). On success *ret holds the findings; free
+ * with kd_findings_free(). Fails only on memory.
+ */
+int kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_error *err);
+void kd_findings_free(struct kd_findings *findings);

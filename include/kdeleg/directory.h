@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The domain model: principals indexed by SID, DN and SPN, groups, tier 0. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kdeleg/entry.h"
+#include "kdeleg/error.h"
+#include "kdeleg/secdesc.h"
+#include "kdeleg/sid.h"
+#include "kdeleg/spn.h"
+
+/*
+ * What the collector asks the directory for, kept in one place: the LDAP filter
+ * and the attributes the model reads. The LDIF reader keeps only these, the
+ * README's ldapsearch command and the live collector use the same lists.
+ */
+extern const char *const kd_directory_attributes[]; /* lower case, NULL-terminated */
+extern const char kd_directory_filter[];
+
+enum kd_kind {
+	KD_KIND_USER,
+	KD_KIND_COMPUTER,
+	KD_KIND_DC,        /* writable DC: SERVER_TRUST_ACCOUNT or primaryGroupID 516 */
+	KD_KIND_RODC,      /* PARTIAL_SECRETS_ACCOUNT or primaryGroupID 521 */
+	KD_KIND_MSA,       /* msDS-ManagedServiceAccount */
+	KD_KIND_GMSA,      /* msDS-GroupManagedServiceAccount */
+	KD_KIND_TRUST,     /* INTERDOMAIN_TRUST_ACCOUNT */
+	KD_KIND_KRBTGT,    /* RID 502, or an RODC's krbtgt_NNNN */
+	KD_KIND_GROUP,
+	KD_KIND_FOREIGN,   /* foreignSecurityPrincipal */
+	KD_KIND_UNKNOWN
+};
+
+const char *kd_kind_name(enum kd_kind kind);
+
+/* State of msDS-AllowedToActOnBehalfOfOtherIdentity on a principal. */
+enum kd_rbcd_state {
+	KD_RBCD_NONE,      /* attribute absent */
+	KD_RBCD_PARSED,    /* a descriptor with a DACL (possibly empty) */
+	KD_RBCD_NULL_DACL, /* parsed, but the DACL is NULL */
+	KD_RBCD_MALFORMED  /* the value does not parse: the KDC fails closed */
+};
+
+/* An attribute value that did not parse; the audit reports it. */
+struct kd_bad_value {
+	uint32_t principal;  /* index, or KD_NONE for the domain object */
+	const char *attribute;
+	size_t offset;       /* byte offset in the value */
+	bool has_offset;
+	const char *reason;  /* arena text */
+};
+
+#define KD_NONE UINT32_MAX
+
+/*
+ * Everything the audit knows about one security principal. Strings and arrays
+ * live in the directory's arena, valid until kd_directory_free().
+ */
+struct kd_principal {
+	enum kd_kind kind;
+	const char *dn;
+	const char *name;          /* sAMAccountName, or the DN's first RDN value when absent */
+	const char *dns_host_name; /* NULL when absent */
+	bool has_sid;
+	struct kd_sid sid;
+	bool has_uac;
+	uint32_t uac;
+	uint32_t primary_group_rid; /* 0 when absent */
+	bool admin_count;
+	bool has_enc_types;
+	uint32_t enc_types;
+
+	size_t nspns;
+	const char **spns; /* as stored */
+	size_t ndelegate_to;
+	const char **delegate_to; /* msDS-AllowedToDelegateTo as stored */
+
+	enum kd_rbcd_state rbcd_state;
+	struct kd_secdesc rbcd; /* valid for PARSED and NULL_DACL */
+
+	/* group membership, resolved after loading (indexes into principals) */
+	size_t nmembers;
+	uint32_t *members; /* direct members of a group, primary group members included */
+	size_t nmember_of;
+	uint32_t *member_of; /* direct groups, primary group included */
+	size_t nunresolved_members; /* member DNs that are not in the snapshot */
+
+	/* derived by kd_directory_finish() */
+	bool enabled;
+	bool tier0;
+	const char *tier0_reason; /* static or arena text: "member of Domain Admins" ... */
+	bool protected_user;      /* transitive member of Protected Users (RID 525) */
+};
+
+/* The domain object and forest-wide facts. */
+struct kd_domain {
+	const char *dn;       /* naming context, e.g. DC=corp,DC=example */
+	const char *dns_name; /* derived from the DC= components */
+	bool has_sid;
+	struct kd_sid sid;
+	bool has_machine_quota;
+	int64_t machine_quota;
+	bool has_functional_level;
+	uint32_t functional_level; /* msDS-Behavior-Version */
+	bool custom_spn_mappings;  /* sPNMappings came from the snapshot */
+};
+
+struct kd_directory;
+
+/* An empty model with AD's default sPNMappings. */
+int kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err);
+void kd_directory_free(struct kd_directory *dir);
+
+/*
+ * Adds one entry. Values that do not parse (SID, descriptor, flags) are recorded
+ * as bad values, not errors: they are directory facts. Errors are for what makes
+ * the snapshot unusable: two entries with one DN or one SID (KD_ERR_PARSE), memory.
+ */
+int kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct kd_error *err);
+
+/*
+ * Resolves membership, identifies the domain, DCs, tier 0 and Protected Users and
+ * builds the SPN index. Call once after the last add; the model is read-only after.
+ */
+int kd_directory_finish(struct kd_directory *dir, struct kd_error *err);
+
+const struct kd_domain *kd_directory_domain(const struct kd_directory *dir);
+size_t kd_directory_count(const struct kd_directory *dir);
+const struct kd_principal *kd_directory_get(const struct kd_directory *dir, uint32_t index);
+const struct kd_spnmap *kd_directory_spnmap(const struct kd_directory *dir);
+
+/* Lookups: the index, or KD_NONE. */
+uint32_t kd_directory_find_sid(const struct kd_directory *dir, const struct kd_sid *sid);
+uint32_t kd_directory_find_dn(const struct kd_directory *dir, const char *dn);
+/* A well-known domain group by RID (512 Domain Admins...), or KD_NONE. */
+uint32_t kd_directory_find_rid(const struct kd_directory *dir, uint32_t rid);
+
+/*
+ * Who holds @spn_text (case-insensitive). Explicit holders first; when there are
+ * none and the class is a HOST alias, the holders of host/<rest>. @ret_via_alias
+ * tells which. Up to @max indexes go to @ret; returns how many hold it in all.
+ */
+size_t kd_directory_find_spn(const struct kd_directory *dir, const char *spn_text,
+			     uint32_t *ret, size_t max, bool *ret_via_alias);
+
+/* True when principal @who is @group or a transitive member of it. */
+bool kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t group);
+
+/* Bad values in input order. */
+size_t kd_directory_bad_values(const struct kd_directory *dir, const struct kd_bad_value **ret);
+
+/* Counts for the report. */
+struct kd_directory_counts {
+	size_t entries;
+	size_t users, computers, dcs, service_accounts, groups, trusts, other;
+	size_t enabled;
+	size_t spns;
+};
+void kd_directory_counts(const struct kd_directory *dir, struct kd_directory_counts *ret);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Open-addressing hash table from byte-string keys to 32-bit values. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Keys are borrowed: the caller keeps them alive and unchanged as long as the
+ * table (the directory's keys live in its arena). Case folding, if wanted, is
+ * the caller's job. One value per key; kd_hashtab_put reports an existing key.
+ */
+struct kd_hashtab {
+	struct kd_hashtab_slot *slots;
+	size_t cap; /* power of two, 0 when empty */
+	size_t count;
+};
+
+void kd_hashtab_init(struct kd_hashtab *table);
+void kd_hashtab_free(struct kd_hashtab *table);
+
+/*
+ * Inserts @key -> @value. When the key is present, leaves the table unchanged,
+ * stores the existing value in *ret_existing (if not NULL) and returns 1.
+ * Returns 0 when inserted, KD_ERR_NOMEM when growing failed.
+ */
+int kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t value,
+		   uint32_t *ret_existing);
+/* Finds @key; false when absent. */
+bool kd_hashtab_get(const struct kd_hashtab *table, const void *key, size_t len,
+		    uint32_t *ret_value);
+/* Replaces the value of a present key; false when absent. */
+bool kd_hashtab_set(struct kd_hashtab *table, const void *key, size_t len, uint32_t value);

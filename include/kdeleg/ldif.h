@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Streaming RFC 2849 LDIF reader for ldapsearch snapshots (content records only). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kdeleg/entry.h"
+#include "kdeleg/error.h"
+
+struct kd_ldif;
+
+/*
+ * Reads entries from @file (borrowed, not closed) named @source in messages.
+ * @wanted, when not NULL, is a NULL-terminated list of lower-case attribute names
+ * to keep; others are checked for syntax and dropped without decoding. Memory is
+ * bounded by the largest entry, never by the file.
+ */
+int kd_ldif_open(FILE *file, const char *source, const char *const *wanted,
+		 struct kd_ldif **ret_ldif, struct kd_error *err);
+void kd_ldif_free(struct kd_ldif *ldif);
+
+/*
+ * The next entry in *ret_entry, or NULL at a clean end of file. The entry is valid
+ * until the next call. Errors (KD_ERR_PARSE, KD_ERR_INCOMPLETE, KD_ERR_IO,
+ * KD_ERR_NOMEM) name the source and line in @err; after an error the reader is done.
+ *
+ * Accepted: "version: 1", comments (also folded), "# refldap://" references, CRLF,
+ * folded lines, "::" base64, attribute options (;binary dropped, ;range=A-B merged
+ * and checked to end in '*'), a "search:/result:" trailer as ldapsearch -L writes it
+ * (a non-zero result is KD_ERR_INCOMPLETE). Refused: "attr:<" URL values (never
+ * followed), change records, bad base64, a line without ':', a continuation with
+ * nothing to continue, NUL or invalid UTF-8 in plain values, a file that ends
+ * inside an entry (ldapsearch ends every entry with an empty line).
+ */
+int kd_ldif_next(struct kd_ldif *ldif, const struct kd_entry **ret_entry, struct kd_error *err);
+
+/* Entries returned so far. */
+size_t kd_ldif_entries(const struct kd_ldif *ldif);

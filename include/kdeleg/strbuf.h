@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Growing byte buffer with a hard maximum, and escaping of untrusted text. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kdeleg/error.h"
+
+/*
+ * A NUL-terminated buffer that grows up to @max bytes (curl's dynbuf). Appends
+ * that would pass the maximum fail with KD_ERR_NOMEM and leave it unchanged.
+ * Initialise with kd_strbuf_init(); release with kd_strbuf_free().
+ */
+struct kd_strbuf {
+	char *data; /* NULL until the first append */
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+void kd_strbuf_init(struct kd_strbuf *sb, size_t max);
+void kd_strbuf_free(struct kd_strbuf *sb);
+/* Empties the buffer but keeps its memory. */
+void kd_strbuf_reset(struct kd_strbuf *sb);
+/* The contents; "" when nothing was appended. Valid until the next change. */
+const char *kd_strbuf_str(const struct kd_strbuf *sb);
+
+int kd_strbuf_append(struct kd_strbuf *sb, const void *data, size_t len);
+int kd_strbuf_puts(struct kd_strbuf *sb, const char *text);
+int kd_strbuf_putc(struct kd_strbuf *sb, char c);
+int kd_strbuf_printf(struct kd_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Appends untrusted text for a terminal: printable ASCII and valid UTF-8 pass,
+ * control characters (C0, DEL, C1), invalid UTF-8 and backslashes become \xNN,
+ * \\, \n, \t escapes, so directory data can never move the cursor or change colours.
+ */
+int kd_strbuf_append_safe(struct kd_strbuf *sb, const char *text, size_t len);
+
+/* Same escaping into a fixed buffer, truncated with "..." when it does not fit. */
+void kd_escape_text(char *buf, size_t size, const char *text, size_t len);
+
+/* True when @text[0..len) is valid UTF-8 without NUL. */
+bool kd_utf8_valid(const char *text, size_t len);

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Linear-probing hash table over borrowed byte keys (FNV-1a), load factor <= 1/2. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdeleg/error.h"
+#include "kdeleg/hashtab.h"
+
+struct kd_hashtab_slot {
+	const void *key; /* NULL = empty */
+	uint32_t len;
+	uint32_t hash;
+	uint32_t value;
+};
+
+void
+kd_hashtab_init(struct kd_hashtab *table)
+{
+	memset(table, 0, sizeof(*table));
+}
+
+void
+kd_hashtab_free(struct kd_hashtab *table)
+{
+	free(table->slots);
+	kd_hashtab_init(table);
+}
+
+static uint32_t
+hash_bytes(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3u;
+	}
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static struct kd_hashtab_slot *
+find_slot(const struct kd_hashtab *table, const void *key, size_t len, uint32_t hash)
+{
+	size_t mask = table->cap - 1;
+
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		struct kd_hashtab_slot *s = &table->slots[i];
+
+		if (!s->key)
+			return s;
+		if (s->hash == hash && s->len == len && memcmp(s->key, key, len) == 0)
+			return s;
+	}
+}
+
+static int
+grow(struct kd_hashtab *table)
+{
+	size_t cap = table->cap ? table->cap * 2 : 64;
+	struct kd_hashtab_slot *old = table->slots;
+	size_t old_cap = table->cap;
+
+	if (cap > SIZE_MAX / sizeof(*old))
+		return KD_ERR_NOMEM;
+	table->slots = calloc(cap, sizeof(*old));
+	if (!table->slots) {
+		table->slots = old;
+		return KD_ERR_NOMEM;
+	}
+	table->cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].key)
+			*find_slot(table, old[i].key, old[i].len, old[i].hash) = old[i];
+	free(old);
+	return 0;
+}
+
+int
+kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t value,
+	       uint32_t *ret_existing)
+{
+	uint32_t hash = hash_bytes(key, len);
+	struct kd_hashtab_slot *s;
+
+	if (len > UINT32_MAX)
+		return KD_ERR_NOMEM;
+	if ((table->count + 1) * 2 > table->cap) {
+		int r = grow(table);
+
+		if (r < 0)
+			return r;
+	}
+	s = find_slot(table, key, len, hash);
+	if (s->key) {
+		if (ret_existing)
+			*ret_existing = s->value;
+		return 1;
+	}
+	s->key = key;
+	s->len = (uint32_t)len;
+	s->hash = hash;
+	s->value = value;
+	table->count++;
+	return 0;
+}
+
+bool
+kd_hashtab_get(const struct kd_hashtab *table, const void *key, size_t len, uint32_t *ret_value)
+{
+	const struct kd_hashtab_slot *s;
+
+	if (table->cap == 0 || len > UINT32_MAX)
+		return false;
+	s = find_slot(table, key, len, hash_bytes(key, len));
+	if (!s->key)
+		return false;
+	if (ret_value)
+		*ret_value = s->value;
+	return true;
+}
+
+bool
+kd_hashtab_set(struct kd_hashtab *table, const void *key, size_t len, uint32_t value)
+{
+	struct kd_hashtab_slot *s;
+
+	if (table->cap == 0 || len > UINT32_MAX)
+		return false;
+	s = find_slot(table, key, len, hash_bytes(key, len));
+	if (!s->key)
+		return false;
+	s->value = value;
+	return true;
+}

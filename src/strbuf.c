@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* Bounded growing buffer, and escaping of untrusted text for terminals. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdeleg/strbuf.h"
+
+void
+kd_strbuf_init(struct kd_strbuf *sb, size_t max)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->max = max;
+}
+
+void
+kd_strbuf_free(struct kd_strbuf *sb)
+{
+	free(sb->data);
+	sb->data = NULL;
+	sb->len = sb->cap = 0;
+}
+
+void
+kd_strbuf_reset(struct kd_strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->data)
+		sb->data[0] = '\0';
+}
+
+const char *
+kd_strbuf_str(const struct kd_strbuf *sb)
+{
+	return sb->data ? sb->data : "";
+}
+
+/* Makes room for @extra more bytes plus the NUL. */
+static int
+reserve(struct kd_strbuf *sb, size_t extra)
+{
+	size_t want, cap;
+	char *p;
+
+	if (extra > sb->max || sb->len > sb->max - extra)
+		return KD_ERR_NOMEM;
+	want = sb->len + extra + 1;
+	if (want <= sb->cap)
+		return 0;
+	cap = sb->cap ? sb->cap : 64;
+	while (cap < want)
+		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
+	if (cap > sb->max + 1)
+		cap = sb->max + 1;
+	p = realloc(sb->data, cap);
+	if (!p)
+		return KD_ERR_NOMEM;
+	sb->data = p;
+	sb->cap = cap;
+	return 0;
+}
+
+int
+kd_strbuf_append(struct kd_strbuf *sb, const void *data, size_t len)
+{
+	int r = reserve(sb, len);
+
+	if (r < 0)
+		return r;
+	if (len)
+		memcpy(sb->data + sb->len, data, len);
+	sb->len += len;
+	sb->data[sb->len] = '\0';
+	return 0;
+}
+
+int
+kd_strbuf_puts(struct kd_strbuf *sb, const char *text)
+{
+	return kd_strbuf_append(sb, text, strlen(text));
+}
+
+int
+kd_strbuf_putc(struct kd_strbuf *sb, char c)
+{
+	return kd_strbuf_append(sb, &c, 1);
+}
+
+int
+kd_strbuf_printf(struct kd_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return KD_ERR_USAGE;
+	r = reserve(sb, (size_t)n);
+	if (r < 0)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+	return 0;
+}
+
+/*
+ * Decodes the UTF-8 sequence at @s (RFC 3629: no overlongs, no surrogates, no NUL);
+ * returns its length and the code point, 0 when invalid.
+ */
+static size_t
+utf8_decode(const unsigned char *s, size_t avail, uint32_t *ret_cp)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80) {
+		*ret_cp = c;
+		return c ? 1 : 0;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return n;
+}
+
+bool
+kd_utf8_valid(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+	uint32_t cp;
+
+	while (i < len) {
+		size_t n = utf8_decode(s + i, len - i, &cp);
+
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* Appends the escaped form of one byte run through @put. */
+static int
+escape_into(int (*put)(void *ctx, const char *s, size_t n), void *ctx, const char *text,
+	    size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+	char tmp[8];
+	uint32_t cp;
+	int r;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			size_t j = i + 1;
+
+			while (j < len && s[j] >= 0x20 && s[j] < 0x7f && s[j] != '\\')
+				j++;
+			r = put(ctx, text + i, j - i);
+			i = j;
+		} else if (c == '\\') {
+			r = put(ctx, "\\\\", 2);
+			i++;
+		} else if (c == '\n') {
+			r = put(ctx, "\\n", 2);
+			i++;
+		} else if (c == '\t') {
+			r = put(ctx, "\\t", 2);
+			i++;
+		} else if (c >= 0x80 && (n = utf8_decode(s + i, len - i, &cp)) > 0 &&
+			   !(cp >= 0x80 && cp <= 0x9f)) {
+			/* valid UTF-8 passes; C1 controls (U+0080..U+009F) are escapes too */
+			r = put(ctx, text + i, n);
+			i += n;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+			r = put(ctx, tmp, 4);
+			i++;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+put_strbuf(void *ctx, const char *s, size_t n)
+{
+	return kd_strbuf_append(ctx, s, n);
+}
+
+int
+kd_strbuf_append_safe(struct kd_strbuf *sb, const char *text, size_t len)
+{
+	return escape_into(put_strbuf, sb, text, len);
+}
+
+struct fixed {
+	char *buf;
+	size_t size;
+	size_t used;
+	bool full;
+};
+
+static int
+put_fixed(void *ctx, const char *s, size_t n)
+{
+	struct fixed *f = ctx;
+
+	if (f->full)
+		return -1;
+	/* Keep 4 bytes for "..." and the NUL; never split an escape or a character. */
+	if (f->size - f->used < 4 || n > f->size - f->used - 4) {
+		f->full = true;
+		return -1;
+	}
+	memcpy(f->buf + f->used, s, n);
+	f->used += n;
+	return 0;
+}
+
+void
+kd_escape_text(char *buf, size_t size, const char *text, size_t len)
+{
+	struct fixed f = {buf, size, 0, false};
+
+	if (size == 0)
+		return;
+	if (size < 4) {
+		buf[0] = '\0';
+		return;
+	}
+	escape_into(put_fixed, &f, text, len);
+	if (f.full) {
+		memcpy(buf + f.used, "...", 3);
+		f.used += 3;
+	}
+	buf[f.used] = '\0';
+}

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* Test helpers: placeholder until the encoder lands. */
+#pragma once

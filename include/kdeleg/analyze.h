@@ -54,6 +54,14 @@ struct kd_findings {
 	size_t by_severity[KD_SEV_COUNT];
 };
 
+/* A JSON string for directory text (invalid UTF-8 escaped); NULL gives null. New reference. */
+json_t *kd_json_text(const char *text);
+/*
+ * {name, dn, sid, kind, enabled, tier0} for principal @index; for KD_NONE, the
+ * domain object (kind "domain"). New reference, NULL on ENOMEM.
+ */
+json_t *kd_json_account(const struct kd_directory *dir, uint32_t index);
+
 /*
  * Runs every rule over @dir (finished). On success *ret holds the findings; free
  * with kd_findings_free(). Fails only on memory.

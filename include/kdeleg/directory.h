@@ -69,6 +69,7 @@ struct kd_principal {
 	bool has_uac;
 	uint32_t uac;
 	uint32_t primary_group_rid; /* 0 when absent */
+	size_t line;                /* source line of the entry, 0 when unknown */
 	bool admin_count;
 	bool has_enc_types;
 	uint32_t enc_types;
@@ -148,6 +149,30 @@ size_t kd_directory_find_spn(const struct kd_directory *dir, const char *spn_tex
 
 /* True when principal @who is @group or a transitive member of it. */
 bool kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t group);
+
+/*
+ * The SPN index as a list of holders: every SPN of every principal, plus the
+ * implicit krbtgt/REALM names of the krbtgt account. Holders of one key are
+ * chained through @next (KD_NONE ends the chain) in input order.
+ */
+struct kd_spn_holder {
+	const char *key;  /* canonical lower-case key (kd_spn_key) */
+	const char *spn;  /* the value as stored, or the implicit name */
+	uint32_t principal;
+	uint32_t next;
+	bool implicit;    /* not stored in servicePrincipalName */
+};
+size_t kd_directory_spn_holders(const struct kd_directory *dir,
+				const struct kd_spn_holder **ret_holders);
+/* The first holder of @key (already canonical), or KD_NONE. */
+uint32_t kd_directory_spn_head(const struct kd_directory *dir, const char *key);
+
+/*
+ * The non-group principals that are transitive members of @group, in index order,
+ * into a malloc'd array the caller frees. Returns the count, or (size_t)-1 on ENOMEM.
+ */
+size_t kd_directory_expand_group(const struct kd_directory *dir, uint32_t group,
+				 uint32_t **ret_members);
 
 /* Bad values in input order. */
 size_t kd_directory_bad_values(const struct kd_directory *dir, const struct kd_bad_value **ret);

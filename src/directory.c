@@ -1,0 +1,1263 @@
+/* SPDX-License-Identifier: MIT */
+/* The domain model: entries in, principals with indexes, membership and tier 0 out. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
+#include "kdeleg/arena.h"
+#include "kdeleg/directory.h"
+#include "kdeleg/hashtab.h"
+#include "kdeleg/strbuf.h"
+#include "kdeleg/uac.h"
+
+/* Keep in step with kd_directory_filter and README's ldapsearch command. */
+const char *const kd_directory_attributes[] = {
+	"objectclass",
+	"samaccountname",
+	"objectsid",
+	"useraccountcontrol",
+	"serviceprincipalname",
+	"msds-allowedtodelegateto",
+	"msds-allowedtoactonbehalfofotheridentity",
+	"memberof",
+	"member",
+	"primarygroupid",
+	"admincount",
+	"dnshostname",
+	"msds-supportedencryptiontypes",
+	"ms-ds-machineaccountquota",
+	"msds-behavior-version",
+	"spnmappings",
+	NULL,
+};
+
+const char kd_directory_filter[] =
+	"(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)"
+	"(objectClass=trustedDomain))";
+
+/* Membership references are kept until finish(): both a group's member and a
+ * principal's memberOf may name the same edge, and either may be missing. */
+struct pending_ref {
+	uint32_t from;
+	bool is_member_of; /* from's memberOf (else from's member) */
+	size_t dn_offset;  /* into refs_text, lower-cased, NUL-terminated */
+};
+
+struct kd_directory {
+	struct kd_arena *arena;
+	struct kd_principal *principals;
+	size_t count, cap;
+	struct kd_domain domain;
+	struct kd_spnmap *spnmap;
+
+	struct kd_hashtab by_sid; /* binary SID -> index */
+	struct kd_hashtab by_dn;  /* lower-case DN -> index */
+	struct kd_hashtab by_spn; /* key -> first holder */
+	struct kd_spn_holder *holders;
+	size_t nholders;
+
+	struct pending_ref *refs;
+	size_t nrefs, refs_cap;
+	struct kd_strbuf refs_text;
+
+	struct kd_bad_value *bad;
+	size_t nbad, bad_cap;
+
+	size_t entries;
+	size_t trusted_domains;
+	bool finished;
+};
+
+/* Pending member DNs are bounded only by the input; 4 GiB of DN text is absurd. */
+#define REFS_TEXT_MAX ((size_t)4 << 30)
+
+const char *
+kd_kind_name(enum kd_kind kind)
+{
+	switch (kind) {
+	case KD_KIND_USER:
+		return "user";
+	case KD_KIND_COMPUTER:
+		return "computer";
+	case KD_KIND_DC:
+		return "domain-controller";
+	case KD_KIND_RODC:
+		return "read-only-domain-controller";
+	case KD_KIND_MSA:
+		return "managed-service-account";
+	case KD_KIND_GMSA:
+		return "group-managed-service-account";
+	case KD_KIND_TRUST:
+		return "trust-account";
+	case KD_KIND_KRBTGT:
+		return "krbtgt";
+	case KD_KIND_GROUP:
+		return "group";
+	case KD_KIND_FOREIGN:
+		return "foreign-security-principal";
+	case KD_KIND_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+int
+kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
+{
+	struct kd_directory *dir = calloc(1, sizeof(*dir));
+
+	if (!dir)
+		goto nomem;
+	dir->arena = kd_arena_new();
+	dir->spnmap = kd_spnmap_new_default();
+	if (!dir->arena || !dir->spnmap)
+		goto nomem;
+	kd_hashtab_init(&dir->by_sid);
+	kd_hashtab_init(&dir->by_dn);
+	kd_hashtab_init(&dir->by_spn);
+	kd_strbuf_init(&dir->refs_text, REFS_TEXT_MAX);
+	*ret_dir = dir;
+	return 0;
+nomem:
+	kd_directory_free(dir);
+	return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+}
+
+static void
+drop_pending(struct kd_directory *dir)
+{
+	free(dir->refs);
+	dir->refs = NULL;
+	dir->nrefs = dir->refs_cap = 0;
+	kd_strbuf_free(&dir->refs_text);
+}
+
+void
+kd_directory_free(struct kd_directory *dir)
+{
+	if (!dir)
+		return;
+	kd_hashtab_free(&dir->by_sid);
+	kd_hashtab_free(&dir->by_dn);
+	kd_hashtab_free(&dir->by_spn);
+	drop_pending(dir);
+	free(dir->principals);
+	free(dir->holders);
+	free(dir->bad);
+	kd_spnmap_free(dir->spnmap);
+	kd_arena_free(dir->arena);
+	free(dir);
+}
+
+/* Doubles *cap (from @initial) so that one more element fits; false on overflow/ENOMEM. */
+static bool
+grow_array(void **array, size_t *cap, size_t count, size_t elem, size_t initial)
+{
+	size_t new_cap;
+	void *p;
+
+	if (count < *cap)
+		return true;
+	new_cap = *cap ? *cap * 2 : initial;
+	if (new_cap < *cap || new_cap > SIZE_MAX / elem)
+		return false;
+	p = realloc(*array, new_cap * elem);
+	if (!p)
+		return false;
+	*array = p;
+	*cap = new_cap;
+	return true;
+}
+
+static int
+add_bad(struct kd_directory *dir, uint32_t principal, const char *attribute,
+	const struct kd_error *why)
+{
+	struct kd_bad_value *b;
+
+	if (!grow_array((void **)&dir->bad, &dir->bad_cap, dir->nbad, sizeof(*b), 16))
+		return KD_ERR_NOMEM;
+	b = &dir->bad[dir->nbad];
+	memset(b, 0, sizeof(*b));
+	b->principal = principal;
+	b->attribute = attribute;
+	b->has_offset = why->has_offset;
+	b->offset = why->offset;
+	b->reason = kd_arena_strdup(dir->arena, why->message);
+	if (!b->reason)
+		return KD_ERR_NOMEM;
+	dir->nbad++;
+	return 0;
+}
+
+static bool
+has_value(const struct kd_attr *attr, const char *value)
+{
+	for (size_t i = 0; attr && i < attr->nvalues; i++)
+		if (strcasecmp(attr->values[i].data, value) == 0)
+			return true;
+	return false;
+}
+
+static bool
+starts_with_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && strncasecmp(s, prefix, n) == 0;
+}
+
+/* "DC=corp,DC=example" -> "corp.example"; NULL when the DN has no DC= parts. */
+static const char *
+dns_name_from_dn(struct kd_arena *arena, const char *dn)
+{
+	struct kd_strbuf sb;
+	const char *p = dn;
+	char *out = NULL;
+
+	kd_strbuf_init(&sb, 1024);
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && *p == ' ')
+			p++, len--;
+		if (starts_with_ci(p, len, "dc=")) {
+			if (sb.len && kd_strbuf_putc(&sb, '.') < 0)
+				goto out;
+			for (size_t i = 3; i < len; i++)
+				if (kd_strbuf_putc(&sb, (char)tolower((unsigned char)p[i])) < 0)
+					goto out;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	if (sb.len)
+		out = kd_arena_strdup(arena, kd_strbuf_str(&sb));
+out:
+	kd_strbuf_free(&sb);
+	return out;
+}
+
+/* The value of the first RDN ("CN=web01,OU=..." -> "web01"), a fallback name. */
+static const char *
+first_rdn_value(struct kd_arena *arena, const char *dn)
+{
+	const char *eq = strchr(dn, '=');
+	const char *end;
+
+	if (!eq)
+		return kd_arena_strdup(arena, dn);
+	end = eq + 1;
+	while (*end && *end != ',') {
+		if (*end == '\\' && end[1])
+			end++;
+		end++;
+	}
+	return kd_arena_memdup(arena, eq + 1, (size_t)(end - eq - 1));
+}
+
+static int
+copy_strings(struct kd_directory *dir, const struct kd_attr *attr, const char ***ret,
+	     size_t *ret_count)
+{
+	const char **list;
+
+	*ret = NULL;
+	*ret_count = 0;
+	if (!attr || attr->nvalues == 0)
+		return 0;
+	list = kd_arena_calloc(dir->arena, attr->nvalues, sizeof(*list));
+	if (!list)
+		return KD_ERR_NOMEM;
+	for (size_t i = 0; i < attr->nvalues; i++) {
+		list[i] = kd_arena_memdup(dir->arena, attr->values[i].data, attr->values[i].len);
+		if (!list[i])
+			return KD_ERR_NOMEM;
+	}
+	*ret = list;
+	*ret_count = attr->nvalues;
+	return 0;
+}
+
+static int
+add_refs(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr, bool is_member_of)
+{
+	for (size_t i = 0; attr && i < attr->nvalues; i++) {
+		const struct kd_value *v = &attr->values[i];
+		struct pending_ref *ref;
+		size_t offset = dir->refs_text.len;
+
+		if (!grow_array((void **)&dir->refs, &dir->refs_cap, dir->nrefs, sizeof(*ref),
+				1024))
+			return KD_ERR_NOMEM;
+		for (size_t j = 0; j < v->len; j++)
+			if (kd_strbuf_putc(&dir->refs_text, (char)tolower((unsigned char)v->data[j])) <
+			    0)
+				return KD_ERR_NOMEM;
+		if (kd_strbuf_putc(&dir->refs_text, '\0') < 0)
+			return KD_ERR_NOMEM;
+		ref = &dir->refs[dir->nrefs++];
+		ref->from = from;
+		ref->is_member_of = is_member_of;
+		ref->dn_offset = offset;
+	}
+	return 0;
+}
+
+/* Reads an optional 32-bit integer attribute; a bad value is recorded, not fatal. */
+static int
+read_int(struct kd_directory *dir, uint32_t index, const struct kd_entry *entry, const char *name,
+	 const char *display, bool *ret_has, int64_t *ret_value)
+{
+	const struct kd_value *v = kd_entry_value(entry, name);
+	struct kd_error why;
+
+	*ret_has = false;
+	if (!v)
+		return 0;
+	kd_error_clear(&why);
+	if (kd_parse_int32(v->data, v->len, ret_value, &why) < 0)
+		return add_bad(dir, index, display, &why);
+	*ret_has = true;
+	return 0;
+}
+
+static int
+read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v, bool *ret_has,
+	 struct kd_sid *ret_sid)
+{
+	struct kd_error why;
+	int r;
+
+	*ret_has = false;
+	if (!v)
+		return 0;
+	kd_error_clear(&why);
+	/* ldapsearch prints objectSid in binary (base64); some exporters use the text form. */
+	if (v->len > 2 && (v->data[0] == 'S' || v->data[0] == 's') && v->data[1] == '-' &&
+	    strlen(v->data) == v->len)
+		r = kd_sid_from_string(v->data, ret_sid, &why);
+	else
+		r = kd_sid_from_binary(v->data, v->len, ret_sid, &why);
+	if (r < 0)
+		return add_bad(dir, index, "objectSid", &why);
+	*ret_has = true;
+	return 0;
+}
+
+static int
+add_domain_object(struct kd_directory *dir, const struct kd_entry *entry)
+{
+	struct kd_domain *d = &dir->domain;
+	bool has;
+	int64_t value;
+	int r;
+
+	if (d->dn) /* a second domain object (a child domain in the snapshot) is ignored */
+		return 0;
+	d->dn = kd_arena_memdup(dir->arena, entry->dn, entry->dn_len);
+	if (!d->dn)
+		return KD_ERR_NOMEM;
+	d->dns_name = dns_name_from_dn(dir->arena, d->dn);
+	r = read_sid(dir, KD_NONE, kd_entry_value(entry, "objectsid"), &d->has_sid, &d->sid);
+	if (r == 0)
+		r = read_int(dir, KD_NONE, entry, "ms-ds-machineaccountquota",
+			     "ms-DS-MachineAccountQuota", &d->has_machine_quota, &d->machine_quota);
+	if (r == 0)
+		r = read_int(dir, KD_NONE, entry, "msds-behavior-version", "msDS-Behavior-Version",
+			     &has, &value);
+	if (r == 0 && has && value >= 0) {
+		d->has_functional_level = true;
+		d->functional_level = (uint32_t)value;
+	}
+	return r;
+}
+
+static int
+add_spn_mappings(struct kd_directory *dir, const struct kd_attr *attr)
+{
+	const char **values = NULL;
+	size_t *lens = NULL;
+	struct kd_spnmap *map = NULL;
+	struct kd_error why;
+	int r = KD_ERR_NOMEM;
+
+	values = calloc(attr->nvalues, sizeof(*values));
+	lens = calloc(attr->nvalues, sizeof(*lens));
+	if (!values || !lens)
+		goto out;
+	for (size_t i = 0; i < attr->nvalues; i++) {
+		values[i] = attr->values[i].data;
+		lens[i] = attr->values[i].len;
+	}
+	kd_error_clear(&why);
+	r = kd_spnmap_new_from_values(values, lens, attr->nvalues, &map, &why);
+	if (r == KD_ERR_PARSE) {
+		/* Keep AD's default table and report the value. */
+		r = add_bad(dir, KD_NONE, "sPNMappings", &why);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	kd_spnmap_free(dir->spnmap);
+	dir->spnmap = map;
+	dir->domain.custom_spn_mappings = true;
+out:
+	free(values);
+	free(lens);
+	return r;
+}
+
+static enum kd_kind
+kind_from_classes(const struct kd_attr *oc, bool *ret_is_domain, bool *ret_is_trusted_domain)
+{
+	*ret_is_domain = has_value(oc, "domainDNS") || has_value(oc, "domain");
+	*ret_is_trusted_domain = has_value(oc, "trustedDomain");
+	if (has_value(oc, "msDS-GroupManagedServiceAccount"))
+		return KD_KIND_GMSA;
+	if (has_value(oc, "msDS-ManagedServiceAccount"))
+		return KD_KIND_MSA;
+	if (has_value(oc, "foreignSecurityPrincipal"))
+		return KD_KIND_FOREIGN;
+	if (has_value(oc, "group"))
+		return KD_KIND_GROUP;
+	if (has_value(oc, "computer"))
+		return KD_KIND_COMPUTER;
+	if (has_value(oc, "user") || has_value(oc, "inetOrgPerson"))
+		return KD_KIND_USER;
+	return KD_KIND_UNKNOWN;
+}
+
+static int
+fill_principal(struct kd_directory *dir, uint32_t index, const struct kd_entry *entry)
+{
+	struct kd_principal *p = &dir->principals[index];
+	const struct kd_value *v;
+	struct kd_error why;
+	bool has;
+	int64_t value;
+	int r;
+
+	v = kd_entry_value(entry, "samaccountname");
+	p->name = v ? kd_arena_memdup(dir->arena, v->data, v->len) : first_rdn_value(dir->arena, p->dn);
+	if (!p->name)
+		return KD_ERR_NOMEM;
+	v = kd_entry_value(entry, "dnshostname");
+	if (v && !(p->dns_host_name = kd_arena_memdup(dir->arena, v->data, v->len)))
+		return KD_ERR_NOMEM;
+	r = read_sid(dir, index, kd_entry_value(entry, "objectsid"), &p->has_sid, &p->sid);
+	if (r < 0)
+		return r;
+
+	v = kd_entry_value(entry, "useraccountcontrol");
+	if (v) {
+		kd_error_clear(&why);
+		if (kd_uac_parse(v->data, v->len, &p->uac, &why) == 0)
+			p->has_uac = true;
+		else if ((r = add_bad(dir, index, "userAccountControl", &why)) < 0)
+			return r;
+	}
+	if ((r = read_int(dir, index, entry, "primarygroupid", "primaryGroupID", &has, &value)) < 0)
+		return r;
+	if (has && value > 0)
+		p->primary_group_rid = (uint32_t)value;
+	if ((r = read_int(dir, index, entry, "admincount", "adminCount", &has, &value)) < 0)
+		return r;
+	p->admin_count = has && value != 0;
+	if ((r = read_int(dir, index, entry, "msds-supportedencryptiontypes",
+			  "msDS-SupportedEncryptionTypes", &has, &value)) < 0)
+		return r;
+	p->has_enc_types = has;
+	p->enc_types = (uint32_t)value;
+
+	r = copy_strings(dir, kd_entry_attr(entry, "serviceprincipalname"), &p->spns, &p->nspns);
+	if (r == 0)
+		r = copy_strings(dir, kd_entry_attr(entry, "msds-allowedtodelegateto"),
+				 &p->delegate_to, &p->ndelegate_to);
+	if (r < 0)
+		return r;
+
+	v = kd_entry_value(entry, "msds-allowedtoactonbehalfofotheridentity");
+	if (v) {
+		kd_error_clear(&why);
+		r = kd_secdesc_parse(dir->arena, v->data, v->len, &p->rbcd, &why);
+		if (r == KD_ERR_NOMEM)
+			return r;
+		if (r < 0) {
+			p->rbcd_state = KD_RBCD_MALFORMED;
+			r = add_bad(dir, index, "msDS-AllowedToActOnBehalfOfOtherIdentity", &why);
+			if (r < 0)
+				return r;
+		} else {
+			p->rbcd_state = p->rbcd.dacl_null ? KD_RBCD_NULL_DACL : KD_RBCD_PARSED;
+		}
+	}
+
+	r = add_refs(dir, index, kd_entry_attr(entry, "member"), false);
+	if (r == 0)
+		r = add_refs(dir, index, kd_entry_attr(entry, "memberof"), true);
+	return r;
+}
+
+int
+kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct kd_error *err)
+{
+	const struct kd_attr *oc = kd_entry_attr(entry, "objectclass");
+	const struct kd_attr *mappings = kd_entry_attr(entry, "spnmappings");
+	bool is_domain, is_trusted_domain;
+	enum kd_kind kind = kind_from_classes(oc, &is_domain, &is_trusted_domain);
+	struct kd_principal *p;
+	uint32_t index, existing;
+	char *dn_key;
+	int r;
+
+	if (dir->finished)
+		return kd_error_set(err, KD_ERR_USAGE, "the directory is already finished");
+	dir->entries++;
+	if (mappings && mappings->nvalues) {
+		r = add_spn_mappings(dir, mappings);
+		if (r < 0)
+			goto fail;
+	}
+	if (is_domain) {
+		r = add_domain_object(dir, entry);
+		if (r < 0)
+			goto fail;
+		return 0;
+	}
+	if (is_trusted_domain) {
+		dir->trusted_domains++;
+		return 0;
+	}
+	/* Without objectClass, an entry with a SID and flags is still an account. */
+	if (kind == KD_KIND_UNKNOWN && kd_entry_value(entry, "objectsid") &&
+	    kd_entry_value(entry, "useraccountcontrol"))
+		kind = KD_KIND_USER;
+	if (kind == KD_KIND_UNKNOWN)
+		return 0;
+	if (dir->count >= KD_NONE - 1) {
+		r = kd_error_set(err, KD_ERR_NOMEM, "too many entries");
+		goto fail;
+	}
+	if (!grow_array((void **)&dir->principals, &dir->cap, dir->count, sizeof(*p), 1024)) {
+		r = KD_ERR_NOMEM;
+		goto fail;
+	}
+	index = (uint32_t)dir->count;
+	p = &dir->principals[index];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->line = entry->line;
+	p->dn = kd_arena_memdup(dir->arena, entry->dn, entry->dn_len);
+	dn_key = kd_arena_strdup_lower(dir->arena, entry->dn, entry->dn_len);
+	if (!p->dn || !dn_key) {
+		r = KD_ERR_NOMEM;
+		goto fail;
+	}
+	r = kd_hashtab_put(&dir->by_dn, dn_key, entry->dn_len, index, &existing);
+	if (r < 0)
+		goto fail;
+	if (r == 1) {
+		r = kd_error_set(err, KD_ERR_PARSE,
+				 "the snapshot holds this entry twice (first at line %zu)",
+				 dir->principals[existing].line);
+		goto fail;
+	}
+	dir->count++;
+	r = fill_principal(dir, index, entry);
+	if (r < 0)
+		goto fail;
+	if (p->has_sid) {
+		uint8_t *key = kd_arena_alloc(dir->arena, kd_sid_binary_size(&p->sid));
+		size_t len;
+
+		if (!key) {
+			r = KD_ERR_NOMEM;
+			goto fail;
+		}
+		len = kd_sid_to_binary(&p->sid, key, kd_sid_binary_size(&p->sid));
+		r = kd_hashtab_put(&dir->by_sid, key, len, index, &existing);
+		if (r < 0)
+			goto fail;
+		if (r == 1) {
+			/* AD keeps SIDs unique; a clash is a directory fact worth reporting. */
+			struct kd_error why;
+			char sid_text[KD_SID_STRING_MAX];
+
+			kd_error_clear(&why);
+			kd_error_set(&why, KD_ERR_PARSE, "SID %s is also carried by '%s'",
+				     kd_sid_to_string(&p->sid, sid_text, sizeof(sid_text)),
+				     dir->principals[existing].dn);
+			p->has_sid = false;
+			r = add_bad(dir, index, "objectSid", &why);
+			if (r < 0)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	if (r == KD_ERR_NOMEM && err && err->code == 0)
+		kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+	kd_error_set_where(err, NULL, entry->line, entry->dn, NULL);
+	return r;
+}
+
+/* ---- finish: domain, membership, kinds, tier 0, SPN index ---- */
+
+static void
+settle_domain(struct kd_directory *dir)
+{
+	struct kd_domain *d = &dir->domain;
+
+	/* Without the domain object, take the domain SID from a domain account (RID >= 500). */
+	for (size_t i = 0; !d->has_sid && i < dir->count; i++) {
+		const struct kd_principal *p = &dir->principals[i];
+
+		if (p->has_sid && p->sid.count == 5 && p->sid.authority == 5 &&
+		    p->sid.sub[0] == 21 && p->kind != KD_KIND_FOREIGN) {
+			d->sid = p->sid;
+			d->sid.count = 4;
+			d->sid.sub[4] = 0;
+			d->has_sid = true;
+		}
+	}
+	if (!d->dns_name && dir->count)
+		d->dns_name = dns_name_from_dn(dir->arena, dir->principals[0].dn);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+static int
+cmp_edge(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* Builds members/member_of from pending references and primary groups. */
+static int
+resolve_membership(struct kd_directory *dir)
+{
+	uint64_t *edges = NULL; /* group << 32 | member */
+	size_t nedges = 0, cap = dir->nrefs + dir->count;
+	size_t *nmembers = NULL, *nmember_of = NULL;
+	int r = KD_ERR_NOMEM;
+
+	if (cap > SIZE_MAX / sizeof(*edges))
+		goto out;
+	edges = malloc((cap ? cap : 1) * sizeof(*edges));
+	if (!edges)
+		goto out;
+	for (size_t i = 0; i < dir->nrefs; i++) {
+		const struct pending_ref *ref = &dir->refs[i];
+		const char *dn = kd_strbuf_str(&dir->refs_text) + ref->dn_offset;
+		uint32_t other;
+
+		if (!kd_hashtab_get(&dir->by_dn, dn, strlen(dn), &other)) {
+			/* Contacts, foreign principals, objects outside the snapshot. */
+			if (!ref->is_member_of)
+				dir->principals[ref->from].nunresolved_members++;
+			continue;
+		}
+		if (ref->is_member_of) {
+			if (dir->principals[other].kind == KD_KIND_GROUP)
+				edges[nedges++] = (uint64_t)other << 32 | ref->from;
+		} else if (dir->principals[ref->from].kind == KD_KIND_GROUP) {
+			edges[nedges++] = (uint64_t)ref->from << 32 | other;
+		}
+	}
+	/* MS-SAMR: the primary group is a membership that member/memberOf never show. */
+	for (size_t i = 0; i < dir->count; i++) {
+		uint32_t g = dir->principals[i].primary_group_rid
+				     ? kd_directory_find_rid(dir, dir->principals[i].primary_group_rid)
+				     : KD_NONE;
+
+		if (g != KD_NONE && g != i && dir->principals[g].kind == KD_KIND_GROUP)
+			edges[nedges++] = (uint64_t)g << 32 | (uint32_t)i;
+	}
+	qsort(edges, nedges, sizeof(*edges), cmp_edge);
+	nmembers = calloc(dir->count + 1, sizeof(*nmembers));
+	nmember_of = calloc(dir->count + 1, sizeof(*nmember_of));
+	if (!nmembers || !nmember_of)
+		goto out;
+	for (size_t i = 0; i < nedges; i++) {
+		if (i && edges[i] == edges[i - 1])
+			continue;
+		nmembers[edges[i] >> 32]++;
+		nmember_of[edges[i] & 0xffffffffu]++;
+	}
+	for (size_t i = 0; i < dir->count; i++) {
+		struct kd_principal *p = &dir->principals[i];
+
+		if (nmembers[i] &&
+		    !(p->members = kd_arena_calloc(dir->arena, nmembers[i], sizeof(uint32_t))))
+			goto out;
+		if (nmember_of[i] &&
+		    !(p->member_of = kd_arena_calloc(dir->arena, nmember_of[i], sizeof(uint32_t))))
+			goto out;
+	}
+	for (size_t i = 0; i < nedges; i++) {
+		uint32_t g = (uint32_t)(edges[i] >> 32), m = (uint32_t)(edges[i] & 0xffffffffu);
+
+		if (i && edges[i] == edges[i - 1])
+			continue;
+		dir->principals[g].members[dir->principals[g].nmembers++] = m;
+		dir->principals[m].member_of[dir->principals[m].nmember_of++] = g;
+	}
+	r = 0;
+out:
+	free(edges);
+	free(nmembers);
+	free(nmember_of);
+	return r;
+}
+
+static void
+settle_kinds(struct kd_directory *dir)
+{
+	for (size_t i = 0; i < dir->count; i++) {
+		struct kd_principal *p = &dir->principals[i];
+		bool domain_rid = dir->domain.has_sid && p->has_sid &&
+				  kd_sid_in_domain(&p->sid, &dir->domain.sid);
+
+		if (p->kind != KD_KIND_GROUP && p->kind != KD_KIND_FOREIGN) {
+			/* UAC decides over objectClass: a gMSA is also a computer, a DC too. */
+			if ((p->has_uac && (p->uac & KD_UAC_SERVER_TRUST_ACCOUNT)) ||
+			    p->primary_group_rid == 516)
+				p->kind = KD_KIND_DC;
+			else if ((p->has_uac && (p->uac & KD_UAC_PARTIAL_SECRETS_ACCOUNT)) ||
+				 p->primary_group_rid == 521)
+				p->kind = KD_KIND_RODC;
+			else if (p->has_uac && (p->uac & KD_UAC_INTERDOMAIN_TRUST_ACCOUNT))
+				p->kind = KD_KIND_TRUST;
+			else if ((domain_rid && kd_sid_rid(&p->sid) == 502) ||
+				 (p->kind == KD_KIND_USER && strncasecmp(p->name, "krbtgt_", 7) == 0))
+				p->kind = KD_KIND_KRBTGT;
+			else if (p->kind == KD_KIND_USER && p->has_uac &&
+				 (p->uac & KD_UAC_WORKSTATION_TRUST_ACCOUNT))
+				p->kind = KD_KIND_COMPUTER;
+		}
+		p->enabled = !(p->has_uac && (p->uac & KD_UAC_ACCOUNTDISABLE));
+	}
+}
+
+/* Marks @start and everything below it (members, transitively) with @reason. */
+static int
+mark_down(struct kd_directory *dir, uint32_t start, const char *reason, bool protected_users)
+{
+	uint32_t *stack = NULL;
+	size_t depth = 0, cap = 0;
+	int r = 0;
+
+	if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
+		return KD_ERR_NOMEM;
+	stack[depth++] = start;
+	while (depth) {
+		struct kd_principal *p = &dir->principals[stack[--depth]];
+		bool *flag = protected_users ? &p->protected_user : &p->tier0;
+
+		if (*flag)
+			continue;
+		*flag = true;
+		if (!protected_users)
+			p->tier0_reason = reason;
+		for (size_t j = 0; j < p->nmembers; j++) {
+			if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64)) {
+				r = KD_ERR_NOMEM;
+				goto out;
+			}
+			stack[depth++] = p->members[j];
+		}
+	}
+out:
+	free(stack);
+	return r;
+}
+
+/* The tier-0 group @p stands for, or NULL: domain groups when @builtin is false. */
+static const char *
+tier0_group_name(const struct kd_principal *p, bool builtin)
+{
+	/* Enterprise and Schema Admins live in the forest root: any domain's RID counts. */
+	static const uint32_t domain_rids[] = {512, 518, 519, 526, 527};
+	static const uint32_t builtin_rids[] = {544, 548, 549, 550, 551};
+	const struct kd_sid *s = &p->sid;
+	uint32_t rid = kd_sid_rid(s);
+
+	if (p->kind != KD_KIND_GROUP || !p->has_sid || s->authority != 5)
+		return NULL;
+	if (builtin && s->count == 2 && s->sub[0] == 32) {
+		for (size_t k = 0; k < sizeof(builtin_rids) / sizeof(*builtin_rids); k++)
+			if (rid == builtin_rids[k])
+				return kd_sid_wellknown_name(s);
+	} else if (!builtin && s->count == 5 && s->sub[0] == 21) {
+		for (size_t k = 0; k < sizeof(domain_rids) / sizeof(*domain_rids); k++)
+			if (rid == domain_rids[k])
+				return kd_sid_domain_rid_name(rid);
+	}
+	return NULL;
+}
+
+static int
+settle_tier0(struct kd_directory *dir)
+{
+	int r;
+
+	/* Domain groups first, so a Domain Admin reads "member of Domain Admins" rather
+	 * than "member of Administrators" (which nests Domain Admins). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < dir->count; i++) {
+			const char *group = tier0_group_name(&dir->principals[i], pass == 1);
+			char text[128];
+			const char *reason;
+
+			if (!group)
+				continue;
+			snprintf(text, sizeof(text), "member of %s", group);
+			reason = kd_arena_strdup(dir->arena, text);
+			if (!reason)
+				return KD_ERR_NOMEM;
+			/* The group itself is tier 0 as well: whoever controls it is. */
+			if ((r = mark_down(dir, (uint32_t)i, reason, false)) < 0)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < dir->count; i++) {
+		struct kd_principal *p = &dir->principals[i];
+		const char *reason = NULL;
+
+		if (p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC)
+			reason = "domain controller";
+		else if (p->kind == KD_KIND_KRBTGT)
+			reason = "krbtgt account";
+		else if (p->admin_count)
+			reason = "adminCount=1";
+		if (reason && !p->tier0) {
+			p->tier0 = true;
+			p->tier0_reason = reason;
+		}
+	}
+	if (dir->domain.has_sid) {
+		uint32_t pu = kd_directory_find_rid(dir, 525);
+
+		if (pu != KD_NONE) {
+			if ((r = mark_down(dir, pu, NULL, true)) < 0)
+				return r;
+			dir->principals[pu].protected_user = false; /* the group is not a user */
+		}
+	}
+	return 0;
+}
+
+static int
+add_holder(struct kd_directory *dir, const char *key, const char *spn, uint32_t principal,
+	   bool implicit, size_t *cap)
+{
+	struct kd_spn_holder *h;
+	uint32_t head, idx;
+	int r;
+
+	if (!grow_array((void **)&dir->holders, cap, dir->nholders, sizeof(*h), 1024))
+		return KD_ERR_NOMEM;
+	idx = (uint32_t)dir->nholders;
+	h = &dir->holders[idx];
+	h->key = key;
+	h->spn = spn;
+	h->principal = principal;
+	h->next = KD_NONE;
+	h->implicit = implicit;
+	dir->nholders++;
+	r = kd_hashtab_put(&dir->by_spn, key, strlen(key), idx, &head);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		/* Append to keep input order: duplicates are rare, chains are short. */
+		while (dir->holders[head].next != KD_NONE)
+			head = dir->holders[head].next;
+		dir->holders[head].next = idx;
+	}
+	return 0;
+}
+
+static int
+index_spns(struct kd_directory *dir)
+{
+	size_t cap = 0;
+	char key[KD_SPN_MAX + 64];
+	int r;
+
+	for (size_t i = 0; i < dir->count; i++) {
+		const struct kd_principal *p = &dir->principals[i];
+
+		for (size_t j = 0; j < p->nspns; j++) {
+			struct kd_spn spn;
+			struct kd_error why;
+			size_t len;
+			char *stored;
+
+			kd_error_clear(&why);
+			if (kd_spn_parse(p->spns[j], strlen(p->spns[j]), &spn, &why) < 0) {
+				if ((r = add_bad(dir, (uint32_t)i, "servicePrincipalName", &why)) < 0)
+					return r;
+				continue;
+			}
+			len = kd_spn_key(&spn, key, sizeof(key));
+			stored = len ? kd_arena_memdup(dir->arena, key, len) : NULL;
+			if (!stored)
+				return KD_ERR_NOMEM;
+			if ((r = add_holder(dir, stored, p->spns[j], (uint32_t)i, false, &cap)) < 0)
+				return r;
+		}
+		/* The KDC knows krbtgt by its principal name, SPN or not. */
+		if (p->kind == KD_KIND_KRBTGT && kd_sid_rid(&p->sid) == 502 && dir->domain.dns_name) {
+			const char *realm = dir->domain.dns_name;
+			const char *dot = strchr(realm, '.');
+			const char *names[2];
+			size_t nnames = 0;
+
+			names[nnames++] = kd_arena_strdup_lower(dir->arena, realm, strlen(realm));
+			if (dot)
+				names[nnames++] =
+					kd_arena_strdup_lower(dir->arena, realm, (size_t)(dot - realm));
+			for (size_t k = 0; k < nnames; k++) {
+				char *k_key, *k_spn;
+				size_t nlen;
+
+				if (!names[k])
+					return KD_ERR_NOMEM;
+				nlen = strlen(names[k]);
+				k_key = kd_arena_alloc(dir->arena, nlen + 8);
+				k_spn = kd_arena_alloc(dir->arena, nlen + 8);
+				if (!k_key || !k_spn)
+					return KD_ERR_NOMEM;
+				memcpy(k_key, "krbtgt/", 7);
+				memcpy(k_key + 7, names[k], nlen + 1);
+				memcpy(k_spn, "krbtgt/", 7);
+				for (size_t c = 0; c <= nlen; c++)
+					k_spn[7 + c] = (char)toupper((unsigned char)names[k][c]);
+				if ((r = add_holder(dir, k_key, k_spn, (uint32_t)i, true, &cap)) < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
+{
+	int r;
+
+	if (dir->finished)
+		return kd_error_set(err, KD_ERR_USAGE, "the directory is already finished");
+	settle_domain(dir);
+	r = resolve_membership(dir);
+	drop_pending(dir);
+	if (r == 0) {
+		settle_kinds(dir);
+		r = settle_tier0(dir);
+	}
+	if (r == 0)
+		r = index_spns(dir);
+	if (r < 0)
+		return kd_error_set(err, r, "out of memory while indexing the directory");
+	dir->finished = true;
+	return 0;
+}
+
+/* ---- queries ---- */
+
+const struct kd_domain *
+kd_directory_domain(const struct kd_directory *dir)
+{
+	return &dir->domain;
+}
+
+size_t
+kd_directory_count(const struct kd_directory *dir)
+{
+	return dir->count;
+}
+
+const struct kd_principal *
+kd_directory_get(const struct kd_directory *dir, uint32_t index)
+{
+	return index < dir->count ? &dir->principals[index] : NULL;
+}
+
+const struct kd_spnmap *
+kd_directory_spnmap(const struct kd_directory *dir)
+{
+	return dir->spnmap;
+}
+
+uint32_t
+kd_directory_find_sid(const struct kd_directory *dir, const struct kd_sid *sid)
+{
+	uint8_t key[8 + 4 * KD_SID_MAX_SUBAUTH];
+	size_t len = kd_sid_to_binary(sid, key, sizeof(key));
+	uint32_t index;
+
+	return kd_hashtab_get(&dir->by_sid, key, len, &index) ? index : KD_NONE;
+}
+
+uint32_t
+kd_directory_find_dn(const struct kd_directory *dir, const char *dn)
+{
+	size_t len = strlen(dn);
+	char *key = malloc(len + 1);
+	uint32_t index = KD_NONE;
+
+	if (!key)
+		return KD_NONE;
+	for (size_t i = 0; i <= len; i++)
+		key[i] = (char)tolower((unsigned char)dn[i]);
+	if (!kd_hashtab_get(&dir->by_dn, key, len, &index))
+		index = KD_NONE;
+	free(key);
+	return index;
+}
+
+uint32_t
+kd_directory_find_rid(const struct kd_directory *dir, uint32_t rid)
+{
+	struct kd_sid sid;
+
+	if (!dir->domain.has_sid || !kd_sid_compose(&dir->domain.sid, rid, &sid))
+		return KD_NONE;
+	return kd_directory_find_sid(dir, &sid);
+}
+
+uint32_t
+kd_directory_spn_head(const struct kd_directory *dir, const char *key)
+{
+	uint32_t head;
+
+	return kd_hashtab_get(&dir->by_spn, key, strlen(key), &head) ? head : KD_NONE;
+}
+
+size_t
+kd_directory_spn_holders(const struct kd_directory *dir, const struct kd_spn_holder **ret_holders)
+{
+	*ret_holders = dir->holders;
+	return dir->nholders;
+}
+
+/* Distinct principals along the chain from @head, up to @max into @ret; returns the total. */
+static size_t
+collect_chain(const struct kd_directory *dir, uint32_t head, uint32_t *ret, size_t max)
+{
+	size_t total = 0;
+
+	for (uint32_t h = head; h != KD_NONE; h = dir->holders[h].next) {
+		uint32_t who = dir->holders[h].principal;
+		bool seen = false;
+
+		/* A principal listing one SPN twice (case variants) holds it once. */
+		for (uint32_t g = head; g != h; g = dir->holders[g].next)
+			if (dir->holders[g].principal == who)
+				seen = true;
+		if (seen)
+			continue;
+		if (total < max)
+			ret[total] = who;
+		total++;
+	}
+	return total;
+}
+
+size_t
+kd_directory_find_spn(const struct kd_directory *dir, const char *spn_text, uint32_t *ret,
+		      size_t max, bool *ret_via_alias)
+{
+	struct kd_spn spn;
+	char key[KD_SPN_MAX + 64];
+	const char *target;
+	uint32_t head;
+	size_t len;
+
+	*ret_via_alias = false;
+	if (kd_spn_parse(spn_text, strlen(spn_text), &spn, NULL) < 0)
+		return 0;
+	len = kd_spn_key(&spn, key, sizeof(key));
+	if (len == 0)
+		return 0;
+	head = kd_directory_spn_head(dir, key);
+	if (head != KD_NONE)
+		return collect_chain(dir, head, ret, max);
+	/* MS-ADTS 3.1.1.5.1.3 / KDC: an alias class is served by host/<same instance>. */
+	target = kd_spnmap_target(dir->spnmap, spn.service_class, spn.service_class_len);
+	if (!target)
+		return 0;
+	len = kd_spn_key_with_class(&spn, target, key, sizeof(key));
+	if (len == 0)
+		return 0;
+	head = kd_directory_spn_head(dir, key);
+	if (head == KD_NONE)
+		return 0;
+	*ret_via_alias = true;
+	return collect_chain(dir, head, ret, max);
+}
+
+bool
+kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t group)
+{
+	uint32_t small[64];
+	uint32_t *stack = small, *seen = NULL;
+	size_t depth = 0, cap = 64, nseen = 0, seen_cap = 0;
+	bool found = false;
+
+	if (who == group)
+		return true;
+	stack[depth++] = who;
+	while (depth && !found) {
+		const struct kd_principal *p = &dir->principals[stack[--depth]];
+
+		for (size_t j = 0; j < p->nmember_of && !found; j++) {
+			uint32_t g = p->member_of[j];
+			bool dup = false;
+
+			if (g == group) {
+				found = true;
+				break;
+			}
+			for (size_t k = 0; k < nseen && !dup; k++)
+				dup = seen[k] == g;
+			if (dup)
+				continue;
+			if (!grow_array((void **)&seen, &seen_cap, nseen, sizeof(*seen), 32))
+				goto out;
+			seen[nseen++] = g;
+			if (depth == cap) {
+				uint32_t *bigger;
+
+				if (stack == small) {
+					bigger = malloc(cap * 2 * sizeof(*bigger));
+					if (bigger)
+						memcpy(bigger, small, sizeof(small));
+				} else {
+					bigger = realloc(stack, cap * 2 * sizeof(*bigger));
+				}
+				if (!bigger)
+					goto out;
+				stack = bigger;
+				cap *= 2;
+			}
+			stack[depth++] = g;
+		}
+	}
+out:
+	if (stack != small)
+		free(stack);
+	free(seen);
+	return found;
+}
+
+size_t
+kd_directory_expand_group(const struct kd_directory *dir, uint32_t group, uint32_t **ret_members)
+{
+	uint8_t *visited = calloc(dir->count ? dir->count : 1, 1);
+	uint32_t *stack = NULL, *out = NULL;
+	size_t depth = 0, cap = 0, nout = 0, out_cap = 0;
+	size_t result = (size_t)-1;
+
+	*ret_members = NULL;
+	if (!visited)
+		return result;
+	if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
+		goto out;
+	stack[depth++] = group;
+	visited[group] = 1;
+	while (depth) {
+		uint32_t i = stack[--depth];
+		const struct kd_principal *p = &dir->principals[i];
+
+		if (p->kind != KD_KIND_GROUP) {
+			if (!grow_array((void **)&out, &out_cap, nout, sizeof(*out), 16))
+				goto out;
+			out[nout++] = i;
+			continue;
+		}
+		for (size_t j = 0; j < p->nmembers; j++) {
+			uint32_t m = p->members[j];
+
+			if (visited[m])
+				continue;
+			visited[m] = 1;
+			if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
+				goto out;
+			stack[depth++] = m;
+		}
+	}
+	qsort(out, nout, sizeof(*out), cmp_u32);
+	*ret_members = out;
+	out = NULL;
+	result = nout;
+out:
+	free(visited);
+	free(stack);
+	free(out);
+	return result;
+}
+
+size_t
+kd_directory_bad_values(const struct kd_directory *dir, const struct kd_bad_value **ret)
+{
+	*ret = dir->bad;
+	return dir->nbad;
+}
+
+void
+kd_directory_counts(const struct kd_directory *dir, struct kd_directory_counts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->entries = dir->entries;
+	ret->trusts = dir->trusted_domains;
+	for (size_t i = 0; i < dir->count; i++) {
+		const struct kd_principal *p = &dir->principals[i];
+
+		switch (p->kind) {
+		case KD_KIND_USER:
+		case KD_KIND_KRBTGT:
+			ret->users++;
+			break;
+		case KD_KIND_COMPUTER:
+			ret->computers++;
+			break;
+		case KD_KIND_DC:
+		case KD_KIND_RODC:
+			ret->dcs++;
+			break;
+		case KD_KIND_MSA:
+		case KD_KIND_GMSA:
+			ret->service_accounts++;
+			break;
+		case KD_KIND_GROUP:
+			ret->groups++;
+			break;
+		case KD_KIND_TRUST:
+			ret->trusts++;
+			break;
+		case KD_KIND_FOREIGN:
+		case KD_KIND_UNKNOWN:
+			ret->other++;
+			break;
+		}
+		if (p->kind != KD_KIND_GROUP && p->enabled)
+			ret->enabled++;
+		ret->spns += p->nspns;
+	}
+}

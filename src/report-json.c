@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* The JSON report: one document, schema in docs/json-output.md. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "kdeleg/report.h"
+#include "kdeleg/strbuf.h"
+#include "report-private.h"
+
+json_t *
+kd_report_attack(const struct kd_rule *rule)
+{
+	json_t *list = json_array();
+	const char *p = rule->attack;
+
+	while (list && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len && json_array_append_new(list, json_stringn(p, len)) < 0) {
+			json_decref(list);
+			return NULL;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return list;
+}
+
+json_t *
+kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:O, s:s, s:o}", "rule", f->rule->id,
+			 "severity", kd_severity_name(f->severity), "title", f->rule->title,
+			 "account", kd_json_account(dir, f->principal), "message", f->message,
+			 "details", f->details, "remediation", f->remediation, "attack",
+			 kd_report_attack(f->rule));
+}
+
+static json_t *
+domain_json(const struct kd_directory *dir)
+{
+	const struct kd_domain *d = kd_directory_domain(dir);
+	char sid[KD_SID_STRING_MAX];
+
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}", "dns_name",
+			 kd_json_text(d->dns_name), "sid",
+			 d->has_sid ? json_string(kd_sid_to_string(&d->sid, sid, sizeof(sid)))
+				    : json_null(),
+			 "naming_context", kd_json_text(d->dn), "functional_level",
+			 d->has_functional_level ? json_integer(d->functional_level) : json_null(),
+			 "machine_account_quota",
+			 d->has_machine_quota ? json_integer(d->machine_quota) : json_null(),
+			 "spn_mappings", d->custom_spn_mappings ? "snapshot" : "default");
+}
+
+json_t *
+kd_report_counts(const struct kd_directory *dir, const struct kd_findings *findings)
+{
+	struct kd_directory_counts c;
+
+	kd_directory_counts(dir, &c);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "entries",
+			 (json_int_t)c.entries, "users", (json_int_t)c.users, "computers",
+			 (json_int_t)c.computers, "domain_controllers", (json_int_t)c.dcs,
+			 "service_accounts", (json_int_t)c.service_accounts, "groups",
+			 (json_int_t)c.groups, "trusts", (json_int_t)c.trusts, "enabled_accounts",
+			 (json_int_t)c.enabled, "service_principal_names", (json_int_t)c.spns,
+			 "findings", (json_int_t)findings->count);
+}
+
+json_t *
+kd_report_summary(const struct kd_findings *findings)
+{
+	json_t *summary = json_object();
+
+	for (int s = KD_SEV_CRITICAL; summary && s >= KD_SEV_INFO; s--)
+		if (json_object_set_new(summary, kd_severity_name((enum kd_severity)s),
+					json_integer((json_int_t)findings->by_severity[s])) < 0) {
+			json_decref(summary);
+			return NULL;
+		}
+	return summary;
+}
+
+void
+kd_report_timestamp(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm))
+		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(buf, size, "1970-01-01T00:00:00Z");
+}
+
+int
+kd_report_json(FILE *out, const struct kd_directory *dir, const struct kd_findings *findings,
+	       const struct kd_report_meta *meta, struct kd_error *err)
+{
+	json_t *doc = NULL, *list = NULL;
+	char when[32];
+	int r = KD_ERR_NOMEM;
+
+	list = json_array();
+	if (!list)
+		goto out;
+	for (size_t i = 0; i < findings->count; i++)
+		if (json_array_append_new(list, kd_report_finding(dir, &findings->items[i])) < 0)
+			goto out;
+	kd_report_timestamp(when, sizeof(when));
+	doc = json_pack("{s:i, s:{s:s, s:s}, s:s, s:{s:s, s:o}, s:b, s:o, s:o, s:o, s:O}",
+			"schema_version", KD_JSON_SCHEMA_VERSION, "tool", "name", "kdeleg",
+			"version", KD_VERSION, "generated_at", when, "source", "kind",
+			meta->source_kind, "name", kd_json_text(meta->source), "complete",
+			true, "domain", domain_json(dir), "counts", kd_report_counts(dir, findings),
+			"summary", kd_report_summary(findings), "findings", list);
+	if (!doc)
+		goto out;
+	errno = 0;
+	if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) < 0 ||
+	    fflush(out) != 0 || ferror(out)) {
+		r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
+				 errno ? strerror(errno) : "write error");
+		goto out;
+	}
+	r = 0;
+out:
+	if (r == KD_ERR_NOMEM)
+		kd_error_set(err, r, "out of memory while writing the report");
+	json_decref(doc);
+	json_decref(list);
+	return r;
+}

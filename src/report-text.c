@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/* The text report: grouped by severity, aligned, every directory string escaped. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "kdeleg/report.h"
+#include "kdeleg/strbuf.h"
+
+#define OUT_MAX ((size_t)64 << 20)
+#define LIST_SHOWN 8
+
+struct text {
+	struct kd_strbuf sb;
+	bool color;
+	int status;
+};
+
+/* Trusted text (our own words). */
+static void
+lit(struct text *t, const char *s)
+{
+	if (t->status == 0)
+		t->status = kd_strbuf_puts(&t->sb, s);
+}
+
+/* Directory text: escaped so it can never drive the terminal. */
+static void
+esc(struct text *t, const char *s)
+{
+	if (t->status == 0 && s)
+		t->status = kd_strbuf_append_safe(&t->sb, s, strlen(s));
+}
+
+static void
+style(struct text *t, const char *code)
+{
+	if (t->color)
+		lit(t, code);
+}
+
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define RESET "\033[0m"
+
+static const char *const severity_colors[KD_SEV_COUNT] = {"\033[36m", "\033[34m", "\033[33m",
+							   "\033[31m", "\033[1;31m"};
+
+static const char *
+upper_severity(enum kd_severity s)
+{
+	static const char *const names[KD_SEV_COUNT] = {"INFO", "LOW", "MEDIUM", "HIGH",
+							"CRITICAL"};
+
+	return names[s];
+}
+
+static void
+jesc(struct text *t, json_t *value)
+{
+	esc(t, json_string_value(value));
+}
+
+/* "NAME (kind, tier 0)" for an account object of the details. */
+static void
+account_line(struct text *t, json_t *acct)
+{
+	const char *name = json_string_value(json_object_get(acct, "name"));
+	const char *sid = json_string_value(json_object_get(acct, "sid"));
+	const char *kind = json_string_value(json_object_get(acct, "kind"));
+
+	esc(t, name ? name : sid ? sid : "?");
+	if (kind) {
+		lit(t, " (");
+		lit(t, kind);
+		if (json_is_true(json_object_get(acct, "tier0")))
+			lit(t, ", tier 0");
+		if (json_is_false(json_object_get(acct, "enabled")))
+			lit(t, ", disabled");
+		lit(t, ")");
+	} else if (name && sid) {
+		lit(t, " (");
+		esc(t, sid);
+		lit(t, ")");
+	}
+}
+
+static void
+more_line(struct text *t, size_t shown, size_t total)
+{
+	char buf[64];
+
+	if (total <= shown)
+		return;
+	snprintf(buf, sizeof(buf), "      ... and %zu more (see --format json)\n", total - shown);
+	lit(t, buf);
+}
+
+static void
+targets_block(struct text *t, json_t *targets)
+{
+	size_t n = json_array_size(targets);
+
+	for (size_t i = 0; i < n && i < LIST_SHOWN; i++) {
+		json_t *target = json_array_get(targets, i);
+		json_t *owners = json_object_get(target, "owners");
+
+		lit(t, "      -> ");
+		jesc(t, json_object_get(target, "spn"));
+		if (json_array_size(owners) == 0) {
+			lit(t, ": registered nowhere\n");
+			continue;
+		}
+		lit(t, json_is_true(json_object_get(target, "via_host_alias")) ? ": via HOST/ on "
+										 : ": ");
+		for (size_t k = 0; k < json_array_size(owners); k++) {
+			if (k)
+				lit(t, ", ");
+			account_line(t, json_array_get(owners, k));
+		}
+		lit(t, "\n");
+	}
+	more_line(t, LIST_SHOWN, n);
+}
+
+static void
+aces_block(struct text *t, json_t *aces)
+{
+	size_t n = json_array_size(aces);
+
+	for (size_t i = 0; i < n && i < LIST_SHOWN; i++) {
+		json_t *ace = json_array_get(aces, i);
+		char buf[96];
+
+		snprintf(buf, sizeof(buf), "      ACE %-2lld %-12s %-22s %s  ",
+			 (long long)json_integer_value(json_object_get(ace, "index")),
+			 json_string_value(json_object_get(ace, "class")),
+			 json_string_value(json_object_get(ace, "type")),
+			 json_string_value(json_object_get(ace, "mask")));
+		lit(t, buf);
+		account_line(t, json_object_get(ace, "trustee"));
+		lit(t, "\n");
+	}
+	more_line(t, LIST_SHOWN, n);
+}
+
+static void
+accounts_block(struct text *t, const char *label, json_t *list)
+{
+	size_t n = json_array_size(list);
+
+	if (n == 0)
+		return;
+	lit(t, "      ");
+	lit(t, label);
+	for (size_t i = 0; i < n && i < LIST_SHOWN; i++) {
+		lit(t, i ? ", " : " ");
+		account_line(t, json_array_get(list, i));
+	}
+	if (n > LIST_SHOWN) {
+		char buf[48];
+
+		snprintf(buf, sizeof(buf), ", ... %zu more", n - LIST_SHOWN);
+		lit(t, buf);
+	}
+	lit(t, "\n");
+}
+
+/* The evidence worth a line in a terminal, by rule; JSON carries all of it. */
+static void
+details_block(struct text *t, const struct kd_finding *f)
+{
+	const char *id = f->rule->id;
+	json_t *d = f->details;
+
+	if (strcmp(id, "constrained-delegation") == 0 || strcmp(id, "delegation-to-tier0") == 0) {
+		json_t *rbcd = json_object_get(d, "rbcd");
+
+		if (rbcd) {
+			accounts_block(t, "trustees:", json_object_get(rbcd, "effective_trustees"));
+			accounts_block(t, "broad:", json_object_get(rbcd, "broad_trustees"));
+			accounts_block(t, "unresolved:", json_object_get(rbcd, "unresolved_trustees"));
+		} else {
+			targets_block(t, json_object_get(d, "targets"));
+		}
+	} else if (strcmp(id, "resource-based-delegation") == 0 ||
+		   strcmp(id, "rbcd-broad-trustee") == 0) {
+		aces_block(t, json_object_get(d, "aces"));
+	} else if (strcmp(id, "duplicate-spn") == 0) {
+		accounts_block(t, "also on:", json_object_get(d, "other_holders"));
+	} else if (strcmp(id, "protocol-transition") == 0) {
+		accounts_block(t, "RBCD resources trusting it:", json_object_get(d, "rbcd_resources"));
+	}
+}
+
+static void
+finding_block(struct text *t, const struct kd_directory *dir, const struct kd_finding *f)
+{
+	const struct kd_principal *p = kd_directory_get(dir, f->principal);
+	const struct kd_domain *d = kd_directory_domain(dir);
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "  %-26s ", f->rule->id);
+	style(t, BOLD);
+	lit(t, buf);
+	style(t, RESET);
+	if (p) {
+		esc(t, p->name);
+		lit(t, " (");
+		lit(t, kd_kind_name(p->kind));
+		if (p->tier0)
+			lit(t, ", tier 0");
+		if (!p->enabled)
+			lit(t, ", disabled");
+		lit(t, ")\n");
+	} else {
+		lit(t, "domain ");
+		esc(t, d->dns_name ? d->dns_name : "?");
+		lit(t, "\n");
+	}
+	lit(t, "      ");
+	esc(t, f->message);
+	lit(t, "\n");
+	details_block(t, f);
+	style(t, DIM);
+	lit(t, "      dn:  ");
+	esc(t, p ? p->dn : d->dn ? d->dn : "?");
+	lit(t, "\n      fix: ");
+	esc(t, f->remediation);
+	lit(t, "\n");
+	style(t, RESET);
+}
+
+static void
+header_block(struct text *t, const struct kd_directory *dir, const struct kd_findings *findings,
+	     const struct kd_report_meta *meta)
+{
+	const struct kd_domain *d = kd_directory_domain(dir);
+	struct kd_directory_counts c;
+	char sid[KD_SID_STRING_MAX], buf[256];
+
+	kd_directory_counts(dir, &c);
+	style(t, BOLD);
+	lit(t, "kdeleg " KD_VERSION " - Kerberos delegation audit of ");
+	esc(t, d->dns_name ? d->dns_name : "(unknown domain)");
+	style(t, RESET);
+	lit(t, "\n");
+	lit(t, "domain:   ");
+	esc(t, d->dn ? d->dn : "(no domain object in the snapshot)");
+	if (d->has_sid) {
+		lit(t, "  ");
+		lit(t, kd_sid_to_string(&d->sid, sid, sizeof(sid)));
+	}
+	lit(t, "\nsource:   ");
+	lit(t, meta->source_kind);
+	lit(t, " ");
+	esc(t, meta->source);
+	snprintf(buf, sizeof(buf),
+		 "\naccounts: %zu users, %zu computers, %zu domain controllers, %zu service "
+		 "accounts, %zu groups (%zu entries read)\n",
+		 c.users, c.computers, c.dcs, c.service_accounts, c.groups, c.entries);
+	lit(t, buf);
+	lit(t, "findings: ");
+	if (findings->count == 0)
+		lit(t, "none");
+	for (int s = KD_SEV_CRITICAL, first = 1; s >= KD_SEV_INFO; s--) {
+		if (!findings->by_severity[s])
+			continue;
+		snprintf(buf, sizeof(buf), "%s%zu %s", first ? "" : ", ", findings->by_severity[s],
+			 kd_severity_name((enum kd_severity)s));
+		lit(t, buf);
+		first = 0;
+	}
+	lit(t, "\n");
+}
+
+int
+kd_report_text(FILE *out, const struct kd_directory *dir, const struct kd_findings *findings,
+	       const struct kd_report_meta *meta, struct kd_error *err)
+{
+	struct text t = {.color = meta->color};
+	int current = -1;
+
+	kd_strbuf_init(&t.sb, OUT_MAX);
+	header_block(&t, dir, findings, meta);
+	for (size_t i = 0; i < findings->count && t.status == 0; i++) {
+		const struct kd_finding *f = &findings->items[i];
+		char buf[64];
+
+		if ((int)f->severity != current) {
+			current = (int)f->severity;
+			snprintf(buf, sizeof(buf), "\n%s (%zu)\n", upper_severity(f->severity),
+				 findings->by_severity[f->severity]);
+			style(&t, severity_colors[f->severity]);
+			lit(&t, buf);
+			style(&t, RESET);
+		}
+		finding_block(&t, dir, f);
+		/* Flush per finding: a million-account report must not sit in memory. */
+		if (t.status == 0 && t.sb.len > 1 << 20) {
+			if (fwrite(t.sb.data, 1, t.sb.len, out) != t.sb.len)
+				goto io;
+			kd_strbuf_reset(&t.sb);
+		}
+	}
+	if (t.status < 0) {
+		kd_strbuf_free(&t.sb);
+		return kd_error_set(err, t.status, "out of memory while writing the report");
+	}
+	errno = 0;
+	if ((t.sb.len && fwrite(t.sb.data, 1, t.sb.len, out) != t.sb.len) || fflush(out) != 0 ||
+	    ferror(out))
+		goto io;
+	kd_strbuf_free(&t.sb);
+	return 0;
+io:
+	kd_strbuf_free(&t.sb);
+	return kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
+			    errno ? strerror(errno) : "write error");
+}

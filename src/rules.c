@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* The rule catalogue: one table for the audit, `kdeleg rules` and docs/rules.md. */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "kdeleg/analyze.h"
+
+static const struct kd_rule rules[] = {
+	{
+		.id = "unconstrained-delegation",
+		.severity = KD_SEV_CRITICAL,
+		.title = "Unconstrained delegation outside the domain controllers",
+		.meaning = "The account has TRUSTED_FOR_DELEGATION (userAccountControl 0x80000): "
+			   "every user who authenticates to one of its services hands it a "
+			   "forwardable TGT, which it may use anywhere in the forest.",
+		.why = "Whoever controls the account (or its host) collects the TGTs of everyone "
+		       "who connects, and can coerce a domain controller to connect (printer bug, "
+		       "PetitPotam) to obtain a DC's TGT and replicate every secret. Disabled "
+		       "accounts are reported too: re-enabling one restores the exposure.",
+		.fix = "Clear the flag; where the service must delegate, configure constrained or "
+		       "resource-based delegation to the exact services it needs.",
+		.attack = "T1558,T1187,T1550.003",
+		.references = "MS-ADTS 2.2.16; MS-SFU 1.3; "
+			      "https://learn.microsoft.com/windows-server/security/kerberos/"
+			      "kerberos-constrained-delegation-overview",
+	},
+	{
+		.id = "constrained-delegation",
+		.severity = KD_SEV_MEDIUM,
+		.title = "Constrained delegation (msDS-AllowedToDelegateTo)",
+		.meaning = "The account may obtain service tickets on behalf of users (S4U2Proxy) "
+			   "to the listed SPNs; each is resolved to the account that owns it.",
+		.why = "The service name in a ticket is not protected, so delegation to one SPN "
+		       "reaches every service that runs as the owning account (an MSSQLSvc SPN on "
+		       "a service user reaches that user's services, a HOST SPN reaches every "
+		       "HOST alias and explicit SPN of that computer).",
+		.fix = "Remove the targets the service does not need; prefer resource-based "
+		       "delegation configured on the target.",
+		.attack = "T1558,T1550.003",
+		.references = "MS-SFU 3.2.5.2; MS-ADA2 2.219",
+	},
+	{
+		.id = "protocol-transition",
+		.severity = KD_SEV_HIGH,
+		.title = "Protocol transition: can impersonate any user without their ticket",
+		.meaning = "TRUSTED_TO_AUTH_FOR_DELEGATION (0x1000000) lets the account ask the "
+			   "KDC for a forwardable ticket to itself for any user (S4U2Self) and "
+			   "use it for constrained delegation.",
+		.why = "Whoever controls the account impersonates any user who is not protected "
+		       "to every service it may delegate to, without that user logging on. With "
+		       "no targets its forwardable S4U2Self tickets still serve toward resources "
+		       "whose RBCD trusts it.",
+		.fix = "Clear the flag unless the service really accepts non-Kerberos logons; "
+		       "mark privileged users as sensitive.",
+		.attack = "T1558,T1134,T1550.003",
+		.references = "MS-SFU 3.2.5.1; MS-ADTS 2.2.16",
+	},
+	{
+		.id = "resource-based-delegation",
+		.severity = KD_SEV_MEDIUM,
+		.title = "Resource-based constrained delegation "
+			 "(msDS-AllowedToActOnBehalfOfOtherIdentity)",
+		.meaning = "The account's RBCD descriptor lets the trustees it grants control "
+			   "access (0x100) impersonate users to its services. Each ACE is "
+			   "evaluated as the KDC does: effective, inert, denied or inherit-only.",
+		.why = "RBCD always allows protocol transition, so every effective trustee can "
+		       "impersonate any unprotected user to every service of this account.",
+		.fix = "Keep only the front-end services that must delegate here; remove the "
+		       "descriptor when no delegation is intended.",
+		.attack = "T1558,T1134,T1550.003",
+		.references = "MS-SFU 3.2.5.2.3; MS-ADA2 2.218; MS-DTYP 2.4.6",
+	},
+	{
+		.id = "rbcd-broad-trustee",
+		.severity = KD_SEV_CRITICAL,
+		.title = "RBCD granted to a broad group",
+		.meaning = "The RBCD descriptor grants a group that almost any account belongs "
+			   "to (Everyone, Authenticated Users, Domain Users, Domain Computers...) "
+			   "or has a NULL DACL.",
+		.why = "Any user may create a computer account (ms-DS-MachineAccountQuota) or "
+		       "already controls one, and then impersonate any user, administrators "
+		       "included, to this account's services.",
+		.fix = "Replace the broad trustee with the specific front-end accounts.",
+		.attack = "T1558,T1134,T1136.002",
+		.references = "MS-DTYP 2.4.6 (NULL DACL); KB 243327 (MachineAccountQuota)",
+	},
+	{
+		.id = "delegation-to-tier0",
+		.severity = KD_SEV_CRITICAL,
+		.title = "Delegation to a tier-0 account",
+		.meaning = "Constrained delegation to an SPN owned by a tier-0 account (a domain "
+			   "controller, krbtgt, an administrator), or RBCD set on a tier-0 "
+			   "account.",
+		.why = "Impersonating a user to a domain controller's services (ldap, cifs, "
+		       "host...) is control of the domain; a ticket to krbtgt is a TGT.",
+		.fix = "Remove the delegation; nothing outside tier 0 should delegate to it.",
+		.attack = "T1558,T1550.003,T1003.006",
+		.references = "MS-SFU 3.2.5.2",
+	},
+	{
+		.id = "duplicate-spn",
+		.severity = KD_SEV_MEDIUM,
+		.title = "SPN held by more than one account",
+		.meaning = "Two accounts register the same SPN (case-insensitively), or one "
+			   "registers an alias that HOST/ on another account already implies.",
+		.why = "The KDC cannot tell which key to use (event 11, KDC_ERR_PRINCIPAL_NOT_"
+		       "UNIQUE): authentication fails or falls back to NTLM, and delegation to "
+		       "the SPN reaches an account nobody intended.",
+		.fix = "Remove the SPN from the account that should not hold it (setspn -D); "
+		       "find them all with setspn -X.",
+		.attack = "",
+		.references = "MS-ADTS 3.1.1.5.1.3; KB5008382",
+	},
+	{
+		.id = "orphan-delegation-target",
+		.severity = KD_SEV_LOW,
+		.title = "Delegation target that no account holds",
+		.meaning = "An msDS-AllowedToDelegateTo entry names an SPN that no account in "
+			   "the snapshot registers, directly or through a HOST alias.",
+		.why = "The delegation does nothing today, but whoever can register that SPN on "
+		       "an account they control inherits it.",
+		.fix = "Remove the stale entry, or register the SPN on the intended account.",
+		.attack = "T1098",
+		.references = "MS-ADA2 2.219",
+	},
+	{
+		.id = "privileged-delegable",
+		.severity = KD_SEV_HIGH,
+		.title = "Privileged account can be delegated",
+		.meaning = "A tier-0 account is neither marked sensitive (NOT_DELEGATED) nor a "
+			   "member of Protected Users (effective at domain functional level "
+			   "2012 R2 and above).",
+		.why = "Any service with delegation rights can impersonate it, so one "
+		       "compromised front end is one step from domain administration.",
+		.fix = "Set 'Account is sensitive and cannot be delegated' or add the account to "
+		       "Protected Users (not for service or computer accounts).",
+		.attack = "T1558,T1550.003",
+		.references = "MS-ADTS 2.2.16; MS-SFU 3.2.5.1.2",
+	},
+	{
+		.id = "unparseable-attribute",
+		.severity = KD_SEV_MEDIUM,
+		.title = "Attribute value that does not parse",
+		.meaning = "A value in the directory is malformed (a security descriptor, SID, "
+			   "flag word or SPN that does not decode); the audit could not evaluate "
+			   "what it grants.",
+		.why = "Someone wrote an invalid value, by mistake or to hide it from tools. The "
+		       "KDC fails closed on a malformed RBCD descriptor, other consumers may not.",
+		.fix = "Inspect the value and rewrite it with a supported tool.",
+		.attack = "",
+		.references = "MS-DTYP 2.4.6",
+	},
+};
+
+size_t
+kd_rules(const struct kd_rule **ret_rules)
+{
+	*ret_rules = rules;
+	return sizeof(rules) / sizeof(rules[0]);
+}
+
+const struct kd_rule *
+kd_rule_find(const char *id)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (strcmp(rules[i].id, id) == 0)
+			return &rules[i];
+	return NULL;
+}
+
+static const char *const severity_names[KD_SEV_COUNT] = {"info", "low", "medium", "high",
+							  "critical"};
+
+const char *
+kd_severity_name(enum kd_severity severity)
+{
+	return (unsigned)severity < KD_SEV_COUNT ? severity_names[severity] : "unknown";
+}
+
+bool
+kd_severity_parse(const char *text, enum kd_severity *ret_severity)
+{
+	for (size_t i = 0; i < KD_SEV_COUNT; i++) {
+		if (strcasecmp(text, severity_names[i]) == 0) {
+			*ret_severity = (enum kd_severity)i;
+			return true;
+		}
+	}
+	return false;
+}

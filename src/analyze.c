@@ -801,13 +801,20 @@ rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_principal
 
 /* ---- duplicate SPNs, exact and through HOST aliases ---- */
 
+/*
+ * One duplicate-spn finding on @mine's account. The fix always removes an explicit
+ * SPN: the other copy for exact duplicates, the alias SPN (never HOST/) for
+ * alias collisions: @fix_spn on @fix_account.
+ */
 static void
 emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *other_spn,
-	       const uint32_t *others, size_t nothers, bool alias)
+	       const uint32_t *others, size_t nothers, bool alias, const char *fix_spn,
+	       uint32_t fix_account)
 {
 	const struct kd_principal *p = kd_directory_get(a->dir, mine->principal);
+	const struct kd_principal *fix = kd_directory_get(a->dir, fix_account);
 	json_t *list = json_array();
-	char *quoted_spn = ps_quote(mine->spn), *quoted_name = ps_quote(p->name);
+	char *quoted_spn = ps_quote(fix_spn), *quoted_name = ps_quote(fix->name);
 
 	for (size_t k = 0; list && k < nothers && k < LIST_MAX; k++)
 		append_new(list, kd_json_account(a->dir, others[k]), a);
@@ -816,12 +823,15 @@ emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *ot
 		       kd_json_text(other_spn), "collision", alias ? "host-alias" : "exact",
 		       "other_holders", list ? list : json_null()),
 	     alias ? format("%s on %s collides with %s on %zu other account%s through the HOST "
-			    "alias table",
-			    mine->spn, p->name, other_spn, nothers, nothers == 1 ? "" : "s")
+			    "alias table: the KDC issues %s tickets with %s's key",
+			    mine->spn, p->name, other_spn, nothers, nothers == 1 ? "" : "s",
+			    fix_spn, fix->name)
 		   : format("%s is also registered on %zu other account%s", mine->spn, nothers,
 			    nothers == 1 ? "" : "s"),
-	     quoted_spn && quoted_name ? format("setspn -D %s %s", quoted_spn, quoted_name)
-				       : NULL);
+	     quoted_spn && quoted_name
+		     ? format("setspn -D %s %s%s", quoted_spn, quoted_name,
+			      alias ? "  # unless that account is meant to serve it" : "")
+		     : NULL);
 	free(quoted_spn);
 	free(quoted_name);
 }
@@ -875,7 +885,8 @@ rule_duplicate_spns(struct audit *a)
 			continue;
 		n = chain_others(a, head, mine->principal, others, HOLDERS_MAX);
 		if (n)
-			emit_duplicate(a, mine, mine->spn, others, n, false);
+			emit_duplicate(a, mine, mine->spn, others, n, false, mine->spn,
+				       mine->principal);
 		/* An alias SPN also collides with host/<same> on another account. */
 		if (kd_spn_parse(mine->key, strlen(mine->key), &spn, NULL) < 0)
 			continue;
@@ -888,7 +899,8 @@ rule_duplicate_spns(struct audit *a)
 		n = chain_others(a, head, mine->principal, others, HOLDERS_MAX);
 		if (!n)
 			continue;
-		emit_duplicate(a, mine, holders[head].spn, others, n, true);
+		emit_duplicate(a, mine, holders[head].spn, others, n, true, mine->spn,
+			       mine->principal);
 		/* ...and the HOST side hears of it too, one finding per holding account. */
 		for (size_t k = 0; k < n; k++) {
 			uint32_t me = mine->principal;
@@ -897,7 +909,7 @@ rule_duplicate_spns(struct audit *a)
 			for (uint32_t g = head; g != KD_NONE; g = holders[g].next)
 				if (holders[g].principal == others[k])
 					host_side = holders[g];
-			emit_duplicate(a, &host_side, mine->spn, &me, 1, true);
+			emit_duplicate(a, &host_side, mine->spn, &me, 1, true, mine->spn, me);
 		}
 	}
 }

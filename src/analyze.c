@@ -525,7 +525,7 @@ add_pair(struct audit *a, uint32_t resource, uint32_t trustee)
 static void
 rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 {
-	const struct kd_acl *dacl = &p->rbcd.dacl;
+	const struct kd_acl *dacl;
 	json_t *aces = NULL, *effective = NULL, *broad = NULL, *unresolved = NULL, *details;
 	char *quoted = NULL, *remedy = NULL;
 	uint32_t *granted = NULL;
@@ -533,8 +533,9 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 	const char *state;
 	enum kd_severity severity;
 
-	if (p->rbcd_state != KD_RBCD_PARSED && p->rbcd_state != KD_RBCD_NULL_DACL)
+	if (!p->rbcd)
 		return; /* absent, or malformed: reported as unparseable-attribute */
+	dacl = &p->rbcd->dacl;
 	aces = json_array();
 	effective = json_array();
 	broad = json_array();
@@ -661,8 +662,8 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 	}
 	details = json_pack("{s:s, s:o, s:b, s:I, s:O, s:O, s:O, s:O, s:s}", "state", state,
 			    "owner",
-			    p->rbcd.has_owner ? sid_ref(a->dir, &p->rbcd.owner, NULL) : json_null(),
-			    "dacl_null", p->rbcd.dacl_null, "effective_trustee_count",
+			    p->rbcd->has_owner ? sid_ref(a->dir, &p->rbcd->owner, NULL) : json_null(),
+			    "dacl_null", p->rbcd->dacl_null, "effective_trustee_count",
 			    (json_int_t)ngranted, "effective_trustees", effective, "broad_trustees",
 			    broad, "unresolved_trustees", unresolved, "aces", aces, "note",
 			    "RBCD always allows protocol transition, and service-name substitution "

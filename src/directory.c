@@ -44,7 +44,7 @@ const char kd_directory_filter[] =
 struct pending_ref {
 	uint32_t from;
 	bool is_member_of; /* from's memberOf (else from's member) */
-	size_t dn_offset;  /* into refs_text, lower-cased, NUL-terminated */
+	size_t dn_offset;  /* into refs_text, NUL-terminated */
 };
 
 struct kd_directory {
@@ -55,7 +55,7 @@ struct kd_directory {
 	struct kd_spnmap *spnmap;
 
 	struct kd_hashtab by_sid; /* binary SID -> index */
-	struct kd_hashtab by_dn;  /* lower-case DN -> index */
+	struct kd_hashtab by_dn;  /* DN (case-insensitive) -> index */
 	struct kd_hashtab by_spn; /* key -> first holder */
 	struct kd_spn_holder *holders;
 	size_t nholders;
@@ -117,7 +117,7 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 	if (!dir->arena || !dir->spnmap)
 		goto nomem;
 	kd_hashtab_init(&dir->by_sid);
-	kd_hashtab_init(&dir->by_dn);
+	kd_hashtab_init_fold(&dir->by_dn);
 	kd_hashtab_init(&dir->by_spn);
 	kd_strbuf_init(&dir->refs_text, REFS_TEXT_MAX);
 	*ret_dir = dir;
@@ -192,15 +192,6 @@ add_bad(struct kd_directory *dir, uint32_t principal, const char *attribute,
 		return KD_ERR_NOMEM;
 	dir->nbad++;
 	return 0;
-}
-
-static bool
-has_value(const struct kd_attr *attr, const char *value)
-{
-	for (size_t i = 0; attr && i < attr->nvalues; i++)
-		if (strcasecmp(attr->values[i].data, value) == 0)
-			return true;
-	return false;
 }
 
 static bool
@@ -296,11 +287,8 @@ add_refs(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr, bo
 		if (!grow_array((void **)&dir->refs, &dir->refs_cap, dir->nrefs, sizeof(*ref),
 				1024))
 			return KD_ERR_NOMEM;
-		for (size_t j = 0; j < v->len; j++)
-			if (kd_strbuf_putc(&dir->refs_text, (char)tolower((unsigned char)v->data[j])) <
-			    0)
-				return KD_ERR_NOMEM;
-		if (kd_strbuf_putc(&dir->refs_text, '\0') < 0)
+		/* with its NUL: the DN table compares case-insensitively */
+		if (kd_strbuf_append(&dir->refs_text, v->data, v->len + 1) < 0)
 			return KD_ERR_NOMEM;
 		ref = &dir->refs[dir->nrefs++];
 		ref->from = from;
@@ -310,12 +298,125 @@ add_refs(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr, bo
 	return 0;
 }
 
+/* objectClass values that matter, as bits, found in one pass over the values. */
+enum {
+	OC_DOMAIN = 1 << 0,
+	OC_TRUSTED_DOMAIN = 1 << 1,
+	OC_GMSA = 1 << 2,
+	OC_MSA = 1 << 3,
+	OC_FOREIGN = 1 << 4,
+	OC_GROUP = 1 << 5,
+	OC_COMPUTER = 1 << 6,
+	OC_USER = 1 << 7,
+};
+
+static unsigned
+class_bits(const struct kd_attr *oc)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} classes[] = {
+		{"domain", OC_DOMAIN},
+		{"domainDNS", OC_DOMAIN},
+		{"trustedDomain", OC_TRUSTED_DOMAIN},
+		{"msDS-GroupManagedServiceAccount", OC_GMSA},
+		{"msDS-ManagedServiceAccount", OC_MSA},
+		{"foreignSecurityPrincipal", OC_FOREIGN},
+		{"group", OC_GROUP},
+		{"computer", OC_COMPUTER},
+		{"user", OC_USER},
+		{"inetOrgPerson", OC_USER},
+	};
+	unsigned bits = 0;
+
+	for (size_t i = 0; oc && i < oc->nvalues; i++) {
+		const char *v = oc->values[i].data;
+
+		for (size_t k = 0; k < sizeof(classes) / sizeof(*classes); k++)
+			if (tolower((unsigned char)v[0]) == tolower((unsigned char)classes[k].name[0]) &&
+			    strcasecmp(v, classes[k].name) == 0)
+				bits |= classes[k].bit;
+	}
+	return bits;
+}
+
+static enum kd_kind
+kind_from_bits(unsigned bits)
+{
+	if (bits & OC_GMSA)
+		return KD_KIND_GMSA;
+	if (bits & OC_MSA)
+		return KD_KIND_MSA;
+	if (bits & OC_FOREIGN)
+		return KD_KIND_FOREIGN;
+	if (bits & OC_GROUP)
+		return KD_KIND_GROUP;
+	if (bits & OC_COMPUTER)
+		return KD_KIND_COMPUTER;
+	if (bits & OC_USER)
+		return KD_KIND_USER;
+	return KD_KIND_UNKNOWN;
+}
+
+/*
+ * The entry's attributes by position in kd_directory_attributes, found in one pass:
+ * the model reads a dozen attributes of every entry of a million-entry snapshot.
+ */
+enum attr_id {
+	A_OBJECTCLASS,
+	A_SAMACCOUNTNAME,
+	A_OBJECTSID,
+	A_USERACCOUNTCONTROL,
+	A_SPN,
+	A_DELEGATE_TO,
+	A_RBCD,
+	A_MEMBEROF,
+	A_MEMBER,
+	A_PRIMARYGROUPID,
+	A_ADMINCOUNT,
+	A_DNSHOSTNAME,
+	A_ENCTYPES,
+	A_MACHINE_QUOTA,
+	A_BEHAVIOR_VERSION,
+	A_SPNMAPPINGS,
+	A_COUNT
+};
+
+struct attrs {
+	const struct kd_attr *a[A_COUNT];
+};
+
+static void
+index_attrs(const struct kd_entry *entry, struct attrs *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < entry->nattrs; i++) {
+		const char *name = entry->attrs[i].name;
+
+		for (size_t k = 0; k < A_COUNT; k++) {
+			if (name[0] == kd_directory_attributes[k][0] &&
+			    strcmp(name, kd_directory_attributes[k]) == 0) {
+				ret->a[k] = &entry->attrs[i];
+				break;
+			}
+		}
+	}
+}
+
+static const struct kd_value *
+first_value(const struct attrs *attrs, enum attr_id id)
+{
+	const struct kd_attr *a = attrs->a[id];
+
+	return a && a->nvalues ? &a->values[0] : NULL;
+}
+
 /* Reads an optional 32-bit integer attribute; a bad value is recorded, not fatal. */
 static int
-read_int(struct kd_directory *dir, uint32_t index, const struct kd_entry *entry, const char *name,
-	 const char *display, bool *ret_has, int64_t *ret_value)
+read_int(struct kd_directory *dir, uint32_t index, const struct kd_value *v, const char *display,
+	 bool *ret_has, int64_t *ret_value)
 {
-	const struct kd_value *v = kd_entry_value(entry, name);
 	struct kd_error why;
 
 	*ret_has = false;
@@ -352,7 +453,7 @@ read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v, boo
 }
 
 static int
-add_domain_object(struct kd_directory *dir, const struct kd_entry *entry)
+add_domain_object(struct kd_directory *dir, const struct kd_entry *entry, const struct attrs *at)
 {
 	struct kd_domain *d = &dir->domain;
 	bool has;
@@ -365,13 +466,13 @@ add_domain_object(struct kd_directory *dir, const struct kd_entry *entry)
 	if (!d->dn)
 		return KD_ERR_NOMEM;
 	d->dns_name = dns_name_from_dn(dir->arena, d->dn);
-	r = read_sid(dir, KD_NONE, kd_entry_value(entry, "objectsid"), &d->has_sid, &d->sid);
+	r = read_sid(dir, KD_NONE, first_value(at, A_OBJECTSID), &d->has_sid, &d->sid);
 	if (r == 0)
-		r = read_int(dir, KD_NONE, entry, "ms-ds-machineaccountquota",
+		r = read_int(dir, KD_NONE, first_value(at, A_MACHINE_QUOTA),
 			     "ms-DS-MachineAccountQuota", &d->has_machine_quota, &d->machine_quota);
 	if (r == 0)
-		r = read_int(dir, KD_NONE, entry, "msds-behavior-version", "msDS-Behavior-Version",
-			     &has, &value);
+		r = read_int(dir, KD_NONE, first_value(at, A_BEHAVIOR_VERSION),
+			     "msDS-Behavior-Version", &has, &value);
 	if (r == 0 && has && value >= 0) {
 		d->has_functional_level = true;
 		d->functional_level = (uint32_t)value;
@@ -414,28 +515,8 @@ out:
 	return r;
 }
 
-static enum kd_kind
-kind_from_classes(const struct kd_attr *oc, bool *ret_is_domain, bool *ret_is_trusted_domain)
-{
-	*ret_is_domain = has_value(oc, "domainDNS") || has_value(oc, "domain");
-	*ret_is_trusted_domain = has_value(oc, "trustedDomain");
-	if (has_value(oc, "msDS-GroupManagedServiceAccount"))
-		return KD_KIND_GMSA;
-	if (has_value(oc, "msDS-ManagedServiceAccount"))
-		return KD_KIND_MSA;
-	if (has_value(oc, "foreignSecurityPrincipal"))
-		return KD_KIND_FOREIGN;
-	if (has_value(oc, "group"))
-		return KD_KIND_GROUP;
-	if (has_value(oc, "computer"))
-		return KD_KIND_COMPUTER;
-	if (has_value(oc, "user") || has_value(oc, "inetOrgPerson"))
-		return KD_KIND_USER;
-	return KD_KIND_UNKNOWN;
-}
-
 static int
-fill_principal(struct kd_directory *dir, uint32_t index, const struct kd_entry *entry)
+fill_principal(struct kd_directory *dir, uint32_t index, const struct attrs *at)
 {
 	struct kd_principal *p = &dir->principals[index];
 	const struct kd_value *v;
@@ -444,18 +525,18 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct kd_entry *
 	int64_t value;
 	int r;
 
-	v = kd_entry_value(entry, "samaccountname");
+	v = first_value(at, A_SAMACCOUNTNAME);
 	p->name = v ? kd_arena_memdup(dir->arena, v->data, v->len) : first_rdn_value(dir->arena, p->dn);
 	if (!p->name)
 		return KD_ERR_NOMEM;
-	v = kd_entry_value(entry, "dnshostname");
+	v = first_value(at, A_DNSHOSTNAME);
 	if (v && !(p->dns_host_name = kd_arena_memdup(dir->arena, v->data, v->len)))
 		return KD_ERR_NOMEM;
-	r = read_sid(dir, index, kd_entry_value(entry, "objectsid"), &p->has_sid, &p->sid);
+	r = read_sid(dir, index, first_value(at, A_OBJECTSID), &p->has_sid, &p->sid);
 	if (r < 0)
 		return r;
 
-	v = kd_entry_value(entry, "useraccountcontrol");
+	v = first_value(at, A_USERACCOUNTCONTROL);
 	if (v) {
 		kd_error_clear(&why);
 		if (kd_uac_parse(v->data, v->len, &p->uac, &why) == 0)
@@ -463,30 +544,35 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct kd_entry *
 		else if ((r = add_bad(dir, index, "userAccountControl", &why)) < 0)
 			return r;
 	}
-	if ((r = read_int(dir, index, entry, "primarygroupid", "primaryGroupID", &has, &value)) < 0)
+	if ((r = read_int(dir, index, first_value(at, A_PRIMARYGROUPID), "primaryGroupID", &has,
+			  &value)) < 0)
 		return r;
 	if (has && value > 0)
 		p->primary_group_rid = (uint32_t)value;
-	if ((r = read_int(dir, index, entry, "admincount", "adminCount", &has, &value)) < 0)
+	if ((r = read_int(dir, index, first_value(at, A_ADMINCOUNT), "adminCount", &has, &value)) <
+	    0)
 		return r;
 	p->admin_count = has && value != 0;
-	if ((r = read_int(dir, index, entry, "msds-supportedencryptiontypes",
-			  "msDS-SupportedEncryptionTypes", &has, &value)) < 0)
+	if ((r = read_int(dir, index, first_value(at, A_ENCTYPES), "msDS-SupportedEncryptionTypes",
+			  &has, &value)) < 0)
 		return r;
 	p->has_enc_types = has;
 	p->enc_types = (uint32_t)value;
 
-	r = copy_strings(dir, kd_entry_attr(entry, "serviceprincipalname"), &p->spns, &p->nspns);
+	r = copy_strings(dir, at->a[A_SPN], &p->spns, &p->nspns);
 	if (r == 0)
-		r = copy_strings(dir, kd_entry_attr(entry, "msds-allowedtodelegateto"),
-				 &p->delegate_to, &p->ndelegate_to);
+		r = copy_strings(dir, at->a[A_DELEGATE_TO], &p->delegate_to, &p->ndelegate_to);
 	if (r < 0)
 		return r;
 
-	v = kd_entry_value(entry, "msds-allowedtoactonbehalfofotheridentity");
+	v = first_value(at, A_RBCD);
 	if (v) {
+		struct kd_secdesc *sd = kd_arena_alloc(dir->arena, sizeof(*sd));
+
+		if (!sd)
+			return KD_ERR_NOMEM;
 		kd_error_clear(&why);
-		r = kd_secdesc_parse(dir->arena, v->data, v->len, &p->rbcd, &why);
+		r = kd_secdesc_parse(dir->arena, v->data, v->len, sd, &why);
 		if (r == KD_ERR_NOMEM)
 			return r;
 		if (r < 0) {
@@ -495,49 +581,53 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct kd_entry *
 			if (r < 0)
 				return r;
 		} else {
-			p->rbcd_state = p->rbcd.dacl_null ? KD_RBCD_NULL_DACL : KD_RBCD_PARSED;
+			p->rbcd = sd;
+			p->rbcd_state = sd->dacl_null ? KD_RBCD_NULL_DACL : KD_RBCD_PARSED;
 		}
 	}
 
-	r = add_refs(dir, index, kd_entry_attr(entry, "member"), false);
+	r = add_refs(dir, index, at->a[A_MEMBER], false);
 	if (r == 0)
-		r = add_refs(dir, index, kd_entry_attr(entry, "memberof"), true);
+		r = add_refs(dir, index, at->a[A_MEMBEROF], true);
 	return r;
 }
 
 int
 kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct kd_error *err)
 {
-	const struct kd_attr *oc = kd_entry_attr(entry, "objectclass");
-	const struct kd_attr *mappings = kd_entry_attr(entry, "spnmappings");
-	bool is_domain, is_trusted_domain;
-	enum kd_kind kind = kind_from_classes(oc, &is_domain, &is_trusted_domain);
+	const struct kd_attr *mappings;
+	struct attrs at;
+	unsigned classes;
+	enum kd_kind kind;
 	struct kd_principal *p;
 	uint32_t index, existing;
-	char *dn_key;
 	int r;
 
 	if (dir->finished)
 		return kd_error_set(err, KD_ERR_USAGE, "the directory is already finished");
 	dir->entries++;
+	index_attrs(entry, &at);
+	classes = class_bits(at.a[A_OBJECTCLASS]);
+	kind = kind_from_bits(classes);
+	mappings = at.a[A_SPNMAPPINGS];
 	if (mappings && mappings->nvalues) {
 		r = add_spn_mappings(dir, mappings);
 		if (r < 0)
 			goto fail;
 	}
-	if (is_domain) {
-		r = add_domain_object(dir, entry);
+	if (classes & OC_DOMAIN) {
+		r = add_domain_object(dir, entry, &at);
 		if (r < 0)
 			goto fail;
 		return 0;
 	}
-	if (is_trusted_domain) {
+	if (classes & OC_TRUSTED_DOMAIN) {
 		dir->trusted_domains++;
 		return 0;
 	}
 	/* Without objectClass, an entry with a SID and flags is still an account. */
-	if (kind == KD_KIND_UNKNOWN && kd_entry_value(entry, "objectsid") &&
-	    kd_entry_value(entry, "useraccountcontrol"))
+	if (kind == KD_KIND_UNKNOWN && first_value(&at, A_OBJECTSID) &&
+	    first_value(&at, A_USERACCOUNTCONTROL))
 		kind = KD_KIND_USER;
 	if (kind == KD_KIND_UNKNOWN)
 		return 0;
@@ -555,12 +645,11 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 	p->kind = kind;
 	p->line = entry->line;
 	p->dn = kd_arena_memdup(dir->arena, entry->dn, entry->dn_len);
-	dn_key = kd_arena_strdup_lower(dir->arena, entry->dn, entry->dn_len);
-	if (!p->dn || !dn_key) {
+	if (!p->dn) {
 		r = KD_ERR_NOMEM;
 		goto fail;
 	}
-	r = kd_hashtab_put(&dir->by_dn, dn_key, entry->dn_len, index, &existing);
+	r = kd_hashtab_put(&dir->by_dn, p->dn, entry->dn_len, index, &existing);
 	if (r < 0)
 		goto fail;
 	if (r == 1) {
@@ -570,7 +659,7 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 		goto fail;
 	}
 	dir->count++;
-	r = fill_principal(dir, index, entry);
+	r = fill_principal(dir, index, &at);
 	if (r < 0)
 		goto fail;
 	if (p->has_sid) {
@@ -679,11 +768,17 @@ resolve_membership(struct kd_directory *dir)
 			edges[nedges++] = (uint64_t)ref->from << 32 | other;
 		}
 	}
-	/* MS-SAMR: the primary group is a membership that member/memberOf never show. */
-	for (size_t i = 0; i < dir->count; i++) {
-		uint32_t g = dir->principals[i].primary_group_rid
-				     ? kd_directory_find_rid(dir, dir->principals[i].primary_group_rid)
-				     : KD_NONE;
+	/* MS-SAMR: the primary group is a membership that member/memberOf never show.
+	 * Nearly every account has 513 or 515: remember the last lookup. */
+	for (size_t i = 0, last_rid = 0, last_group = KD_NONE; i < dir->count; i++) {
+		uint32_t rid = dir->principals[i].primary_group_rid;
+		uint32_t g;
+
+		if (rid != last_rid) {
+			last_rid = rid;
+			last_group = rid ? kd_directory_find_rid(dir, rid) : KD_NONE;
+		}
+		g = (uint32_t)last_group;
 
 		if (g != KD_NONE && g != i && dir->principals[g].kind == KD_KIND_GROUP)
 			edges[nedges++] = (uint64_t)g << 32 | (uint32_t)i;
@@ -1017,18 +1112,9 @@ kd_directory_find_sid(const struct kd_directory *dir, const struct kd_sid *sid)
 uint32_t
 kd_directory_find_dn(const struct kd_directory *dir, const char *dn)
 {
-	size_t len = strlen(dn);
-	char *key = malloc(len + 1);
-	uint32_t index = KD_NONE;
+	uint32_t index;
 
-	if (!key)
-		return KD_NONE;
-	for (size_t i = 0; i <= len; i++)
-		key[i] = (char)tolower((unsigned char)dn[i]);
-	if (!kd_hashtab_get(&dir->by_dn, key, len, &index))
-		index = KD_NONE;
-	free(key);
-	return index;
+	return kd_hashtab_get(&dir->by_dn, dn, strlen(dn), &index) ? index : KD_NONE;
 }
 
 uint32_t

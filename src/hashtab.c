@@ -22,23 +22,64 @@ kd_hashtab_init(struct kd_hashtab *table)
 }
 
 void
+kd_hashtab_init_fold(struct kd_hashtab *table)
+{
+	kd_hashtab_init(table);
+	table->fold_case = true;
+}
+
+void
 kd_hashtab_free(struct kd_hashtab *table)
 {
+	bool fold = table->fold_case;
+
 	free(table->slots);
 	kd_hashtab_init(table);
+	table->fold_case = fold;
+}
+
+static inline unsigned char
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 static uint32_t
-hash_bytes(const void *key, size_t len)
+hash_bytes(const struct kd_hashtab *table, const void *key, size_t len)
 {
 	const unsigned char *p = key;
 	uint64_t h = 0xcbf29ce484222325u;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3u;
+	if (table->fold_case) {
+		for (size_t i = 0; i < len; i++) {
+			h ^= fold(p[i]);
+			h *= 0x100000001b3u;
+		}
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			h ^= p[i];
+			h *= 0x100000001b3u;
+		}
 	}
-	return (uint32_t)(h ^ h >> 32);
+	/* FNV's low bits mix poorly for keys that differ only near the end (SIDs
+	 * differ in their last RID bytes): finish with murmur3's fmix64. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static bool
+keys_equal(const struct kd_hashtab *table, const void *a, const void *b, size_t len)
+{
+	const unsigned char *x = a, *y = b;
+
+	if (!table->fold_case)
+		return memcmp(a, b, len) == 0;
+	for (size_t i = 0; i < len; i++)
+		if (x[i] != y[i] && fold(x[i]) != fold(y[i]))
+			return false;
+	return true;
 }
 
 static struct kd_hashtab_slot *
@@ -51,15 +92,14 @@ find_slot(const struct kd_hashtab *table, const void *key, size_t len, uint32_t 
 
 		if (!s->key)
 			return s;
-		if (s->hash == hash && s->len == len && memcmp(s->key, key, len) == 0)
+		if (s->hash == hash && s->len == len && keys_equal(table, s->key, key, len))
 			return s;
 	}
 }
 
 static int
-grow(struct kd_hashtab *table)
+resize(struct kd_hashtab *table, size_t cap)
 {
-	size_t cap = table->cap ? table->cap * 2 : 64;
 	struct kd_hashtab_slot *old = table->slots;
 	size_t old_cap = table->cap;
 
@@ -82,13 +122,13 @@ int
 kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t value,
 	       uint32_t *ret_existing)
 {
-	uint32_t hash = hash_bytes(key, len);
+	uint32_t hash = hash_bytes(table, key, len);
 	struct kd_hashtab_slot *s;
 
 	if (len > UINT32_MAX)
 		return KD_ERR_NOMEM;
 	if ((table->count + 1) * 2 > table->cap) {
-		int r = grow(table);
+		int r = resize(table, table->cap ? table->cap * 2 : 64);
 
 		if (r < 0)
 			return r;
@@ -114,7 +154,7 @@ kd_hashtab_get(const struct kd_hashtab *table, const void *key, size_t len, uint
 
 	if (table->cap == 0 || len > UINT32_MAX)
 		return false;
-	s = find_slot(table, key, len, hash_bytes(key, len));
+	s = find_slot(table, key, len, hash_bytes(table, key, len));
 	if (!s->key)
 		return false;
 	if (ret_value)
@@ -129,7 +169,7 @@ kd_hashtab_set(struct kd_hashtab *table, const void *key, size_t len, uint32_t v
 
 	if (table->cap == 0 || len > UINT32_MAX)
 		return false;
-	s = find_slot(table, key, len, hash_bytes(key, len));
+	s = find_slot(table, key, len, hash_bytes(table, key, len));
 	if (!s->key)
 		return false;
 	s->value = value;

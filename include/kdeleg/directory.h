@@ -80,7 +80,7 @@ struct kd_principal {
 	const char **delegate_to; /* msDS-AllowedToDelegateTo as stored */
 
 	enum kd_rbcd_state rbcd_state;
-	struct kd_secdesc rbcd; /* valid for PARSED and NULL_DACL */
+	const struct kd_secdesc *rbcd; /* in the arena for PARSED and NULL_DACL, else NULL */
 
 	/* group membership, resolved after loading (indexes into principals) */
 	size_t nmembers;

@@ -15,9 +15,12 @@ struct kd_hashtab {
 	struct kd_hashtab_slot *slots;
 	size_t cap; /* power of two, 0 when empty */
 	size_t count;
+	bool fold_case; /* keys compare ASCII case-insensitively (DNs) */
 };
 
 void kd_hashtab_init(struct kd_hashtab *table);
+/* A table whose keys hash and compare ASCII case-insensitively, without lower-cased copies. */
+void kd_hashtab_init_fold(struct kd_hashtab *table);
 void kd_hashtab_free(struct kd_hashtab *table);
 
 /*

@@ -876,8 +876,8 @@ rule_duplicate_spns(struct audit *a)
 		size_t n;
 		bool first = true;
 
-		if (mine->implicit)
-			continue;
+		if (mine->implicit || (!mine->shared && !mine->alias))
+			continue; /* the common case: a unique, non-alias SPN */
 		/* One finding per principal and key, even when it lists the SPN twice. */
 		for (uint32_t g = head; g != h && g != KD_NONE; g = holders[g].next)
 			if (holders[g].principal == mine->principal)

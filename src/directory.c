@@ -56,7 +56,7 @@ struct kd_directory {
 
 	struct kd_hashtab by_sid; /* binary SID -> index */
 	struct kd_hashtab by_dn;  /* DN (case-insensitive) -> index */
-	struct kd_hashtab by_spn; /* key -> first holder */
+	struct kd_hashtab by_spn; /* key (case-insensitive) -> first holder */
 	struct kd_spn_holder *holders;
 	size_t nholders;
 
@@ -118,7 +118,7 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 		goto nomem;
 	kd_hashtab_init(&dir->by_sid);
 	kd_hashtab_init_fold(&dir->by_dn);
-	kd_hashtab_init(&dir->by_spn);
+	kd_hashtab_init_fold(&dir->by_spn);
 	kd_strbuf_init(&dir->refs_text, REFS_TEXT_MAX);
 	*ret_dir = dir;
 	return 0;
@@ -959,7 +959,7 @@ settle_tier0(struct kd_directory *dir)
 
 static int
 add_holder(struct kd_directory *dir, const char *key, const char *spn, uint32_t principal,
-	   bool implicit, size_t *cap)
+	   bool implicit, bool alias, size_t *cap)
 {
 	struct kd_spn_holder *h;
 	uint32_t head, idx;
@@ -974,12 +974,16 @@ add_holder(struct kd_directory *dir, const char *key, const char *spn, uint32_t 
 	h->principal = principal;
 	h->next = KD_NONE;
 	h->implicit = implicit;
+	h->alias = alias;
+	h->shared = false;
 	dir->nholders++;
 	r = kd_hashtab_put(&dir->by_spn, key, strlen(key), idx, &head);
 	if (r < 0)
 		return r;
 	if (r == 1) {
 		/* Append to keep input order: duplicates are rare, chains are short. */
+		dir->holders[idx].shared = true;
+		dir->holders[head].shared = true;
 		while (dir->holders[head].next != KD_NONE)
 			head = dir->holders[head].next;
 		dir->holders[head].next = idx;
@@ -1001,7 +1005,8 @@ index_spns(struct kd_directory *dir)
 			struct kd_spn spn;
 			struct kd_error why;
 			size_t len;
-			char *stored;
+			const char *stored;
+			bool alias;
 
 			kd_error_clear(&why);
 			if (kd_spn_parse(p->spns[j], strlen(p->spns[j]), &spn, &why) < 0) {
@@ -1010,10 +1015,18 @@ index_spns(struct kd_directory *dir)
 				continue;
 			}
 			len = kd_spn_key(&spn, key, sizeof(key));
-			stored = len ? kd_arena_memdup(dir->arena, key, len) : NULL;
+			/* The table folds case, so the stored value is its own key unless the
+			 * key normalised something else (a port written "0443"). */
+			if (len && strlen(p->spns[j]) == len && strncasecmp(key, p->spns[j], len) == 0)
+				stored = p->spns[j];
+			else
+				stored = len ? kd_arena_memdup(dir->arena, key, len) : NULL;
 			if (!stored)
 				return KD_ERR_NOMEM;
-			if ((r = add_holder(dir, stored, p->spns[j], (uint32_t)i, false, &cap)) < 0)
+			alias = kd_spnmap_target(dir->spnmap, spn.service_class,
+						 spn.service_class_len) != NULL;
+			if ((r = add_holder(dir, stored, p->spns[j], (uint32_t)i, false, alias,
+					    &cap)) < 0)
 				return r;
 		}
 		/* The KDC knows krbtgt by its principal name, SPN or not. */
@@ -1043,7 +1056,8 @@ index_spns(struct kd_directory *dir)
 				memcpy(k_spn, "krbtgt/", 7);
 				for (size_t c = 0; c <= nlen; c++)
 					k_spn[7 + c] = (char)toupper((unsigned char)names[k][c]);
-				if ((r = add_holder(dir, k_key, k_spn, (uint32_t)i, true, &cap)) < 0)
+				if ((r = add_holder(dir, k_key, k_spn, (uint32_t)i, true, false,
+						    &cap)) < 0)
 					return r;
 			}
 		}

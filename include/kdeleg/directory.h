@@ -156,15 +156,17 @@ bool kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32
  * chained through @next (KD_NONE ends the chain) in input order.
  */
 struct kd_spn_holder {
-	const char *key;  /* canonical lower-case key (kd_spn_key) */
+	const char *key;  /* canonical key (kd_spn_key), up to ASCII case */
 	const char *spn;  /* the value as stored, or the implicit name */
 	uint32_t principal;
 	uint32_t next;
 	bool implicit;    /* not stored in servicePrincipalName */
+	bool shared;      /* another holder has the same key (duplicates, case variants) */
+	bool alias;       /* the service class is a HOST alias (cifs, http...) */
 };
 size_t kd_directory_spn_holders(const struct kd_directory *dir,
 				const struct kd_spn_holder **ret_holders);
-/* The first holder of @key (already canonical), or KD_NONE. */
+/* The first holder of @key (canonical up to case), or KD_NONE. */
 uint32_t kd_directory_spn_head(const struct kd_directory *dir, const char *key);
 
 /*

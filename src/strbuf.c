@@ -53,7 +53,7 @@ reserve(struct kd_strbuf *sb, size_t extra)
 	cap = sb->cap ? sb->cap : 64;
 	while (cap < want)
 		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
-	if (cap > sb->max + 1)
+	if (cap - 1 > sb->max) /* not `cap > max + 1`: wraps when max == SIZE_MAX */
 		cap = sb->max + 1;
 	p = realloc(sb->data, cap);
 	if (!p)
@@ -227,6 +227,7 @@ struct fixed {
 	char *buf;
 	size_t size;
 	size_t used;
+	size_t safe; /* last cut point that leaves room for "..." and the NUL */
 	bool full;
 };
 
@@ -234,23 +235,38 @@ static int
 put_fixed(void *ctx, const char *s, size_t n)
 {
 	struct fixed *f = ctx;
+	size_t room;
 
 	if (f->full)
 		return -1;
-	/* Keep 4 bytes for "..." and the NUL; never split an escape or a character. */
-	if (f->size - f->used < 4 || n > f->size - f->used - 4) {
-		f->full = true;
-		return -1;
+	room = f->size - f->used - 1; /* bytes left before the NUL */
+	if (n <= room) {
+		memcpy(f->buf + f->used, s, n);
+		f->used += n;
+		if (f->size - f->used >= 4)
+			f->safe = f->used;
+		return 0;
 	}
-	memcpy(f->buf + f->used, s, n);
-	f->used += n;
-	return 0;
+	/*
+	 * Does not fit. A printable ASCII run may be cut anywhere; an escape or a
+	 * multi-byte character is never split. Either way keep room for "...".
+	 */
+	if (s[0] != '\\' && (unsigned char)s[0] >= 0x20 && (unsigned char)s[0] < 0x7f &&
+	    f->size - f->used >= 4) {
+		size_t k = f->size - f->used - 4;
+
+		memcpy(f->buf + f->used, s, k);
+		f->used += k;
+		f->safe = f->used;
+	}
+	f->full = true;
+	return -1;
 }
 
 void
 kd_escape_text(char *buf, size_t size, const char *text, size_t len)
 {
-	struct fixed f = {buf, size, 0, false};
+	struct fixed f = {buf, size, 0, 0, false};
 
 	if (size == 0)
 		return;
@@ -260,6 +276,7 @@ kd_escape_text(char *buf, size_t size, const char *text, size_t len)
 	}
 	escape_into(put_fixed, &f, text, len);
 	if (f.full) {
+		f.used = f.safe;
 		memcpy(buf + f.used, "...", 3);
 		f.used += 3;
 	}

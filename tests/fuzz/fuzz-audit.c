@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: the whole audit, LDIF text in, directory, findings and both reports out. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdeleg/analyze.h"
+#include "kdeleg/directory.h"
+#include "kdeleg/ldif.h"
+#include "kdeleg/report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond))                                                                  \
+			abort();                                                              \
+	} while (0)
+
+/* Renders one report into memory; only memory may make it fail. */
+static void
+render(const struct kd_directory *dir, const struct kd_findings *findings, bool json)
+{
+	const struct kd_report_meta meta = {
+		.source = "ldif:fuzz", .source_kind = "ldif", .color = !json};
+	struct kd_error err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int r;
+
+	if (!out)
+		return;
+	kd_error_clear(&err);
+	r = json ? kd_report_json(out, dir, findings, &meta, &err)
+		 : kd_report_text(out, dir, findings, &meta, &err);
+	fclose(out);
+	CHECK(r == 0 || r == KD_ERR_NOMEM);
+	if (r == 0 && !json) {
+		/* Directory text never reaches the terminal raw: the only ESC bytes are
+		 * our colours, and no other C0 control byte but '\n' appears. */
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)buf[i];
+
+			CHECK(c >= 0x20 || c == '\n' || c == 0x1b);
+			CHECK(c != 0x7f);
+		}
+	}
+	free(buf);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kd_directory *dir = NULL;
+	struct kd_ldif *ldif = NULL;
+	struct kd_findings findings;
+	struct kd_error err;
+	FILE *in;
+
+	if (size == 0)
+		return 0; /* fmemopen refuses an empty buffer on older glibc */
+	in = fmemopen((void *)data, size, "r");
+	if (!in)
+		return 0;
+	kd_error_clear(&err);
+	if (kd_directory_new(&dir, &err) < 0)
+		goto out;
+	if (kd_ldif_open(in, "fuzz", kd_directory_attributes, &ldif, &err) < 0)
+		goto out;
+	for (;;) {
+		const struct kd_entry *entry;
+
+		kd_error_clear(&err);
+		if (kd_ldif_next(ldif, &entry, &err) < 0) {
+			CHECK(err.code < 0);
+			goto out; /* the first LDIF error ends the snapshot */
+		}
+		if (!entry)
+			break;
+		kd_error_clear(&err);
+		if (kd_directory_add(dir, entry, &err) < 0) {
+			CHECK(err.code == KD_ERR_PARSE || err.code == KD_ERR_NOMEM);
+			goto out;
+		}
+	}
+	kd_error_clear(&err);
+	if (kd_directory_finish(dir, &err) < 0)
+		goto out;
+	kd_error_clear(&err);
+	if (kd_analyze(dir, &findings, &err) < 0) {
+		CHECK(err.code == KD_ERR_NOMEM);
+		goto out;
+	}
+	{
+		size_t total = 0;
+
+		for (size_t i = 0; i < findings.count; i++) {
+			CHECK(findings.items[i].rule && findings.items[i].message &&
+			      findings.items[i].remediation && findings.items[i].details);
+			if (i)
+				CHECK(findings.items[i].severity <=
+				      findings.items[i - 1].severity);
+		}
+		for (size_t s = 0; s < KD_SEV_COUNT; s++)
+			total += findings.by_severity[s];
+		CHECK(total == findings.count);
+	}
+	render(dir, &findings, false);
+	render(dir, &findings, true);
+	kd_findings_free(&findings);
+out:
+	kd_ldif_free(ldif);
+	kd_directory_free(dir);
+	fclose(in);
+	return 0;
+}

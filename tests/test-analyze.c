@@ -1,0 +1,1226 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for the audit rules: each rule's positive and negative cases (src/analyze.c). */
+#include "config.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdeleg/analyze.h"
+#include "kdeleg/directory.h"
+#include "kdeleg/ldif.h"
+#include "testutil.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DOMSID "S-1-5-21-1-2-3"
+#define BASE "DC=corp,DC=example"
+#define USERS "CN=Users," BASE
+#define DOMAIN_AT(level)                                                                      \
+	"dn: " BASE "\nobjectClass: top\nobjectClass: domain\nobjectClass: domainDNS\n"        \
+	"objectSid: " DOMSID "\n" level "\n"
+#define DOMAIN_ENTRY DOMAIN_AT("msDS-Behavior-Version: 7\n")
+#define USER(cn, rid, uac)                                                                    \
+	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
+	"sAMAccountName: " cn "\nobjectSid: " DOMSID "-" rid "\nuserAccountControl: " uac "\n"
+#define COMPUTER(cn, rid, uac)                                                                \
+	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
+	"objectClass: computer\nsAMAccountName: " cn "$\nobjectSid: " DOMSID "-" rid "\n"      \
+	"userAccountControl: " uac "\n"
+#define GROUP(cn, sid)                                                                        \
+	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: group\nsAMAccountName: " cn   \
+	"\nobjectSid: " sid "\n"
+#define MEMBER(cn) "member: CN=" cn "," USERS "\n"
+#define MEMBER_OF(cn) "memberOf: CN=" cn "," USERS "\n"
+#define SPN(s) "servicePrincipalName: " s "\n"
+#define A2D(s) "msDS-AllowedToDelegateTo: " s "\n"
+#define END "\n"
+
+/* UAC values */
+#define U_NORMAL "512"
+#define U_WS "4096"
+#define U_DC "532480"            /* SERVER_TRUST | TRUSTED_FOR_DELEGATION */
+#define U_UNCONSTRAINED "524800" /* NORMAL | TRUSTED_FOR_DELEGATION */
+#define U_PT "16777728"          /* NORMAL | TRUSTED_TO_AUTH_FOR_DELEGATION */
+#define U_PT_DISABLED "16777730"
+#define U_SENSITIVE "1049088"    /* NORMAL | NOT_DELEGATED */
+
+/*
+ * Every snapshot starts with this: a domain at level 7 (2016), the well-known
+ * groups, a DC carrying TRUSTED_FOR_DELEGATION and its SPNs, and krbtgt. Alone
+ * it gives no finding at all.
+ */
+#define BASE_LDIF                                                                             \
+	DOMAIN_ENTRY                                                                          \
+	GROUP("Domain Admins", DOMSID "-512") END                                             \
+	GROUP("Domain Users", DOMSID "-513") END                                              \
+	GROUP("Domain Computers", DOMSID "-515") END                                          \
+	GROUP("Domain Controllers", DOMSID "-516") END                                        \
+	GROUP("Protected Users", DOMSID "-525") END                                           \
+	COMPUTER("DC01", "1000", U_DC) "primaryGroupID: 516\n"                                \
+	SPN("ldap/dc01.corp.example") SPN("ldap/dc01.corp.example/corp.example")              \
+	SPN("HOST/dc01.corp.example") SPN("HOST/DC01") SPN("GC/dc01.corp.example/corp.example") \
+	"dNSHostName: dc01.corp.example\n" END                                                \
+	USER("krbtgt", "502", "514") SPN("kadmin/changepw") END
+
+/* ---- helpers ---- */
+
+/* A malloc'd printf result (open_memstream: POSIX, no asprintf needed). */
+static char *
+xprintf(const char *fmt, ...)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	va_list ap;
+
+	ck_assert_ptr_nonnull(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(f), 0);
+	return out;
+}
+
+static char *
+base64(const uint8_t *data, size_t len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)data[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)data[i + 1] << 8;
+		if (i + 2 < len)
+			v |= data[i + 2];
+		*p++ = alphabet[(v >> 18) & 63];
+		*p++ = alphabet[(v >> 12) & 63];
+		*p++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+		*p++ = i + 2 < len ? alphabet[v & 63] : '=';
+	}
+	*p = '\0';
+	return out;
+}
+
+/*
+ * Reads @text as LDIF into a new directory and finishes it. An LDIF error fails
+ * the test (fixtures must be valid LDIF); the first add/finish error is returned
+ * with @err filled, and the directory (possibly unfinished) still goes to @ret_dir.
+ */
+static int
+load(const char *text, struct kd_directory **ret_dir, struct kd_error *err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct kd_ldif *ldif = NULL;
+	struct kd_directory *dir = NULL;
+	const struct kd_entry *entry;
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	kd_error_clear(err);
+	ck_assert_int_eq(kd_directory_new(&dir, err), 0);
+	ck_assert_int_eq(kd_ldif_open(f, "test", kd_directory_attributes, &ldif, err), 0);
+	for (;;) {
+		struct kd_error lerr;
+
+		kd_error_clear(&lerr);
+		r = kd_ldif_next(ldif, &entry, &lerr);
+		ck_assert_msg(r == 0, "LDIF fixture error at line %zu: %s", lerr.line,
+			      lerr.message);
+		if (!entry)
+			break;
+		r = kd_directory_add(dir, entry, err);
+		if (r < 0)
+			goto out;
+	}
+	r = kd_directory_finish(dir, err);
+out:
+	kd_ldif_free(ldif);
+	fclose(f);
+	*ret_dir = dir;
+	return r;
+}
+
+/* "msDS-AllowedToActOnBehalfOfOtherIdentity:: <base64>\n" for a descriptor owned by
+ * BUILTIN\Administrators; @mode 0 a DACL of @aces, 1 a NULL DACL, 2 a cut (malformed) one. */
+static char *
+rbcd_line(const struct tu_ace *aces, size_t n, int mode)
+{
+	struct tu_buf sd = {0};
+	char *b64, *line;
+
+	tu_sd_build(&sd, "S-1-5-32-544", mode != 1, aces, n);
+	if (mode == 2)
+		sd.len -= 6;
+	b64 = base64(sd.data, sd.len);
+	line = xprintf("msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n", b64);
+	free(b64);
+	tu_buf_free(&sd);
+	return line;
+}
+
+struct audit {
+	struct kd_directory *dir;
+	struct kd_findings findings;
+};
+
+static void
+audit_run(struct audit *a, const char *text)
+{
+	struct kd_error err;
+
+	ck_assert_msg(load(text, &a->dir, &err) == 0, "load: %s", err.message);
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_analyze(a->dir, &a->findings, &err), 0);
+}
+
+/* audit_run() on BASE_LDIF followed by @extra. */
+static void
+audit_base(struct audit *a, const char *extra)
+{
+	char *text = xprintf("%s%s", BASE_LDIF, extra);
+
+	audit_run(a, text);
+	free(text);
+}
+
+static void
+audit_free(struct audit *a)
+{
+	kd_findings_free(&a->findings);
+	kd_directory_free(a->dir);
+}
+
+static const char *
+account_name(const struct audit *a, const struct kd_finding *f)
+{
+	const struct kd_principal *p = kd_directory_get(a->dir, f->principal);
+
+	return p ? p->name : "(domain)";
+}
+
+/* Findings of @rule (NULL: any) on account @name (NULL: any). */
+static size_t
+count(const struct audit *a, const char *rule, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->findings.count; i++) {
+		const struct kd_finding *f = &a->findings.items[i];
+
+		if ((!rule || strcmp(f->rule->id, rule) == 0) &&
+		    (!name || strcmp(account_name(a, f), name) == 0))
+			n++;
+	}
+	return n;
+}
+
+/* The one finding of @rule on @name; fails the test when there is not exactly one. */
+static const struct kd_finding *
+find(const struct audit *a, const char *rule, const char *name)
+{
+	const struct kd_finding *found = NULL;
+
+	for (size_t i = 0; i < a->findings.count; i++) {
+		const struct kd_finding *f = &a->findings.items[i];
+
+		if (strcmp(f->rule->id, rule) == 0 && strcmp(account_name(a, f), name) == 0) {
+			ck_assert_msg(!found, "two %s findings on %s", rule, name);
+			found = f;
+		}
+	}
+	ck_assert_msg(found != NULL, "no %s finding on %s", rule, name);
+	return found;
+}
+
+/* Prints the findings, to make a failing test readable. */
+static void
+dump(const struct audit *a)
+{
+	for (size_t i = 0; i < a->findings.count; i++) {
+		const struct kd_finding *f = &a->findings.items[i];
+
+		fprintf(stderr, "  %s %s %s: %s\n", kd_severity_name(f->severity), f->rule->id,
+			account_name(a, f), f->message);
+	}
+}
+
+static const char *
+jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	ck_assert_msg(s != NULL, "no string '%s'", key);
+	return s;
+}
+
+static json_int_t
+jint(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	ck_assert_msg(json_is_integer(v), "no integer '%s'", key);
+	return json_integer_value(v);
+}
+
+static bool
+jbool(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	ck_assert_msg(json_is_boolean(v), "no boolean '%s'", key);
+	return json_is_true(v);
+}
+
+/* True when the array of account objects @list names @name. */
+static bool
+names(json_t *list, const char *name)
+{
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const char *n = json_string_value(json_object_get(json_array_get(list, i), "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ---- the base snapshot ---- */
+
+START_TEST(test_base_is_clean)
+{
+	struct audit a;
+
+	audit_run(&a, BASE_LDIF);
+	if (a.findings.count)
+		dump(&a);
+	ck_assert_uint_eq(a.findings.count, 0);
+	ck_assert_int_eq(kd_directory_get(a.dir, kd_directory_find_rid(a.dir, 1000))->kind,
+			 KD_KIND_DC);
+	audit_free(&a);
+}
+END_TEST
+
+/* ---- unconstrained-delegation ---- */
+
+START_TEST(test_unconstrained_user)
+{
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, BASE_LDIF USER("svc_iis", "1101", U_UNCONSTRAINED)
+			      SPN("HTTP/intranet.corp.example") END);
+	f = find(&a, "unconstrained-delegation", "svc_iis");
+	ck_assert_int_eq(f->severity, KD_SEV_CRITICAL);
+	ck_assert_int_eq(jint(f->details, "user_account_control"), 524800);
+	ck_assert_ptr_nonnull(strstr(jstr(f->details, "user_account_control_flags"),
+				     "TRUSTED_FOR_DELEGATION"));
+	ck_assert_str_eq(json_string_value(json_array_get(
+				 json_object_get(f->details, "service_principal_names"), 0)),
+			 "HTTP/intranet.corp.example");
+	ck_assert(!jbool(f->details, "tier0"));
+	ck_assert_ptr_nonnull(strstr(f->message, "enabled user"));
+	ck_assert_ptr_nonnull(strstr(f->remediation, "-TrustedForDelegation $false"));
+	ck_assert_uint_eq(a.findings.count, 1);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_unconstrained_disabled_computer)
+{
+	struct audit a;
+	const struct kd_finding *f;
+
+	/* WORKSTATION_TRUST | TRUSTED_FOR_DELEGATION | ACCOUNTDISABLE */
+	audit_run(&a, BASE_LDIF COMPUTER("OLD01", "1102", "528386") END);
+	f = find(&a, "unconstrained-delegation", "OLD01$");
+	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	ck_assert_ptr_nonnull(strstr(f->message, "disabled computer"));
+	ck_assert_ptr_nonnull(strstr(f->message, "no SPN registered"));
+	ck_assert_uint_eq(a.findings.count, 1);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_unconstrained_never_dc)
+{
+	struct audit a;
+
+	/* a DC by primary group only, with the flag; an RODC with it too */
+	audit_run(&a, BASE_LDIF COMPUTER("DC02", "1103", "528384") "primaryGroupID: 516\n" END
+			      COMPUTER("RODC1", "1104", "67637248") "primaryGroupID: 521\n" END
+			      COMPUTER("WS01", "1105", U_WS) SPN("HOST/ws01") END);
+	ck_assert_uint_eq(count(&a, "unconstrained-delegation", NULL), 0);
+	audit_free(&a);
+}
+END_TEST
+
+/* ---- constrained-delegation, orphan-delegation-target ---- */
+
+/* Added to BASE_LDIF at run time (C11 only promises 4095-byte literals). */
+static const char constrained_ldif[] =
+	USER("svc_sql", "1201", U_NORMAL) SPN("MSSQLSvc/sql01.corp.example:1433")
+	SPN("MSSQLSvc/sql01.corp.example") END
+	COMPUTER("SQL01", "1202", U_WS) SPN("HOST/sql01.corp.example") SPN("HOST/SQL01") END
+	COMPUTER("FS01", "1203", U_WS) SPN("HOST/fs01.corp.example") END
+	USER("dup_a", "1204", U_NORMAL) SPN("http/shared.corp.example") END
+	COMPUTER("dup_b", "1205", U_WS) SPN("http/shared.corp.example") END
+	USER("svc_web", "1210", U_NORMAL) A2D("MSSQLSvc/sql01.corp.example:1433") END
+	USER("svc_files", "1211", U_NORMAL) A2D("cifs/fs01.corp.example") END
+	USER("svc_amb", "1212", U_NORMAL) A2D("HTTP/shared.corp.example") END
+	USER("svc_gone", "1213", U_NORMAL) A2D("cifs/oldfs.corp.example") A2D("notanspn") END
+	USER("svc_tgt", "1214", U_NORMAL) A2D("krbtgt/CORP.EXAMPLE") END
+	USER("svc_none", "1215", U_NORMAL) SPN("HTTP/none.corp.example") END;
+
+START_TEST(test_constrained_service_user)
+{
+	struct audit a;
+	const struct kd_finding *f;
+	json_t *target, *owner, *reach;
+
+	audit_base(&a, constrained_ldif);
+	f = find(&a, "constrained-delegation", "svc_web");
+	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	ck_assert(!jbool(f->details, "protocol_transition"));
+	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "targets")), 1);
+	target = json_array_get(json_object_get(f->details, "targets"), 0);
+	ck_assert_str_eq(jstr(target, "spn"), "MSSQLSvc/sql01.corp.example:1433");
+	ck_assert_str_eq(jstr(target, "status"), "resolved");
+	ck_assert(!jbool(target, "via_host_alias"));
+	/* the SPN's owner is the service user, not the computer its host part names */
+	ck_assert_uint_eq(json_array_size(json_object_get(target, "owners")), 1);
+	owner = json_array_get(json_object_get(target, "owners"), 0);
+	ck_assert_str_eq(jstr(owner, "name"), "svc_sql");
+	reach = json_object_get(f->details, "reachable_accounts");
+	ck_assert_uint_eq(json_array_size(reach), 1);
+	ck_assert_str_eq(jstr(json_array_get(reach, 0), "name"), "svc_sql");
+	ck_assert_int_eq(jint(json_array_get(reach, 0), "service_count"), 2);
+	ck_assert(!names(reach, "SQL01$"));
+	ck_assert_uint_eq(count(&a, NULL, "svc_web"), 1);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_constrained_host_alias)
+{
+	struct audit a;
+	const struct kd_finding *f;
+	json_t *target;
+
+	audit_base(&a, constrained_ldif);
+	f = find(&a, "constrained-delegation", "svc_files");
+	target = json_array_get(json_object_get(f->details, "targets"), 0);
+	ck_assert_str_eq(jstr(target, "status"), "resolved");
+	ck_assert(jbool(target, "via_host_alias"));
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(target, "owners"), 0), "name"),
+			 "FS01$");
+	ck_assert(jbool(json_array_get(json_object_get(f->details, "reachable_accounts"), 0),
+			"host_aliases"));
+	ck_assert_uint_eq(count(&a, "orphan-delegation-target", "svc_files"), 0);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_constrained_ambiguous)
+{
+	struct audit a;
+	const struct kd_finding *f;
+	json_t *target, *owners;
+
+	audit_base(&a, constrained_ldif);
+	f = find(&a, "constrained-delegation", "svc_amb");
+	target = json_array_get(json_object_get(f->details, "targets"), 0);
+	ck_assert_str_eq(jstr(target, "status"), "ambiguous");
+	owners = json_object_get(target, "owners");
+	ck_assert_uint_eq(json_array_size(owners), 2);
+	ck_assert(names(owners, "dup_a"));
+	ck_assert(names(owners, "dup_b$"));
+	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "reachable_accounts")), 2);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_orphan_targets)
+{
+	struct audit a;
+	size_t seen = 0;
+
+	audit_base(&a, constrained_ldif);
+	ck_assert_uint_eq(count(&a, "orphan-delegation-target", "svc_gone"), 2);
+	for (size_t i = 0; i < a.findings.count; i++) {
+		const struct kd_finding *f = &a.findings.items[i];
+		const char *spn;
+
+		if (strcmp(f->rule->id, "orphan-delegation-target") != 0)
+			continue;
+		ck_assert_str_eq(account_name(&a, f), "svc_gone");
+		ck_assert_int_eq(f->severity, KD_SEV_LOW);
+		ck_assert(!jbool(f->details, "protocol_transition"));
+		spn = jstr(f->details, "spn");
+		if (strcmp(spn, "cifs/oldfs.corp.example") == 0) {
+			ck_assert(jbool(f->details, "valid_spn"));
+			seen |= 1;
+		} else {
+			ck_assert_str_eq(spn, "notanspn");
+			ck_assert(!jbool(f->details, "valid_spn"));
+			seen |= 2;
+		}
+	}
+	ck_assert_uint_eq(seen, 3);
+	/* every orphan is svc_gone's: krbtgt/REALM and the resolved targets are not */
+	ck_assert_uint_eq(count(&a, "orphan-delegation-target", NULL), 2);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(
+					  find(&a, "constrained-delegation", "svc_gone")->details,
+					  "targets"),
+					  0),
+			      "status"),
+			 "orphan");
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_constrained_negative)
+{
+	struct audit a;
+
+	audit_base(&a, constrained_ldif);
+	/* SPN holders without msDS-AllowedToDelegateTo delegate nothing */
+	ck_assert_uint_eq(count(&a, "constrained-delegation", "svc_sql"), 0);
+	ck_assert_uint_eq(count(&a, NULL, "svc_none"), 0);
+	ck_assert_uint_eq(count(&a, "constrained-delegation", NULL), 5);
+	audit_free(&a);
+}
+END_TEST
+
+/* ---- protocol-transition ---- */
+
+START_TEST(test_pt_with_targets)
+{
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, BASE_LDIF COMPUTER("FS01", "1301", U_WS) SPN("HOST/fs01.corp.example") END
+			      USER("svc_pt", "1302", U_PT) A2D("cifs/fs01.corp.example") END);
+	f = find(&a, "protocol-transition", "svc_pt");
+	ck_assert_int_eq(f->severity, KD_SEV_HIGH);
+	ck_assert_int_eq(jint(f->details, "constrained_targets"), 1);
+	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 0);
+	ck_assert(jbool(find(&a, "constrained-delegation", "svc_pt")->details,
+			"protocol_transition"));
+	ck_assert_ptr_nonnull(strstr(f->remediation, "-TrustedToAuthForDelegation $false"));
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_pt_without_targets)
+{
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, BASE_LDIF USER("svc_legacy", "1303", U_PT) END);
+	f = find(&a, "protocol-transition", "svc_legacy");
+	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	ck_assert_int_eq(jint(f->details, "constrained_targets"), 0);
+	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "rbcd_resources")), 0);
+	ck_assert_uint_eq(count(&a, "constrained-delegation", NULL), 0);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_pt_trusted_by_rbcd)
+{
+	const struct tu_ace aces[] = {{.type = 0, .mask = 0x100, .sid = DOMSID "-1303"}};
+	char *rbcd = rbcd_line(aces, 1, 0);
+	char *text = xprintf(BASE_LDIF USER("svc_legacy", "1303", U_PT) END
+				     COMPUTER("RES", "1304", U_WS) "%s" END
+				     COMPUTER("OTHER", "1305", U_WS) END,
+			     rbcd);
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, text);
+	f = find(&a, "protocol-transition", "svc_legacy");
+	ck_assert_int_eq(f->severity, KD_SEV_HIGH);
+	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 1);
+	ck_assert(names(json_object_get(f->details, "rbcd_resources"), "RES$"));
+	ck_assert(!names(json_object_get(f->details, "rbcd_resources"), "OTHER$"));
+	audit_free(&a);
+	free(text);
+	free(rbcd);
+}
+END_TEST
+
+START_TEST(test_pt_disabled_and_absent)
+{
+	struct audit a;
+
+	audit_run(&a, BASE_LDIF COMPUTER("FS01", "1301", U_WS) SPN("HOST/fs01.corp.example") END
+			      USER("svc_off", "1306", U_PT_DISABLED) A2D("cifs/fs01.corp.example") END
+			      USER("svc_kcd", "1307", U_NORMAL) A2D("cifs/fs01.corp.example") END);
+	ck_assert_int_eq(find(&a, "protocol-transition", "svc_off")->severity, KD_SEV_MEDIUM);
+	ck_assert_uint_eq(count(&a, "protocol-transition", "svc_kcd"), 0);
+	ck_assert(!jbool(find(&a, "constrained-delegation", "svc_kcd")->details,
+			 "protocol_transition"));
+	audit_free(&a);
+}
+END_TEST
+
+/* ---- resource-based-delegation, rbcd-broad-trustee: the KDC's access check ---- */
+
+#define SID_FRONT DOMSID "-2101"
+#define SID_WEB02 DOMSID "-2102"
+#define SID_WEBGROUP DOMSID "-2200"
+#define SID_OUTER DOMSID "-2201"
+#define SID_PGGROUP DOMSID "-2203"
+#define RBCD_GUID "3f78c3e5-f79a-46bd-a0b8-9d18116ddc79"
+
+#define RBCD_PEOPLE                                                                           \
+	COMPUTER("FRONT", "2101", U_WS) END                                                   \
+	COMPUTER("WEB02", "2102", U_WS) END                                                   \
+	COMPUTER("NEST", "2103", U_WS) END                                                    \
+	COMPUTER("PG", "2104", U_WS) "primaryGroupID: 2203\n" END                             \
+	GROUP("Web", SID_WEBGROUP) MEMBER("FRONT") MEMBER("WEB02") END                        \
+	GROUP("Outer", SID_OUTER) MEMBER("Inner") END                                         \
+	GROUP("Inner", DOMSID "-2202") MEMBER("NEST") MEMBER("Outer") END                     \
+	GROUP("AppServers", SID_PGGROUP) END
+
+struct rbcd_case {
+	const char *name;
+	struct tu_ace aces[3];
+	size_t naces;
+	int mode; /* rbcd_line() mode */
+	const char *state;
+	enum kd_severity severity;
+	const char *effective[3]; /* names, NULL-terminated */
+	const char *classes[3];   /* per ACE */
+	const char *broad_sid;    /* rbcd-broad-trustee expected with this SID */
+	size_t unresolved;
+};
+
+#define ALLOW(s) {.type = 0x00, .mask = 0x100, .sid = (s)}
+#define DENY(s) {.type = 0x01, .mask = 0x100, .sid = (s)}
+
+static const struct rbcd_case rbcd_cases[] = {
+	{"allow", {ALLOW(SID_FRONT)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"effective"},
+	 NULL, 0},
+	/* what PowerShell writes: 0xf01ff includes 0x100 */
+	{"allow-full", {{.type = 0, .mask = 0xf01ff, .sid = SID_FRONT}}, 1, 0, "parsed",
+	 KD_SEV_MEDIUM, {"FRONT$"}, {"effective"}, NULL, 0},
+	{"generic-all-only", {{.type = 0, .mask = 0x10000000, .sid = SID_FRONT}}, 1, 0, "parsed",
+	 KD_SEV_INFO, {NULL}, {"inert"}, NULL, 0},
+	{"object-ace-with-type",
+	 {{.type = 0x05, .mask = 0x100, .sid = SID_FRONT, .object_type_guid = RBCD_GUID}}, 1, 0,
+	 "parsed", KD_SEV_INFO, {NULL}, {"inert"}, NULL, 0},
+	{"object-ace-without-type", {{.type = 0x05, .mask = 0x100, .sid = SID_FRONT}}, 1, 0,
+	 "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"effective"}, NULL, 0},
+	{"inherit-only", {{.type = 0, .flags = 0x08, .mask = 0x100, .sid = SID_FRONT}}, 1, 0,
+	 "parsed", KD_SEV_INFO, {NULL}, {"inherit-only"}, NULL, 0},
+	{"deny-then-allow", {DENY(SID_FRONT), ALLOW(SID_FRONT)}, 2, 0, "parsed", KD_SEV_INFO,
+	 {NULL}, {"deny", "denied"}, NULL, 0},
+	{"allow-then-deny", {ALLOW(SID_FRONT), DENY(SID_FRONT)}, 2, 0, "parsed", KD_SEV_MEDIUM,
+	 {"FRONT$"}, {"effective", "deny"}, NULL, 0},
+	{"group", {ALLOW(SID_WEBGROUP)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$", "WEB02$"},
+	 {"effective"}, NULL, 0},
+	{"deny-member-then-group", {DENY(SID_FRONT), ALLOW(SID_WEBGROUP)}, 2, 0, "parsed",
+	 KD_SEV_MEDIUM, {"WEB02$"}, {"deny", "effective"}, NULL, 0},
+	{"group-then-deny-member", {ALLOW(SID_WEBGROUP), DENY(SID_FRONT)}, 2, 0, "parsed",
+	 KD_SEV_MEDIUM, {"FRONT$", "WEB02$"}, {"effective", "deny"}, NULL, 0},
+	{"deny-group-then-member", {DENY(SID_WEBGROUP), ALLOW(SID_FRONT)}, 2, 0, "parsed",
+	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	{"nested-cyclic-group", {ALLOW(SID_OUTER)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"NEST$"},
+	 {"effective"}, NULL, 0},
+	{"primary-group", {ALLOW(SID_PGGROUP)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"PG$"},
+	 {"effective"}, NULL, 0},
+	{"unresolved", {ALLOW(DOMSID "-4242")}, 1, 0, "parsed", KD_SEV_MEDIUM, {NULL},
+	 {"effective"}, NULL, 1},
+	{"everyone", {ALLOW("S-1-1-0")}, 1, 0, "parsed", KD_SEV_HIGH, {NULL}, {"effective"},
+	 "S-1-1-0", 0},
+	{"authenticated-users", {ALLOW("S-1-5-11")}, 1, 0, "parsed", KD_SEV_HIGH, {NULL},
+	 {"effective"}, "S-1-5-11", 0},
+	{"domain-computers", {ALLOW(DOMSID "-515")}, 1, 0, "parsed", KD_SEV_HIGH, {NULL},
+	 {"effective"}, DOMSID "-515", 0},
+	{"deny-everyone-first", {DENY("S-1-1-0"), ALLOW("S-1-1-0")}, 2, 0, "parsed", KD_SEV_INFO,
+	 {NULL}, {"deny", "denied"}, NULL, 0},
+	{"deny-everyone-then-allow", {DENY("S-1-1-0"), ALLOW(SID_FRONT)}, 2, 0, "parsed",
+	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	{"inherit-only-deny", {{.type = 1, .flags = 0x08, .mask = 0x100, .sid = SID_FRONT},
+			       ALLOW(SID_FRONT)},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"inherit-only", "effective"}, NULL, 0},
+	{"deny-without-control-access", {{.type = 1, .mask = 0x10000000, .sid = SID_FRONT},
+					 ALLOW(SID_FRONT)},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"inert", "effective"}, NULL, 0},
+	/* whoever carries the unresolved SID is denied first: the grant is dead */
+	{"deny-then-allow-unresolved", {DENY(DOMSID "-4242"), ALLOW(DOMSID "-4242")}, 2, 0,
+	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	{"null-dacl", {{0}}, 0, 1, "null-dacl", KD_SEV_HIGH, {NULL}, {NULL}, "S-1-1-0", 0},
+	{"empty-dacl", {{0}}, 0, 0, "empty-dacl", KD_SEV_INFO, {NULL}, {NULL}, NULL, 0},
+};
+
+START_TEST(test_rbcd)
+{
+	const struct rbcd_case *c = &rbcd_cases[_i];
+	char *rbcd = rbcd_line(c->aces, c->naces, c->mode);
+	char *text = xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	struct audit a;
+	const struct kd_finding *f;
+	json_t *effective, *aces;
+	size_t neffective = 0;
+
+	audit_run(&a, text);
+	f = find(&a, "resource-based-delegation", "RES$");
+	ck_assert_msg(strcmp(jstr(f->details, "state"), c->state) == 0, "%s: state %s", c->name,
+		      jstr(f->details, "state"));
+	ck_assert_msg(f->severity == c->severity, "%s: severity %s", c->name,
+		      kd_severity_name(f->severity));
+	effective = json_object_get(f->details, "effective_trustees");
+	for (; neffective < 3 && c->effective[neffective]; neffective++)
+		ck_assert_msg(names(effective, c->effective[neffective]), "%s: %s not effective",
+			      c->name, c->effective[neffective]);
+	ck_assert_msg(json_array_size(effective) == neffective, "%s: %zu effective trustees",
+		      c->name, json_array_size(effective));
+	ck_assert_int_eq(jint(f->details, "effective_trustee_count"), (json_int_t)neffective);
+	aces = json_object_get(f->details, "aces");
+	ck_assert_uint_eq(json_array_size(aces), c->mode == 1 ? 0 : c->naces);
+	for (size_t k = 0; k < c->naces; k++)
+		ck_assert_msg(strcmp(jstr(json_array_get(aces, k), "class"), c->classes[k]) == 0,
+			      "%s: ACE %zu is %s, want %s", c->name, k,
+			      jstr(json_array_get(aces, k), "class"), c->classes[k]);
+	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "unresolved_trustees")),
+			  c->unresolved);
+	if (c->broad_sid) {
+		const struct kd_finding *b = find(&a, "rbcd-broad-trustee", "RES$");
+		json_t *broad = json_object_get(b->details, "broad_trustees");
+
+		ck_assert_int_eq(b->severity, KD_SEV_CRITICAL);
+		ck_assert_str_eq(jstr(b->details, "state"), c->state);
+		ck_assert_uint_eq(json_array_size(broad), 1);
+		ck_assert_str_eq(jstr(json_array_get(broad, 0), "sid"), c->broad_sid);
+	} else {
+		ck_assert_uint_eq(count(&a, "rbcd-broad-trustee", NULL), 0);
+		ck_assert_uint_eq(json_array_size(json_object_get(f->details, "broad_trustees")),
+				  0);
+	}
+	/* RES is no tier-0 account; nothing else is reported about anyone */
+	ck_assert_uint_eq(count(&a, "delegation-to-tier0", NULL), 0);
+	ck_assert_uint_eq(a.findings.count, c->broad_sid ? 2 : 1);
+	audit_free(&a);
+	free(text);
+	free(rbcd);
+}
+END_TEST
+
+START_TEST(test_rbcd_group_members_granted)
+{
+	const struct tu_ace aces[] = {DENY(SID_FRONT), ALLOW(SID_WEBGROUP)};
+	char *rbcd = rbcd_line(aces, 2, 0);
+	char *text = xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	struct audit a;
+	json_t *ace;
+
+	audit_run(&a, text);
+	ace = json_array_get(json_object_get(find(&a, "resource-based-delegation", "RES$")->details,
+					     "aces"),
+			     1);
+	ck_assert_int_eq(jint(ace, "members_granted"), 1);
+	ck_assert_str_eq(jstr(ace, "mask"), "0x00000100");
+	ck_assert_str_eq(jstr(json_object_get(ace, "trustee"), "name"), "Web");
+	audit_free(&a);
+	free(text);
+	free(rbcd);
+}
+END_TEST
+
+START_TEST(test_rbcd_malformed)
+{
+	const struct tu_ace aces[] = {ALLOW(SID_FRONT)};
+	char *rbcd = rbcd_line(aces, 1, 2);
+	char *text = xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, text);
+	ck_assert_uint_eq(count(&a, "resource-based-delegation", NULL), 0);
+	ck_assert_uint_eq(count(&a, "rbcd-broad-trustee", NULL), 0);
+	f = find(&a, "unparseable-attribute", "RES$");
+	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	ck_assert_str_eq(jstr(f->details, "attribute"), "msDS-AllowedToActOnBehalfOfOtherIdentity");
+	ck_assert_int_eq(jint(f->details, "offset"), 38);
+	ck_assert_ptr_nonnull(strstr(jstr(f->details, "note"), "fails closed"));
+	ck_assert_ptr_nonnull(strstr(f->message, "at byte 38"));
+	ck_assert_uint_eq(a.findings.count, 1);
+	audit_free(&a);
+	free(text);
+	free(rbcd);
+}
+END_TEST
+
+/* ---- delegation-to-tier0 ---- */
+
+START_TEST(test_tier0_constrained)
+{
+	struct audit a;
+	const struct kd_finding *f;
+	json_t *targets;
+
+	audit_run(&a, BASE_LDIF
+		  USER("svc_ldap", "2401", U_NORMAL) A2D("ldap/dc01.corp.example") END
+		  USER("svc_cifs", "2402", U_PT) A2D("cifs/DC01.corp.example") END
+		  USER("svc_tgt", "2403", U_NORMAL) A2D("krbtgt/CORP.EXAMPLE") END
+		  COMPUTER("FS01", "2404", U_WS) SPN("HOST/fs01.corp.example") END
+		  USER("svc_fs", "2405", U_NORMAL) A2D("cifs/fs01.corp.example") END);
+
+	f = find(&a, "delegation-to-tier0", "svc_ldap");
+	ck_assert_int_eq(f->severity, KD_SEV_CRITICAL);
+	ck_assert_str_eq(jstr(f->details, "delegation"), "constrained");
+	ck_assert(!jbool(f->details, "protocol_transition"));
+	targets = json_object_get(f->details, "targets");
+	ck_assert_uint_eq(json_array_size(targets), 1);
+	ck_assert_str_eq(jstr(json_array_get(targets, 0), "spn"), "ldap/dc01.corp.example");
+	ck_assert(names(json_object_get(json_array_get(targets, 0), "owners"), "DC01$"));
+
+	f = find(&a, "delegation-to-tier0", "svc_cifs");
+	ck_assert(jbool(f->details, "protocol_transition"));
+	ck_assert(jbool(json_array_get(json_object_get(f->details, "targets"), 0),
+			"via_host_alias"));
+
+	f = find(&a, "delegation-to-tier0", "svc_tgt");
+	ck_assert(names(json_object_get(json_array_get(json_object_get(f->details, "targets"), 0),
+					"owners"),
+			"krbtgt"));
+	ck_assert_uint_eq(count(&a, "orphan-delegation-target", NULL), 0);
+
+	ck_assert_uint_eq(count(&a, "delegation-to-tier0", "svc_fs"), 0);
+	ck_assert_uint_eq(count(&a, "delegation-to-tier0", NULL), 3);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_tier0_rbcd_on_dc)
+{
+	const struct tu_ace aces[] = {ALLOW(SID_FRONT)};
+	char *rbcd = rbcd_line(aces, 1, 0), *empty = rbcd_line(NULL, 0, 0);
+	char *text = xprintf(DOMAIN_ENTRY RBCD_PEOPLE
+			     COMPUTER("DC02", "2501", U_DC) "%s" END
+			     COMPUTER("DC03", "2502", U_DC) "%s" END,
+			     rbcd, empty);
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, text);
+	f = find(&a, "delegation-to-tier0", "DC02$");
+	ck_assert_int_eq(f->severity, KD_SEV_CRITICAL);
+	ck_assert_str_eq(jstr(f->details, "delegation"), "resource-based");
+	ck_assert_str_eq(jstr(f->details, "tier0_reason"), "domain controller");
+	ck_assert(names(json_object_get(json_object_get(f->details, "rbcd"), "effective_trustees"),
+			"FRONT$"));
+	/* an empty DACL on a DC grants nobody: informational only */
+	ck_assert_uint_eq(count(&a, "delegation-to-tier0", "DC03$"), 0);
+	ck_assert_int_eq(find(&a, "resource-based-delegation", "DC03$")->severity, KD_SEV_INFO);
+	audit_free(&a);
+	free(text);
+	free(rbcd);
+	free(empty);
+}
+END_TEST
+
+/* ---- duplicate-spn ---- */
+
+START_TEST(test_duplicate_exact)
+{
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, BASE_LDIF USER("svc_a", "2601", U_NORMAL) SPN("http/dup.corp.example") END
+			      USER("svc_b", "2602", U_NORMAL) SPN("HTTP/DUP.corp.example") END);
+	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 2);
+	f = find(&a, "duplicate-spn", "svc_a");
+	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	ck_assert_str_eq(jstr(f->details, "collision"), "exact");
+	ck_assert_str_eq(jstr(f->details, "spn"), "http/dup.corp.example");
+	ck_assert(names(json_object_get(f->details, "other_holders"), "svc_b"));
+	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "other_holders")), 1);
+	f = find(&a, "duplicate-spn", "svc_b");
+	ck_assert_str_eq(jstr(f->details, "spn"), "HTTP/DUP.corp.example");
+	ck_assert(names(json_object_get(f->details, "other_holders"), "svc_a"));
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_duplicate_same_account)
+{
+	struct audit a;
+
+	audit_run(&a, BASE_LDIF USER("svc_a", "2601", U_NORMAL) SPN("http/dup.corp.example")
+			      SPN("HTTP/DUP.CORP.EXAMPLE") SPN("http/dup.corp.example") END);
+	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 0);
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_duplicate_host_alias)
+{
+	struct audit a;
+	const struct kd_finding *f;
+
+	audit_run(&a, BASE_LDIF USER("svc_web", "2601", U_NORMAL) SPN("http/web.corp.example") END
+			      COMPUTER("WEB", "2602", U_WS) SPN("HOST/web.corp.example") END
+			      COMPUTER("WEB2", "2603", U_WS) SPN("HOST/web2.corp.example") END);
+	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 2);
+	f = find(&a, "duplicate-spn", "svc_web");
+	ck_assert_int_eq(f->severity, KD_SEV_LOW);
+	ck_assert_str_eq(jstr(f->details, "collision"), "host-alias");
+	ck_assert_str_eq(jstr(f->details, "colliding_spn"), "HOST/web.corp.example");
+	ck_assert(names(json_object_get(f->details, "other_holders"), "WEB$"));
+	/* the fix removes the alias SPN, never HOST/ */
+	ck_assert_ptr_nonnull(strstr(f->remediation, "setspn -D 'http/web.corp.example'"));
+	f = find(&a, "duplicate-spn", "WEB$");
+	ck_assert_int_eq(f->severity, KD_SEV_LOW);
+	ck_assert_str_eq(jstr(f->details, "collision"), "host-alias");
+	ck_assert(names(json_object_get(f->details, "other_holders"), "svc_web"));
+	ck_assert_ptr_nonnull(strstr(f->remediation, "setspn -D 'http/web.corp.example'"));
+	audit_free(&a);
+}
+END_TEST
+
+START_TEST(test_duplicate_none)
+{
+	struct audit a;
+
+	/* non-alias class on another host, an alias on the same account as its HOST/ */
+	audit_run(&a, BASE_LDIF COMPUTER("WEB", "2602", U_WS) SPN("HOST/web.corp.example")
+			      SPN("http/web.corp.example") END
+			      USER("svc_sql", "2604", U_NORMAL) SPN("MSSQLSvc/web.corp.example") END);
+	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 0);
+	audit_free(&a);
+}
+END_TEST
+
+/* ---- privileged-delegable ---- */
+
+struct priv_case {
+	const char *name;
+	const char *level;    /* domain attribute line, "" when absent */
+	const char *uac;
+	bool protected_users; /* member of Protected Users (through a nested group) */
+	bool reported;
+	enum kd_severity severity;
+};
+
+static const struct priv_case priv_cases[] = {
+	{"plain-admin", "msDS-Behavior-Version: 7\n", U_NORMAL, false, true, KD_SEV_HIGH},
+	{"not-delegated", "msDS-Behavior-Version: 7\n", U_SENSITIVE, false, false, 0},
+	{"protected-2016", "msDS-Behavior-Version: 7\n", U_NORMAL, true, false, 0},
+	{"protected-2012r2", "msDS-Behavior-Version: 6\n", U_NORMAL, true, false, 0},
+	{"protected-2008r2", "msDS-Behavior-Version: 4\n", U_NORMAL, true, true, KD_SEV_HIGH},
+	{"protected-unknown-level", "", U_NORMAL, true, true, KD_SEV_LOW},
+	{"disabled-admin", "msDS-Behavior-Version: 7\n", "514", false, true, KD_SEV_LOW},
+};
+
+START_TEST(test_privileged_delegable)
+{
+	const struct priv_case *c = &priv_cases[_i];
+	char *text = xprintf(
+		"dn: " BASE "\nobjectClass: domain\nobjectSid: " DOMSID "\n%s\n"
+		GROUP("Domain Admins", DOMSID "-512") MEMBER("admin") END
+		GROUP("Protected Users", DOMSID "-525") "%s" END
+		GROUP("Tier0 Protected", DOMSID "-2701") MEMBER("admin") END
+		USER("admin", "2702", "%s") END
+		USER("helpdesk", "2703", U_NORMAL) END,
+		c->level, c->protected_users ? MEMBER("Tier0 Protected") : "", c->uac);
+	struct audit a;
+
+	audit_run(&a, text);
+	ck_assert_uint_eq(count(&a, "privileged-delegable", "helpdesk"), 0);
+	if (!c->reported) {
+		ck_assert_msg(count(&a, "privileged-delegable", NULL) == 0, "%s: reported",
+			      c->name);
+	} else {
+		const struct kd_finding *f = find(&a, "privileged-delegable", "admin");
+		json_t *level = json_object_get(f->details, "domain_functional_level");
+
+		ck_assert_msg(f->severity == c->severity, "%s: severity %s", c->name,
+			      kd_severity_name(f->severity));
+		ck_assert_str_eq(jstr(f->details, "tier0_reason"), "member of Domain Admins");
+		ck_assert(!jbool(f->details, "not_delegated"));
+		ck_assert_int_eq(jbool(f->details, "protected_users"), c->protected_users);
+		if (c->level[0])
+			ck_assert_int_eq(json_integer_value(level), c->level[23] - '0');
+		else
+			ck_assert(json_is_null(level));
+		ck_assert_ptr_nonnull(strstr(f->remediation, "-AccountNotDelegated $true"));
+	}
+	audit_free(&a);
+	free(text);
+}
+END_TEST
+
+/* ---- a realistic domain without risky settings ---- */
+
+START_TEST(test_no_false_positives)
+{
+	FILE *f = fopen(tu_data_path("audit/clean.ldif"), "r");
+	char *text;
+	size_t len;
+	struct audit a;
+	const struct kd_finding *finding;
+
+	ck_assert_ptr_nonnull(f);
+	text = malloc(1 << 20);
+	ck_assert_ptr_nonnull(text);
+	len = fread(text, 1, (1 << 20) - 1, f);
+	text[len] = '\0';
+	fclose(f);
+	audit_run(&a, text);
+	if (a.findings.count != 1)
+		dump(&a);
+	ck_assert_uint_eq(a.findings.count, 1);
+	finding = find(&a, "privileged-delegable", "Administrator");
+	ck_assert_int_eq(finding->severity, KD_SEV_HIGH);
+	ck_assert_uint_ge(kd_directory_count(a.dir), 15);
+	audit_free(&a);
+	free(text);
+}
+END_TEST
+
+/* ---- ordering ---- */
+
+static char *
+read_lab(void)
+{
+	FILE *f = fopen(tu_data_path("audit/lab.ldif"), "r");
+	char *text = malloc(1 << 20);
+	size_t len;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(text);
+	len = fread(text, 1, (1 << 20) - 1, f);
+	text[len] = '\0';
+	fclose(f);
+	return text;
+}
+
+struct lab_row {
+	enum kd_severity severity;
+	const char *rule;
+	const char *account;
+};
+
+/* The lab's whole verdict (docs/examples/make-lab.py says why each one fires). */
+static const struct lab_row lab_rows[] = {
+	{KD_SEV_CRITICAL, "unconstrained-delegation", "svc_iis"},
+	{KD_SEV_CRITICAL, "unconstrained-delegation", "WEB01$"},
+	{KD_SEV_CRITICAL, "rbcd-broad-trustee", "SQL01$"},
+	{KD_SEV_CRITICAL, "delegation-to-tier0", "DC02$"},
+	{KD_SEV_CRITICAL, "delegation-to-tier0", "svc_backup"},
+	{KD_SEV_HIGH, "protocol-transition", "APP01$"},
+	{KD_SEV_HIGH, "protocol-transition", "svc_legacy"},
+	{KD_SEV_HIGH, "resource-based-delegation", "SQL01$"},
+	{KD_SEV_HIGH, "privileged-delegable", "Administrator"},
+	{KD_SEV_HIGH, "privileged-delegable", "old.admin"},
+	{KD_SEV_MEDIUM, "unconstrained-delegation", "OLD01$"},
+	{KD_SEV_MEDIUM, "constrained-delegation", "APP01$"},
+	{KD_SEV_MEDIUM, "constrained-delegation", "svc_backup"},
+	{KD_SEV_MEDIUM, "constrained-delegation", "svc_web"},
+	{KD_SEV_MEDIUM, "resource-based-delegation", "DC02$"},
+	{KD_SEV_MEDIUM, "resource-based-delegation", "FS01$"},
+	{KD_SEV_MEDIUM, "duplicate-spn", "svc_iis"},
+	{KD_SEV_MEDIUM, "duplicate-spn", "svc_web"},
+	{KD_SEV_MEDIUM, "unparseable-attribute", "PRINT01$"},
+	{KD_SEV_LOW, "duplicate-spn", "svc_iis"},
+	{KD_SEV_LOW, "duplicate-spn", "WEB02$"},
+	{KD_SEV_LOW, "orphan-delegation-target", "svc_backup"},
+	{KD_SEV_INFO, "resource-based-delegation", "TEST01$"},
+};
+
+START_TEST(test_lab_verdict_sorted)
+{
+	char *text = read_lab();
+	struct audit a;
+	size_t total = 0;
+
+	audit_run(&a, text);
+	if (a.findings.count != ARRAY_LEN(lab_rows))
+		dump(&a);
+	ck_assert_uint_eq(a.findings.count, ARRAY_LEN(lab_rows));
+	for (size_t i = 0; i < ARRAY_LEN(lab_rows); i++) {
+		const struct kd_finding *f = &a.findings.items[i];
+
+		ck_assert_msg(f->severity == lab_rows[i].severity &&
+				      strcmp(f->rule->id, lab_rows[i].rule) == 0 &&
+				      strcmp(account_name(&a, f), lab_rows[i].account) == 0,
+			      "finding %zu: %s %s %s, want %s %s %s", i,
+			      kd_severity_name(f->severity), f->rule->id, account_name(&a, f),
+			      kd_severity_name(lab_rows[i].severity), lab_rows[i].rule,
+			      lab_rows[i].account);
+		if (i)
+			ck_assert_int_le(f->severity, a.findings.items[i - 1].severity);
+	}
+	for (size_t s = 0; s < KD_SEV_COUNT; s++)
+		total += a.findings.by_severity[s];
+	ck_assert_uint_eq(total, a.findings.count);
+	ck_assert_uint_eq(a.findings.by_severity[KD_SEV_CRITICAL], 5);
+	audit_free(&a);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_lab_deterministic)
+{
+	char *text = read_lab();
+	struct audit a, b;
+
+	audit_run(&a, text);
+	audit_run(&b, text);
+	ck_assert_uint_eq(a.findings.count, b.findings.count);
+	for (size_t i = 0; i < a.findings.count; i++) {
+		const struct kd_finding *x = &a.findings.items[i], *y = &b.findings.items[i];
+		char *dx = json_dumps(x->details, JSON_SORT_KEYS | JSON_COMPACT);
+		char *dy = json_dumps(y->details, JSON_SORT_KEYS | JSON_COMPACT);
+
+		ck_assert_ptr_eq(x->rule, y->rule);
+		ck_assert_uint_eq(x->principal, y->principal);
+		ck_assert_str_eq(x->message, y->message);
+		ck_assert_str_eq(x->remediation, y->remediation);
+		ck_assert_str_eq(dx, dy);
+		free(dx);
+		free(dy);
+	}
+	audit_free(&a);
+	audit_free(&b);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_lab_details)
+{
+	char *text = read_lab();
+	struct audit a;
+	const struct kd_finding *f;
+	json_t *aces;
+
+	audit_run(&a, text);
+	/* FS01: deny KIOSK01$, svc_legacy, Web Frontends (WEB02$ only), GENERIC_ALL Helpdesk,
+	 * inherit-only carol, a deleted SID */
+	f = find(&a, "resource-based-delegation", "FS01$");
+	aces = json_object_get(f->details, "aces");
+	ck_assert_uint_eq(json_array_size(aces), 6);
+	ck_assert_str_eq(jstr(json_array_get(aces, 0), "class"), "deny");
+	ck_assert_str_eq(jstr(json_array_get(aces, 1), "class"), "effective");
+	ck_assert_str_eq(jstr(json_array_get(aces, 2), "class"), "effective");
+	ck_assert_str_eq(jstr(json_array_get(aces, 3), "class"), "inert");
+	ck_assert_str_eq(jstr(json_array_get(aces, 4), "class"), "inherit-only");
+	ck_assert_str_eq(jstr(json_array_get(aces, 5), "class"), "effective");
+	ck_assert_int_eq(jint(f->details, "effective_trustee_count"), 2);
+	ck_assert(names(json_object_get(f->details, "effective_trustees"), "svc_legacy"));
+	ck_assert(names(json_object_get(f->details, "effective_trustees"), "WEB02$"));
+	ck_assert(!names(json_object_get(f->details, "effective_trustees"), "KIOSK01$"));
+	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "unresolved_trustees")), 1);
+	audit_free(&a);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_rule_catalogue)
+{
+	const struct kd_rule *rules;
+	size_t n = kd_rules(&rules);
+	enum kd_severity s;
+
+	ck_assert_uint_eq(n, 10);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ptr_eq(kd_rule_find(rules[i].id), &rules[i]);
+	ck_assert_ptr_null(kd_rule_find("no-such-rule"));
+	ck_assert(kd_severity_parse("CRITICAL", &s));
+	ck_assert_int_eq(s, KD_SEV_CRITICAL);
+	ck_assert(!kd_severity_parse("urgent", &s));
+	ck_assert_str_eq(kd_severity_name(KD_SEV_INFO), "info");
+}
+END_TEST
+
+Suite *kd_analyze_suite(void);
+
+Suite *
+kd_analyze_suite(void)
+{
+	Suite *s = suite_create("analyze");
+	TCase *tc;
+
+	tc = tcase_create("baseline");
+	tcase_add_test(tc, test_base_is_clean);
+	tcase_add_test(tc, test_no_false_positives);
+	tcase_add_test(tc, test_rule_catalogue);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("unconstrained-delegation");
+	tcase_add_test(tc, test_unconstrained_user);
+	tcase_add_test(tc, test_unconstrained_disabled_computer);
+	tcase_add_test(tc, test_unconstrained_never_dc);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("constrained-delegation");
+	tcase_add_test(tc, test_constrained_service_user);
+	tcase_add_test(tc, test_constrained_host_alias);
+	tcase_add_test(tc, test_constrained_ambiguous);
+	tcase_add_test(tc, test_constrained_negative);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("orphan-delegation-target");
+	tcase_add_test(tc, test_orphan_targets);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("protocol-transition");
+	tcase_add_test(tc, test_pt_with_targets);
+	tcase_add_test(tc, test_pt_without_targets);
+	tcase_add_test(tc, test_pt_trusted_by_rbcd);
+	tcase_add_test(tc, test_pt_disabled_and_absent);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("resource-based-delegation");
+	tcase_add_loop_test(tc, test_rbcd, 0, ARRAY_LEN(rbcd_cases));
+	tcase_add_test(tc, test_rbcd_group_members_granted);
+	tcase_add_test(tc, test_rbcd_malformed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("delegation-to-tier0");
+	tcase_add_test(tc, test_tier0_constrained);
+	tcase_add_test(tc, test_tier0_rbcd_on_dc);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("duplicate-spn");
+	tcase_add_test(tc, test_duplicate_exact);
+	tcase_add_test(tc, test_duplicate_same_account);
+	tcase_add_test(tc, test_duplicate_host_alias);
+	tcase_add_test(tc, test_duplicate_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("privileged-delegable");
+	tcase_add_loop_test(tc, test_privileged_delegable, 0, ARRAY_LEN(priv_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ordering");
+	tcase_add_test(tc, test_lab_verdict_sorted);
+	tcase_add_test(tc, test_lab_deterministic);
+	tcase_add_test(tc, test_lab_details);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(kd_analyze_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

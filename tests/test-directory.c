@@ -1,0 +1,949 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for the domain model: kinds, domain, membership, tier 0, SPN index (src/directory.c). */
+#include "config.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdeleg/directory.h"
+#include "kdeleg/ldif.h"
+#include "testutil.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DOMSID "S-1-5-21-1-2-3"
+#define BASE "DC=corp,DC=example"
+#define USERS "CN=Users," BASE
+#define DOMAIN_ENTRY                                                                          \
+	"dn: " BASE "\nobjectClass: top\nobjectClass: domain\nobjectClass: domainDNS\n"        \
+	"objectSid: " DOMSID "\nmsDS-Behavior-Version: 7\n\n"
+/* A user (objectSid in text form, which the model accepts besides binary). */
+#define USER(cn, rid, uac)                                                                    \
+	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
+	"sAMAccountName: " cn "\nobjectSid: " DOMSID "-" rid "\nuserAccountControl: " uac "\n"
+#define COMPUTER(cn, rid, uac)                                                                \
+	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
+	"objectClass: computer\nsAMAccountName: " cn "$\nobjectSid: " DOMSID "-" rid "\n"      \
+	"userAccountControl: " uac "\n"
+#define GROUP(cn, sid)                                                                        \
+	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: group\nsAMAccountName: " cn   \
+	"\nobjectSid: " sid "\n"
+#define MEMBER(cn) "member: CN=" cn "," USERS "\n"
+#define MEMBER_OF(cn) "memberOf: CN=" cn "," USERS "\n"
+#define END "\n"
+
+/* ---- helpers ---- */
+
+/* A malloc'd printf result (open_memstream: POSIX, no asprintf needed). */
+static char *
+xprintf(const char *fmt, ...)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	va_list ap;
+
+	ck_assert_ptr_nonnull(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ck_assert_int_eq(fclose(f), 0);
+	return out;
+}
+
+static char *
+base64(const uint8_t *data, size_t len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)data[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)data[i + 1] << 8;
+		if (i + 2 < len)
+			v |= data[i + 2];
+		*p++ = alphabet[(v >> 18) & 63];
+		*p++ = alphabet[(v >> 12) & 63];
+		*p++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+		*p++ = i + 2 < len ? alphabet[v & 63] : '=';
+	}
+	*p = '\0';
+	return out;
+}
+
+/*
+ * Reads @text as LDIF into a new directory and finishes it. An LDIF error fails
+ * the test (fixtures must be valid LDIF); the first add/finish error is returned
+ * with @err filled, and the directory (possibly unfinished) still goes to @ret_dir.
+ */
+static int
+load(const char *text, struct kd_directory **ret_dir, struct kd_error *err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct kd_ldif *ldif = NULL;
+	struct kd_directory *dir = NULL;
+	const struct kd_entry *entry;
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	kd_error_clear(err);
+	ck_assert_int_eq(kd_directory_new(&dir, err), 0);
+	ck_assert_int_eq(kd_ldif_open(f, "test", kd_directory_attributes, &ldif, err), 0);
+	for (;;) {
+		struct kd_error lerr;
+
+		kd_error_clear(&lerr);
+		r = kd_ldif_next(ldif, &entry, &lerr);
+		ck_assert_msg(r == 0, "LDIF fixture error at line %zu: %s", lerr.line,
+			      lerr.message);
+		if (!entry)
+			break;
+		r = kd_directory_add(dir, entry, err);
+		if (r < 0)
+			goto out;
+	}
+	r = kd_directory_finish(dir, err);
+out:
+	kd_ldif_free(ldif);
+	fclose(f);
+	*ret_dir = dir;
+	return r;
+}
+
+/* load() that must succeed. */
+static struct kd_directory *
+load_ok(const char *text)
+{
+	struct kd_directory *dir;
+	struct kd_error err;
+	int r = load(text, &dir, &err);
+
+	ck_assert_msg(r == 0, "load failed (%d): %s", r, err.message);
+	return dir;
+}
+
+static uint32_t
+by_cn(const struct kd_directory *dir, const char *cn)
+{
+	char dn[256];
+	uint32_t i;
+
+	snprintf(dn, sizeof(dn), "CN=%s,%s", cn, USERS);
+	i = kd_directory_find_dn(dir, dn);
+	ck_assert_msg(i != KD_NONE, "no entry %s", dn);
+	return i;
+}
+
+static const struct kd_principal *
+get_cn(const struct kd_directory *dir, const char *cn)
+{
+	return kd_directory_get(dir, by_cn(dir, cn));
+}
+
+/* The bad value recorded for @attribute on principal @who (KD_NONE: domain), or NULL. */
+static const struct kd_bad_value *
+find_bad(const struct kd_directory *dir, uint32_t who, const char *attribute)
+{
+	const struct kd_bad_value *bad;
+	size_t n = kd_directory_bad_values(dir, &bad);
+
+	for (size_t i = 0; i < n; i++)
+		if (bad[i].principal == who && strcmp(bad[i].attribute, attribute) == 0)
+			return &bad[i];
+	return NULL;
+}
+
+/* ---- kinds and enabled ---- */
+
+struct kind_case {
+	const char *cn;
+	enum kd_kind kind;
+	bool enabled;
+};
+
+static const char kinds_ldif[] =
+	DOMAIN_ENTRY
+	USER("plain", "1101", "512") END
+	USER("disabled", "1102", "514") END
+	COMPUTER("WS01", "1103", "4096") END
+	COMPUTER("DCUAC", "1104", "532480") END
+	COMPUTER("DCPG", "1105", "4096") "primaryGroupID: 516\n" END
+	COMPUTER("RODC1", "1106", "67113984") "primaryGroupID: 521\n" END
+	COMPUTER("RODCPG", "1107", "4096") "primaryGroupID: 521\n" END
+	COMPUTER("gmsa1", "1108", "4096") "objectClass: msDS-GroupManagedServiceAccount\n" END
+	COMPUTER("msa1", "1109", "4096") "objectClass: msDS-ManagedServiceAccount\n" END
+	USER("PARTNER$", "1110", "2048") END
+	USER("krbtgt", "502", "514") END
+	USER("krbtgt_31337", "1111", "514") END
+	USER("nocls", "1112", "4096") END /* user class + WORKSTATION_TRUST: a computer */
+	GROUP("grp", DOMSID "-1113") END
+	"dn: CN=" DOMSID "-1114," USERS "\nobjectClass: foreignSecurityPrincipal\n"
+	"objectSid: S-1-5-21-9-9-9-1114\n" END
+	"dn: CN=bare," USERS "\nobjectSid: " DOMSID "-1115\nuserAccountControl: 512\n" END
+	"dn: CN=contact," USERS "\nobjectClass: contact\n" END;
+
+static const struct kind_case kind_cases[] = {
+	{"plain", KD_KIND_USER, true},
+	{"disabled", KD_KIND_USER, false},
+	{"WS01", KD_KIND_COMPUTER, true},
+	{"DCUAC", KD_KIND_DC, true},
+	{"DCPG", KD_KIND_DC, true},
+	{"RODC1", KD_KIND_RODC, true},
+	{"RODCPG", KD_KIND_RODC, true},
+	{"gmsa1", KD_KIND_GMSA, true},
+	{"msa1", KD_KIND_MSA, true},
+	{"PARTNER$", KD_KIND_TRUST, true},
+	{"krbtgt", KD_KIND_KRBTGT, false},
+	{"krbtgt_31337", KD_KIND_KRBTGT, false},
+	{"nocls", KD_KIND_COMPUTER, true},
+	{"grp", KD_KIND_GROUP, true},
+	{DOMSID "-1114", KD_KIND_FOREIGN, true},
+	{"bare", KD_KIND_USER, true},
+};
+
+START_TEST(test_kinds)
+{
+	const struct kind_case *c = &kind_cases[_i];
+	struct kd_directory *dir = load_ok(kinds_ldif);
+	const struct kd_principal *p = get_cn(dir, c->cn);
+
+	ck_assert_msg(p->kind == c->kind, "%s: kind %s, want %s", c->cn, kd_kind_name(p->kind),
+		      kd_kind_name(c->kind));
+	if (c->kind != KD_KIND_GROUP && c->kind != KD_KIND_FOREIGN)
+		ck_assert_int_eq(p->enabled, c->enabled);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_kinds_skip_non_principals)
+{
+	struct kd_directory *dir = load_ok(kinds_ldif);
+	struct kd_directory_counts counts;
+
+	/* the contact and the domain object are not principals */
+	ck_assert_uint_eq(kd_directory_count(dir), ARRAY_LEN(kind_cases));
+	ck_assert_uint_eq(kd_directory_find_dn(dir, "CN=contact," USERS), KD_NONE);
+	kd_directory_counts(dir, &counts);
+	ck_assert_uint_eq(counts.entries, ARRAY_LEN(kind_cases) + 2);
+	ck_assert_uint_eq(counts.dcs, 4);
+	ck_assert_uint_eq(counts.service_accounts, 2);
+	ck_assert_uint_eq(counts.groups, 1);
+	ck_assert_uint_eq(counts.trusts, 1);
+	ck_assert_str_eq(kd_kind_name(KD_KIND_DC), "domain-controller");
+	kd_directory_free(dir);
+}
+END_TEST
+
+/* ---- the domain object ---- */
+
+START_TEST(test_domain_from_object)
+{
+	struct kd_directory *dir = load_ok(DOMAIN_ENTRY USER("alice", "1104", "512") END);
+	const struct kd_domain *d = kd_directory_domain(dir);
+	char text[KD_SID_STRING_MAX];
+
+	ck_assert_ptr_nonnull(d->dn);
+	ck_assert_str_eq(d->dn, BASE);
+	ck_assert_str_eq(d->dns_name, "corp.example");
+	ck_assert(d->has_sid);
+	ck_assert_str_eq(kd_sid_to_string(&d->sid, text, sizeof(text)), DOMSID);
+	ck_assert(d->has_functional_level);
+	ck_assert_uint_eq(d->functional_level, 7);
+	ck_assert(!d->custom_spn_mappings);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_domain_inferred)
+{
+	/* No domain object: a builtin group (2 sub-authorities) and a foreign principal
+	 * (another domain's SID) come first; the domain SID comes from the user. */
+	struct kd_directory *dir =
+		load_ok(GROUP("Administrators", "S-1-5-32-544") END
+			"dn: CN=fsp," USERS "\nobjectClass: foreignSecurityPrincipal\n"
+			"objectSid: S-1-5-21-9-9-9-1000\n" END
+			USER("alice", "1104", "512") END);
+	const struct kd_domain *d = kd_directory_domain(dir);
+	char text[KD_SID_STRING_MAX];
+
+	ck_assert_ptr_null(d->dn);
+	ck_assert(d->has_sid);
+	ck_assert_str_eq(kd_sid_to_string(&d->sid, text, sizeof(text)), DOMSID);
+	ck_assert_str_eq(d->dns_name, "corp.example");
+	ck_assert(!d->has_functional_level);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_domain_none)
+{
+	/* Nothing to infer from: no SID at all. */
+	struct kd_directory *dir =
+		load_ok(GROUP("Administrators", "S-1-5-32-544") END);
+
+	ck_assert(!kd_directory_domain(dir)->has_sid);
+	ck_assert_uint_eq(kd_directory_find_rid(dir, 512), KD_NONE);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/* ---- lookups and duplicates ---- */
+
+START_TEST(test_dn_lookup_case_insensitive)
+{
+	struct kd_directory *dir = load_ok(DOMAIN_ENTRY USER("Alice", "1104", "512") END);
+	uint32_t i = kd_directory_find_dn(dir, "CN=Alice," USERS);
+	struct kd_sid sid;
+
+	ck_assert_uint_ne(i, KD_NONE);
+	ck_assert_uint_eq(kd_directory_find_dn(dir, "cn=alice,cn=users,dc=corp,dc=example"), i);
+	ck_assert_uint_eq(kd_directory_find_dn(dir, "CN=ALICE,CN=USERS,DC=CORP,DC=EXAMPLE"), i);
+	ck_assert_uint_eq(kd_directory_find_dn(dir, "CN=Alic," USERS), KD_NONE);
+	ck_assert_uint_eq(kd_directory_find_dn(dir, ""), KD_NONE);
+	ck_assert_int_eq(kd_sid_from_string(DOMSID "-1104", &sid, NULL), 0);
+	ck_assert_uint_eq(kd_directory_find_sid(dir, &sid), i);
+	ck_assert_uint_eq(kd_directory_find_rid(dir, 1104), i);
+	ck_assert_uint_eq(kd_directory_find_rid(dir, 1105), KD_NONE);
+	ck_assert_str_eq(kd_directory_get(dir, i)->name, "Alice");
+	ck_assert_ptr_null(kd_directory_get(dir, 99));
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_duplicate_dn)
+{
+	struct kd_directory *dir;
+	struct kd_error err;
+	int r = load(DOMAIN_ENTRY USER("alice", "1104", "512") END
+		     "dn: cn=ALICE,cn=users,dc=corp,dc=example\nobjectClass: user\n"
+		     "objectSid: " DOMSID "-1105\n" END,
+		     &dir, &err);
+
+	ck_assert_int_eq(r, KD_ERR_PARSE);
+	ck_assert_int_eq(err.code, KD_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "twice"));
+	ck_assert_ptr_nonnull(strstr(err.message, "line 8"));
+	ck_assert_str_eq(err.entry, "cn=ALICE,cn=users,dc=corp,dc=example");
+	ck_assert_uint_eq(err.line, 16);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_duplicate_sid)
+{
+	struct kd_directory *dir = load_ok(DOMAIN_ENTRY USER("alice", "1104", "512") END
+						   USER("mallory", "1104", "512") END);
+	uint32_t alice = by_cn(dir, "alice"), mallory = by_cn(dir, "mallory");
+	const struct kd_bad_value *b = find_bad(dir, mallory, "objectSid");
+	struct kd_sid sid;
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(strstr(b->reason, DOMSID "-1104"));
+	ck_assert_ptr_nonnull(strstr(b->reason, "CN=alice"));
+	ck_assert(!kd_directory_get(dir, mallory)->has_sid);
+	ck_assert(kd_directory_get(dir, alice)->has_sid);
+	ck_assert_ptr_null(find_bad(dir, alice, "objectSid"));
+	ck_assert_int_eq(kd_sid_from_string(DOMSID "-1104", &sid, NULL), 0);
+	ck_assert_uint_eq(kd_directory_find_sid(dir, &sid), alice);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/* ---- membership ---- */
+
+static const char membership_ldif[] =
+	DOMAIN_ENTRY
+	USER("viamember", "1101", "512") END
+	USER("viamemberof", "1102", "512") MEMBER_OF("G2") END
+	USER("viaboth", "1103", "512") MEMBER_OF("G3") END
+	USER("primary", "1104", "512") "primaryGroupID: 1200\n" END
+	USER("loner", "1105", "512") MEMBER_OF("loner2") END /* memberOf a non-group */
+	USER("loner2", "1106", "512") END
+	GROUP("G1", DOMSID "-1201") MEMBER("viamember") MEMBER("ghost") MEMBER("ghost2") END
+	GROUP("G2", DOMSID "-1202") END
+	GROUP("G3", DOMSID "-1203") MEMBER("viaboth") END
+	GROUP("AppServers", DOMSID "-1200") END;
+
+START_TEST(test_member_only)
+{
+	struct kd_directory *dir = load_ok(membership_ldif);
+	const struct kd_principal *u = get_cn(dir, "viamember"), *g = get_cn(dir, "G1");
+
+	ck_assert_uint_eq(u->nmember_of, 1);
+	ck_assert_uint_eq(u->member_of[0], by_cn(dir, "G1"));
+	ck_assert_uint_eq(g->nmembers, 1);
+	ck_assert_uint_eq(g->members[0], by_cn(dir, "viamember"));
+	ck_assert_uint_eq(g->nunresolved_members, 2);
+	ck_assert(kd_directory_is_member(dir, by_cn(dir, "viamember"), by_cn(dir, "G1")));
+	ck_assert(!kd_directory_is_member(dir, by_cn(dir, "viamember"), by_cn(dir, "G2")));
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_member_of_only)
+{
+	struct kd_directory *dir = load_ok(membership_ldif);
+	const struct kd_principal *u = get_cn(dir, "viamemberof"), *g = get_cn(dir, "G2");
+
+	ck_assert_uint_eq(u->nmember_of, 1);
+	ck_assert_uint_eq(u->member_of[0], by_cn(dir, "G2"));
+	ck_assert_uint_eq(g->nmembers, 1);
+	ck_assert_uint_eq(g->members[0], by_cn(dir, "viamemberof"));
+	ck_assert_uint_eq(g->nunresolved_members, 0);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_member_both_deduped)
+{
+	struct kd_directory *dir = load_ok(membership_ldif);
+	const struct kd_principal *u = get_cn(dir, "viaboth"), *g = get_cn(dir, "G3");
+
+	ck_assert_uint_eq(u->nmember_of, 1);
+	ck_assert_uint_eq(g->nmembers, 1);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_member_primary_group)
+{
+	struct kd_directory *dir = load_ok(membership_ldif);
+	uint32_t u = by_cn(dir, "primary"), g = by_cn(dir, "AppServers");
+	uint32_t *members = NULL;
+	size_t n;
+
+	ck_assert_uint_eq(kd_directory_get(dir, u)->primary_group_rid, 1200);
+	ck_assert_uint_eq(kd_directory_get(dir, u)->nmember_of, 1);
+	ck_assert_uint_eq(kd_directory_get(dir, g)->nmembers, 1);
+	ck_assert(kd_directory_is_member(dir, u, g));
+	n = kd_directory_expand_group(dir, g, &members);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(members[0], u);
+	free(members);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_member_of_non_group_ignored)
+{
+	struct kd_directory *dir = load_ok(membership_ldif);
+
+	ck_assert_uint_eq(get_cn(dir, "loner")->nmember_of, 0);
+	ck_assert_uint_eq(get_cn(dir, "loner2")->nmembers, 0);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/* A ∋ B ∋ A, with users at both levels, nested under Domain Admins. */
+static const char cycle_ldif[] =
+	DOMAIN_ENTRY
+	GROUP("Domain Admins", DOMSID "-512") MEMBER("A") END
+	GROUP("A", DOMSID "-1301") MEMBER("B") MEMBER("ua") END
+	GROUP("B", DOMSID "-1302") MEMBER("A") MEMBER("ub") END
+	GROUP("C", DOMSID "-1303") MEMBER("C") END /* a group that contains itself */
+	USER("ua", "1311", "512") END
+	USER("ub", "1312", "512") END
+	USER("outsider", "1313", "512") MEMBER_OF("C") END;
+
+START_TEST(test_nesting_cycle)
+{
+	struct kd_directory *dir = load_ok(cycle_ldif);
+	uint32_t a = by_cn(dir, "A"), b = by_cn(dir, "B"), c = by_cn(dir, "C");
+	uint32_t ua = by_cn(dir, "ua"), ub = by_cn(dir, "ub"), da = by_cn(dir, "Domain Admins");
+	uint32_t out = by_cn(dir, "outsider");
+	uint32_t *members = NULL;
+	size_t n;
+
+	ck_assert(kd_directory_is_member(dir, ub, a));
+	ck_assert(kd_directory_is_member(dir, ua, b));
+	ck_assert(kd_directory_is_member(dir, ub, da));
+	ck_assert(kd_directory_is_member(dir, a, b));
+	ck_assert(!kd_directory_is_member(dir, out, a));
+	ck_assert(!kd_directory_is_member(dir, ua, c));
+	ck_assert(kd_directory_is_member(dir, out, c));
+
+	n = kd_directory_expand_group(dir, a, &members);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(members[0], ua < ub ? ua : ub);
+	ck_assert_uint_eq(members[1], ua < ub ? ub : ua);
+	free(members);
+	n = kd_directory_expand_group(dir, c, &members);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(members[0], out);
+	free(members);
+
+	ck_assert(kd_directory_get(dir, ua)->tier0);
+	ck_assert(kd_directory_get(dir, ub)->tier0);
+	ck_assert_str_eq(kd_directory_get(dir, ub)->tier0_reason, "member of Domain Admins");
+	ck_assert(!kd_directory_get(dir, out)->tier0);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/* ---- tier 0 and Protected Users ---- */
+
+static const char tier0_ldif[] =
+	DOMAIN_ENTRY
+	GROUP("Domain Admins", DOMSID "-512") MEMBER("nested") END
+	GROUP("nested", DOMSID "-1400") MEMBER("deep") END
+	GROUP("Administrators", "S-1-5-32-544") MEMBER("Domain Admins") MEMBER("local") END
+	GROUP("Protected Users", DOMSID "-525") MEMBER("puinner") END
+	GROUP("puinner", DOMSID "-1401") MEMBER("protected") END
+	GROUP("Domain Users", DOMSID "-513") END
+	USER("deep", "1410", "512") END
+	USER("pgda", "1411", "512") "primaryGroupID: 512\n" END
+	USER("flagged", "1412", "512") "adminCount: 1\n" END
+	USER("local", "1413", "512") END
+	USER("plain", "1414", "512") "primaryGroupID: 513\nadminCount: 0\n" END
+	USER("protected", "1415", "512") END
+	COMPUTER("DC01", "1416", "532480") END
+	USER("krbtgt", "502", "514") END;
+
+struct tier0_case {
+	const char *cn;
+	bool tier0;
+	const char *reason;
+	bool protected_user;
+};
+
+static const struct tier0_case tier0_cases[] = {
+	{"deep", true, "member of Domain Admins", false},
+	{"pgda", true, "member of Domain Admins", false},
+	{"flagged", true, "adminCount=1", false},
+	{"local", true, "member of Administrators", false},
+	{"plain", false, NULL, false},
+	{"protected", false, NULL, true},
+	{"DC01", true, "domain controller", false},
+	{"krbtgt", true, "krbtgt account", false},
+	{"Domain Admins", true, "member of Domain Admins", false},
+	{"nested", true, "member of Domain Admins", false},
+	{"Protected Users", false, NULL, false},
+};
+
+START_TEST(test_tier0)
+{
+	const struct tier0_case *c = &tier0_cases[_i];
+	struct kd_directory *dir = load_ok(tier0_ldif);
+	const struct kd_principal *p = get_cn(dir, c->cn);
+
+	ck_assert_msg(p->tier0 == c->tier0, "%s: tier0 %d", c->cn, p->tier0);
+	if (c->reason)
+		ck_assert_str_eq(p->tier0_reason, c->reason);
+	ck_assert_msg(p->protected_user == c->protected_user, "%s: protected_user %d", c->cn,
+		      p->protected_user);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/* ---- the SPN index ---- */
+
+static const char spn_ldif[] =
+	DOMAIN_ENTRY
+	COMPUTER("WEB01", "1501", "4096") "servicePrincipalName: HOST/Web01.corp.example\n"
+	"servicePrincipalName: HOST/WEB01\n" END
+	USER("svc_http", "1502", "512") "servicePrincipalName: http/web01.corp.example\n" END
+	USER("twice", "1503", "512") "servicePrincipalName: ldap/twice.corp.example\n"
+	"servicePrincipalName: LDAP/TWICE.corp.example\n" END
+	USER("dup1", "1504", "512") "servicePrincipalName: MSSQLSvc/db.corp.example:1433\n" END
+	USER("dup2", "1505", "512") "servicePrincipalName: mssqlsvc/DB.corp.example:1433\n" END
+	USER("krbtgt", "502", "514") "servicePrincipalName: kadmin/changepw\n" END
+	USER("badspn", "1506", "512") "servicePrincipalName: nonsense\n" END;
+
+struct spn_case {
+	const char *spn;
+	size_t count;
+	const char *first; /* cn of the first holder */
+	bool via_alias;
+};
+
+static const struct spn_case spn_cases[] = {
+	{"host/WEB01.CORP.EXAMPLE", 1, "WEB01", false},
+	{"HOST/web01", 1, "WEB01", false},
+	{"cifs/web01.corp.example", 1, "WEB01", true},
+	{"CIFS/WEB01", 1, "WEB01", true},
+	{"http/WEB01.corp.example", 1, "svc_http", false}, /* explicit holder wins */
+	{"mssqlsvc/web01.corp.example", 0, NULL, false},   /* not an alias class */
+	{"cifs/web02.corp.example", 0, NULL, false},
+	{"LDAP/twice.CORP.example", 1, "twice", false},    /* one account, listed twice */
+	{"MSSQLSvc/db.corp.example:1433", 2, "dup1", false},
+	{"MSSQLSvc/db.corp.example", 0, NULL, false},      /* the port is part of the key */
+	{"krbtgt/CORP.EXAMPLE", 1, "krbtgt", false},
+	{"krbtgt/corp.example", 1, "krbtgt", false},
+	{"krbtgt/CORP", 1, "krbtgt", false},
+	{"kadmin/changepw", 1, "krbtgt", false},
+	{"nonsense", 0, NULL, false},
+	{"", 0, NULL, false},
+};
+
+START_TEST(test_spn_lookup)
+{
+	const struct spn_case *c = &spn_cases[_i];
+	struct kd_directory *dir = load_ok(spn_ldif);
+	uint32_t holders[4] = {KD_NONE, KD_NONE, KD_NONE, KD_NONE};
+	bool via_alias = !c->via_alias;
+	size_t n = kd_directory_find_spn(dir, c->spn, holders, 4, &via_alias);
+
+	ck_assert_msg(n == c->count, "%s: %zu holders, want %zu", c->spn, n, c->count);
+	ck_assert_int_eq(via_alias, c->via_alias);
+	if (c->first)
+		ck_assert_uint_eq(holders[0], by_cn(dir, c->first));
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_spn_lookup_max)
+{
+	struct kd_directory *dir = load_ok(spn_ldif);
+	uint32_t holders[2] = {KD_NONE, 12345};
+	bool via_alias;
+
+	/* Reports the total even when @max is smaller, and writes no more than @max. */
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "MSSQLSvc/db.corp.example:1433", holders, 1,
+						&via_alias),
+			  2);
+	ck_assert_uint_eq(holders[0], by_cn(dir, "dup1"));
+	ck_assert_uint_eq(holders[1], 12345);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_spn_holders_implicit_krbtgt)
+{
+	struct kd_directory *dir = load_ok(spn_ldif);
+	const struct kd_spn_holder *holders;
+	size_t n = kd_directory_spn_holders(dir, &holders);
+	uint32_t krbtgt = by_cn(dir, "krbtgt");
+	size_t implicit = 0;
+	uint32_t head;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!holders[i].implicit)
+			continue;
+		implicit++;
+		ck_assert_uint_eq(holders[i].principal, krbtgt);
+	}
+	ck_assert_uint_eq(implicit, 2);
+	head = kd_directory_spn_head(dir, "krbtgt/corp.example");
+	ck_assert_uint_ne(head, KD_NONE);
+	ck_assert(holders[head].implicit);
+	ck_assert_str_eq(holders[head].spn, "krbtgt/CORP.EXAMPLE");
+	/* explicit values: WEB01 2 + svc_http 1 + twice 2 + dup 2 + kadmin 1 (nonsense dropped) */
+	ck_assert_uint_eq(n - implicit, 8);
+	/* case variants share one key and chain in input order */
+	head = kd_directory_spn_head(dir, "mssqlsvc/db.corp.example:1433");
+	ck_assert_uint_ne(head, KD_NONE);
+	ck_assert_str_eq(holders[head].spn, "MSSQLSvc/db.corp.example:1433");
+	ck_assert_uint_ne(holders[head].next, KD_NONE);
+	ck_assert_str_eq(holders[holders[head].next].spn, "mssqlsvc/DB.corp.example:1433");
+	ck_assert_uint_eq(holders[holders[head].next].next, KD_NONE);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_spn_bad_value)
+{
+	struct kd_directory *dir = load_ok(spn_ldif);
+	const struct kd_bad_value *b = find_bad(dir, by_cn(dir, "badspn"), "servicePrincipalName");
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert(b->has_offset);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_spn_no_krbtgt_without_domain_rid)
+{
+	/* krbtgt_NNNN (an RODC's krbtgt) has no implicit krbtgt/REALM name. */
+	struct kd_directory *dir = load_ok(DOMAIN_ENTRY USER("krbtgt_4242", "1601", "514") END);
+	uint32_t holders[2];
+	bool via_alias;
+
+	ck_assert_int_eq(get_cn(dir, "krbtgt_4242")->kind, KD_KIND_KRBTGT);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "krbtgt/CORP.EXAMPLE", holders, 2, &via_alias),
+			  0);
+	kd_directory_free(dir);
+}
+END_TEST
+
+#define SPN_MAPPINGS_DN "CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration," BASE
+
+START_TEST(test_spn_custom_mappings)
+{
+	/* The forest's table replaces AD's default: cifs is no longer a HOST alias, mysvc is. */
+	struct kd_directory *dir = load_ok(
+		DOMAIN_ENTRY COMPUTER("FS01", "1701", "4096")
+		"servicePrincipalName: HOST/fs01.corp.example\n" END
+		"dn: " SPN_MAPPINGS_DN "\nobjectClass: nTDSService\n"
+		"sPNMappings: host=alerter,http,mysvc\n" END);
+	uint32_t holders[2];
+	bool via_alias = false;
+
+	ck_assert(kd_directory_domain(dir)->custom_spn_mappings);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "cifs/fs01.corp.example", holders, 2,
+						&via_alias),
+			  0);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "MYSVC/fs01.corp.example", holders, 2,
+						&via_alias),
+			  1);
+	ck_assert(via_alias);
+	ck_assert_uint_eq(holders[0], by_cn(dir, "FS01"));
+	ck_assert_str_eq(kd_spnmap_target(kd_directory_spnmap(dir), "mysvc", 5), "host");
+	ck_assert_ptr_null(kd_spnmap_target(kd_directory_spnmap(dir), "cifs", 4));
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_spn_bad_mappings_keep_default)
+{
+	struct kd_directory *dir = load_ok(
+		DOMAIN_ENTRY COMPUTER("FS01", "1701", "4096")
+		"servicePrincipalName: HOST/fs01.corp.example\n" END
+		"dn: " SPN_MAPPINGS_DN "\nobjectClass: nTDSService\nsPNMappings: no-equals-sign\n" END);
+	uint32_t holders[2];
+	bool via_alias = false;
+	const struct kd_bad_value *b = find_bad(dir, KD_NONE, "sPNMappings");
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert(b->has_offset);
+	ck_assert(!kd_directory_domain(dir)->custom_spn_mappings);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "cifs/fs01.corp.example", holders, 2,
+						&via_alias),
+			  1);
+	ck_assert(via_alias);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/* ---- malformed values are facts, not errors ---- */
+
+struct bad_case {
+	const char *name;
+	const char *attr_line; /* appended to a user entry */
+	const char *attribute;
+	bool has_offset;
+	size_t offset;
+};
+
+static const struct bad_case bad_cases[] = {
+	/* revision 1, 5 sub-authorities, only 1 present: the SID (offset 0) is short */
+	{"sid-cut", "objectSid:: AQUAAAAAAAUVAAAA\n", "objectSid", true, 0},
+	{"sid-revision", "objectSid:: AgEAAAAAAAUVAAAA\n", "objectSid", true, 0},
+	{"sid-text", "objectSid: S-1-5-21-x\n", "objectSid", true, 9},
+	{"uac-text", "userAccountControl: abc\n", "userAccountControl", true, 0},
+	{"uac-range", "userAccountControl: 99999999999\n", "userAccountControl", false, 0},
+	{"pgid-text", "primaryGroupID: 5x\n", "primaryGroupID", true, 1},
+	{"admincount", "adminCount: yes\n", "adminCount", true, 0},
+};
+
+START_TEST(test_bad_values)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	char *text = xprintf(DOMAIN_ENTRY "dn: CN=victim," USERS "\nobjectClass: user\n%s%s%s" END,
+			     strcmp(c->attribute, "objectSid") ? "objectSid: " DOMSID "-1801\n"
+							       : "",
+			     strcmp(c->attribute, "userAccountControl") ? "userAccountControl: 512\n"
+									: "",
+			     c->attr_line);
+	struct kd_directory *dir = load_ok(text);
+	uint32_t victim = by_cn(dir, "victim");
+	const struct kd_bad_value *b = find_bad(dir, victim, c->attribute);
+	const struct kd_principal *p = kd_directory_get(dir, victim);
+
+	ck_assert_msg(b != NULL, "%s: no bad value", c->name);
+	ck_assert_ptr_nonnull(b->reason);
+	ck_assert(b->reason[0] != '\0');
+	if (c->has_offset) {
+		ck_assert_msg(b->has_offset, "%s: no offset", c->name);
+		ck_assert_msg(b->offset == c->offset, "%s: offset %zu, want %zu", c->name,
+			      b->offset, c->offset);
+	}
+	if (strcmp(c->attribute, "objectSid") == 0)
+		ck_assert(!p->has_sid);
+	if (strcmp(c->attribute, "userAccountControl") == 0)
+		ck_assert(!p->has_uac);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_bad_rbcd_descriptor)
+{
+	const struct tu_ace ace = {.type = 0, .mask = 0x100, .sid = DOMSID "-1111"};
+	struct tu_buf sd = {0};
+	char *b64, *text;
+	struct kd_directory *dir;
+	const struct kd_bad_value *b;
+	const struct kd_principal *p;
+
+	tu_sd_build(&sd, "S-1-5-32-544", true, &ace, 1);
+	sd.len -= 6; /* cut inside the ACE's SID */
+	b64 = base64(sd.data, sd.len);
+	text = xprintf(DOMAIN_ENTRY COMPUTER("PRINT01", "1901", "4096")
+		       "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END,
+		       b64);
+	dir = load_ok(text);
+	p = get_cn(dir, "PRINT01");
+	b = find_bad(dir, by_cn(dir, "PRINT01"), "msDS-AllowedToActOnBehalfOfOtherIdentity");
+	ck_assert_int_eq(p->rbcd_state, KD_RBCD_MALFORMED);
+	ck_assert_ptr_nonnull(b);
+	ck_assert(b->has_offset);
+	/* header 20 + owner 16: the ACL at 36, whose AclSize (byte 38) passes the end */
+	ck_assert_uint_eq(b->offset, 38);
+	tu_buf_free(&sd);
+	free(b64);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_rbcd_states)
+{
+	const struct tu_ace ace = {.type = 0, .mask = 0x100, .sid = DOMSID "-1111"};
+	struct tu_buf parsed = {0}, empty = {0}, null_dacl = {0};
+	char *b1, *b2, *b3, *text;
+	struct kd_directory *dir;
+
+	tu_sd_build(&parsed, "S-1-5-32-544", true, &ace, 1);
+	tu_sd_build(&empty, "S-1-5-32-544", true, NULL, 0);
+	tu_sd_build(&null_dacl, "S-1-5-32-544", false, NULL, 0);
+	b1 = base64(parsed.data, parsed.len);
+	b2 = base64(empty.data, empty.len);
+	b3 = base64(null_dacl.data, null_dacl.len);
+	text = xprintf(DOMAIN_ENTRY
+		       COMPUTER("A", "2001", "4096") "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END
+		       COMPUTER("B", "2002", "4096") "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END
+		       COMPUTER("C", "2003", "4096") "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END
+		       COMPUTER("D", "2004", "4096") END,
+		       b1, b2, b3);
+	dir = load_ok(text);
+	ck_assert_int_eq(get_cn(dir, "A")->rbcd_state, KD_RBCD_PARSED);
+	ck_assert_uint_eq(get_cn(dir, "A")->rbcd->dacl.count, 1);
+	ck_assert_int_eq(get_cn(dir, "B")->rbcd_state, KD_RBCD_PARSED);
+	ck_assert_uint_eq(get_cn(dir, "B")->rbcd->dacl.count, 0);
+	ck_assert_int_eq(get_cn(dir, "C")->rbcd_state, KD_RBCD_NULL_DACL);
+	ck_assert_int_eq(get_cn(dir, "D")->rbcd_state, KD_RBCD_NONE);
+	ck_assert_uint_eq(kd_directory_bad_values(dir, &(const struct kd_bad_value *){NULL}), 0);
+	tu_buf_free(&parsed);
+	tu_buf_free(&empty);
+	tu_buf_free(&null_dacl);
+	free(b1);
+	free(b2);
+	free(b3);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_binary_sid)
+{
+	/* ldapsearch prints objectSid in binary: S-1-5-21-1-2-3-1104 */
+	struct tu_buf sid = {0};
+	char *b64, *text;
+	struct kd_directory *dir;
+	char out[KD_SID_STRING_MAX];
+
+	tu_sid_append(&sid, DOMSID "-1104");
+	b64 = base64(sid.data, sid.len);
+	text = xprintf(DOMAIN_ENTRY "dn: CN=bin," USERS "\nobjectClass: user\nobjectSid:: %s\n"
+				    "userAccountControl: 512\n" END,
+		       b64);
+	dir = load_ok(text);
+	ck_assert(get_cn(dir, "bin")->has_sid);
+	ck_assert_str_eq(kd_sid_to_string(&get_cn(dir, "bin")->sid, out, sizeof(out)),
+			 DOMSID "-1104");
+	tu_buf_free(&sid);
+	free(b64);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_finish_twice_and_add_after)
+{
+	struct kd_directory *dir = load_ok(DOMAIN_ENTRY);
+	struct kd_error err;
+
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_directory_finish(dir, &err), KD_ERR_USAGE);
+	kd_directory_free(dir);
+	kd_directory_free(NULL);
+}
+END_TEST
+
+Suite *kd_directory_suite(void);
+
+Suite *
+kd_directory_suite(void)
+{
+	Suite *s = suite_create("directory");
+	TCase *tc;
+
+	tc = tcase_create("kinds");
+	tcase_add_loop_test(tc, test_kinds, 0, ARRAY_LEN(kind_cases));
+	tcase_add_test(tc, test_kinds_skip_non_principals);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("domain");
+	tcase_add_test(tc, test_domain_from_object);
+	tcase_add_test(tc, test_domain_inferred);
+	tcase_add_test(tc, test_domain_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lookup");
+	tcase_add_test(tc, test_dn_lookup_case_insensitive);
+	tcase_add_test(tc, test_duplicate_dn);
+	tcase_add_test(tc, test_duplicate_sid);
+	tcase_add_test(tc, test_binary_sid);
+	tcase_add_test(tc, test_finish_twice_and_add_after);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("membership");
+	tcase_add_test(tc, test_member_only);
+	tcase_add_test(tc, test_member_of_only);
+	tcase_add_test(tc, test_member_both_deduped);
+	tcase_add_test(tc, test_member_primary_group);
+	tcase_add_test(tc, test_member_of_non_group_ignored);
+	tcase_add_test(tc, test_nesting_cycle);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tier0");
+	tcase_add_loop_test(tc, test_tier0, 0, ARRAY_LEN(tier0_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("spn-index");
+	tcase_add_loop_test(tc, test_spn_lookup, 0, ARRAY_LEN(spn_cases));
+	tcase_add_test(tc, test_spn_lookup_max);
+	tcase_add_test(tc, test_spn_holders_implicit_krbtgt);
+	tcase_add_test(tc, test_spn_bad_value);
+	tcase_add_test(tc, test_spn_no_krbtgt_without_domain_rid);
+	tcase_add_test(tc, test_spn_custom_mappings);
+	tcase_add_test(tc, test_spn_bad_mappings_keep_default);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bad-values");
+	tcase_add_loop_test(tc, test_bad_values, 0, ARRAY_LEN(bad_cases));
+	tcase_add_test(tc, test_bad_rbcd_descriptor);
+	tcase_add_test(tc, test_rbcd_states);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(kd_directory_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

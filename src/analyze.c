@@ -488,6 +488,20 @@ ace_applies(const struct kd_ace *ace, const char **ret_reason)
 	return true;
 }
 
+/* Whether an applicable deny ACE before ACE @j names exactly @sid. */
+static bool
+earlier_deny_of(const struct kd_acl *dacl, size_t j, const struct kd_sid *sid)
+{
+	for (size_t k = 0; k < j; k++) {
+		const char *why;
+
+		if (ace_applies(&dacl->aces[k], &why) && kd_ace_is_deny(dacl->aces[k].type) &&
+		    kd_sid_equal(&dacl->aces[k].sid, sid))
+			return true;
+	}
+	return false;
+}
+
 /* First applicable ACE matching @who's token decides; returns its index or -1. */
 static long
 decide(const struct kd_directory *dir, const struct kd_acl *dacl, uint32_t who,
@@ -568,16 +582,8 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			cls = ACE_DENY;
 			reason = "takes control access away from this trustee for later ACEs";
 		} else if (is_broad_sid(a->dir, &ace->sid)) {
-			cls = ACE_EFFECTIVE;
 			/* A broad SID is denied only by an earlier deny of that same SID. */
-			for (size_t k = 0; k < j; k++) {
-				const char *why;
-
-				if (ace_applies(&dacl->aces[k], &why) &&
-				    kd_ace_is_deny(dacl->aces[k].type) &&
-				    kd_sid_equal(&dacl->aces[k].sid, &ace->sid))
-					cls = ACE_DENIED;
-			}
+			cls = earlier_deny_of(dacl, j, &ace->sid) ? ACE_DENIED : ACE_EFFECTIVE;
 			reason = cls == ACE_DENIED ? "an earlier deny ACE for the same SID wins"
 						   : "broad trustee: nearly every account qualifies";
 		} else {
@@ -586,10 +592,13 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 
 			trustee = kd_directory_find_sid(a->dir, &ace->sid);
 			if (trustee == KD_NONE) {
-				/* Deleted, foreign or not in the snapshot: it may still exist. */
-				cls = ACE_EFFECTIVE;
-				reason = "trustee SID not found in the snapshot";
-				append_new(unresolved, sid_ref(a->dir, &ace->sid, NULL), a);
+				/* Deleted, foreign or not in the snapshot: it may still exist, and
+				 * only an earlier deny of that same SID is known to stop it. */
+				cls = earlier_deny_of(dacl, j, &ace->sid) ? ACE_DENIED : ACE_EFFECTIVE;
+				reason = cls == ACE_DENIED ? "an earlier deny ACE for the same SID wins"
+							   : "trustee SID not found in the snapshot";
+				if (cls == ACE_EFFECTIVE)
+					append_new(unresolved, sid_ref(a->dir, &ace->sid, NULL), a);
 			} else {
 				const struct kd_principal *t = kd_directory_get(a->dir, trustee);
 
@@ -931,9 +940,9 @@ rule_unparseable(struct audit *a)
 		char *quoted = ps_quote(dn);
 		json_t *details;
 
-		details = json_pack("{s:s, s:o, s:s, s:o}", "attribute", b->attribute, "offset",
+		details = json_pack("{s:s, s:o, s:o, s:o}", "attribute", b->attribute, "offset",
 				    b->has_offset ? json_integer((json_int_t)b->offset) : json_null(),
-				    "reason", b->reason, "entry", kd_json_text(dn));
+				    "reason", kd_json_text(b->reason), "entry", kd_json_text(dn));
 		if (details && rbcd)
 			set_new(details, "note",
 				json_string("the KDC fails closed on a descriptor it cannot "
@@ -1014,7 +1023,8 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory while auditing");
 	}
 	sort_dir = dir;
-	qsort(ret->items, ret->count, sizeof(*ret->items), cmp_finding);
+	if (ret->count) /* qsort(NULL, 0) is undefined */
+		qsort(ret->items, ret->count, sizeof(*ret->items), cmp_finding);
 	sort_dir = NULL;
 	return 0;
 }

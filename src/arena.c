@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Chunked bump allocator; with KD_ARENA_MALLOC each allocation is its own malloc. */
+/* mremap(2) */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kdeleg/arena.h"
 
 #define ALIGN 16u
-#define CHUNK_SIZE (1024u * 1024u)
+/* 2 MiB, one huge page: chunks are filled front to back, so all of it gets used. */
+#define CHUNK_SIZE (2u * 1024u * 1024u - 64u)
 
 struct chunk {
 	struct chunk *next;
@@ -39,7 +43,7 @@ kd_arena_free(struct kd_arena *arena)
 		return;
 	for (c = arena->head; c; c = next) {
 		next = c->next;
-		free(c);
+		kd_large_free(c, sizeof(*c) + c->size);
 	}
 	free(arena);
 }
@@ -51,7 +55,7 @@ chunk_new(size_t size)
 
 	if (size > SIZE_MAX - sizeof(*c))
 		return NULL;
-	c = malloc(sizeof(*c) + size);
+	c = kd_large_alloc(sizeof(*c) + size);
 	if (!c)
 		return NULL;
 	c->size = size;
@@ -60,22 +64,23 @@ chunk_new(size_t size)
 	return c;
 }
 
-void *
-kd_arena_alloc(struct kd_arena *arena, size_t size)
+/* @align is 1 for text (no padding between strings) or ALIGN for structures. */
+static void *
+arena_alloc(struct kd_arena *arena, size_t size, size_t align)
 {
 	struct chunk *c;
-	size_t rounded;
+	size_t start;
 	void *p;
 
 	if (size == 0)
 		size = 1;
 	if (size > SIZE_MAX - ALIGN)
 		return NULL;
-	rounded = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	c = arena->head;
-	if (KD_ARENA_MALLOC || !c || c->size - c->used < rounded) {
+	start = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (KD_ARENA_MALLOC || !c || start > c->size || c->size - start < size) {
 		/* With KD_ARENA_MALLOC: one exact chunk per allocation, inside ASan's redzones. */
-		size_t want = KD_ARENA_MALLOC ? size : rounded > CHUNK_SIZE / 4 ? rounded : CHUNK_SIZE;
+		size_t want = KD_ARENA_MALLOC ? size : size > CHUNK_SIZE / 4 ? size : CHUNK_SIZE;
 		struct chunk *fresh = chunk_new(want);
 
 		if (!fresh)
@@ -89,14 +94,19 @@ kd_arena_alloc(struct kd_arena *arena, size_t size)
 			c->next = fresh;
 		}
 		c = fresh;
-		if (KD_ARENA_MALLOC)
-			rounded = size;
+		start = 0;
 	}
-	p = c->data + c->used;
-	c->used += rounded;
-	memset(p, 0, size);
+	/* Chunks come zeroed (mmap or calloc) and are never reused: no memset. */
+	p = c->data + start;
+	c->used = start + size;
 	arena->used += size;
 	return p;
+}
+
+void *
+kd_arena_alloc(struct kd_arena *arena, size_t size)
+{
+	return arena_alloc(arena, size, ALIGN);
 }
 
 void *
@@ -114,7 +124,7 @@ kd_arena_memdup(struct kd_arena *arena, const void *data, size_t len)
 
 	if (len == SIZE_MAX)
 		return NULL;
-	p = kd_arena_alloc(arena, len + 1);
+	p = arena_alloc(arena, len + 1, 1);
 	if (!p)
 		return NULL;
 	if (len)
@@ -144,4 +154,58 @@ size_t
 kd_arena_used(const struct kd_arena *arena)
 {
 	return arena->used;
+}
+
+void *
+kd_large_alloc(size_t size)
+{
+#if KD_ARENA_MALLOC
+	return calloc(1, size ? size : 1);
+#else
+	void *p;
+
+	if (size == 0)
+		size = 1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Advice only: without THP the block still works with 4 KiB pages. */
+	madvise(p, size, MADV_HUGEPAGE);
+	return p;
+#endif
+}
+
+void *
+kd_large_realloc(void *block, size_t old_size, size_t new_size)
+{
+	void *p;
+
+	if (!block)
+		return kd_large_alloc(new_size);
+#if KD_ARENA_MALLOC
+	p = realloc(block, new_size ? new_size : 1);
+	if (p && new_size > old_size)
+		memset((char *)p + old_size, 0, new_size - old_size);
+	return p;
+#else
+	/* mremap moves the pages, not the bytes; new anonymous pages read as zero. */
+	p = mremap(block, old_size ? old_size : 1, new_size ? new_size : 1, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, new_size, MADV_HUGEPAGE);
+	return p;
+#endif
+}
+
+void
+kd_large_free(void *block, size_t size)
+{
+	if (!block)
+		return;
+#if KD_ARENA_MALLOC
+	(void)size;
+	free(block);
+#else
+	munmap(block, size ? size : 1);
+#endif
 }

@@ -145,7 +145,7 @@ kd_directory_free(struct kd_directory *dir)
 	kd_hashtab_free(&dir->by_dn);
 	kd_hashtab_free(&dir->by_spn);
 	drop_pending(dir);
-	free(dir->principals);
+	kd_large_free(dir->principals, dir->cap * sizeof(*dir->principals));
 	free(dir->holders);
 	free(dir->bad);
 	kd_spnmap_free(dir->spnmap);
@@ -279,6 +279,10 @@ copy_strings(struct kd_directory *dir, const struct kd_attr *attr, const char **
 static int
 add_refs(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr, bool is_member_of)
 {
+	if (!attr || attr->nvalues == 0)
+		return 0;
+	if (!is_member_of)
+		dir->principals[from].listed_members = true;
 	for (size_t i = 0; attr && i < attr->nvalues; i++) {
 		const struct kd_value *v = &attr->values[i];
 		struct pending_ref *ref;
@@ -600,7 +604,7 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 	unsigned classes;
 	enum kd_kind kind;
 	struct kd_principal *p;
-	uint32_t index, existing;
+	uint32_t index;
 	int r;
 
 	if (dir->finished)
@@ -635,9 +639,21 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 		r = kd_error_set(err, KD_ERR_NOMEM, "too many entries");
 		goto fail;
 	}
-	if (!grow_array((void **)&dir->principals, &dir->cap, dir->count, sizeof(*p), 1024)) {
-		r = KD_ERR_NOMEM;
-		goto fail;
+	if (dir->count == dir->cap) {
+		/* mremap-grown: doubling a million-entry table moves page tables, not bytes */
+		size_t cap = dir->cap ? dir->cap * 2 : 4096;
+		struct kd_principal *grown =
+			cap > SIZE_MAX / sizeof(*p)
+				? NULL
+				: kd_large_realloc(dir->principals, dir->cap * sizeof(*p),
+						   cap * sizeof(*p));
+
+		if (!grown) {
+			r = KD_ERR_NOMEM;
+			goto fail;
+		}
+		dir->principals = grown;
+		dir->cap = cap;
 	}
 	index = (uint32_t)dir->count;
 	p = &dir->principals[index];
@@ -649,31 +665,57 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 		r = KD_ERR_NOMEM;
 		goto fail;
 	}
-	r = kd_hashtab_put(&dir->by_dn, p->dn, entry->dn_len, index, &existing);
-	if (r < 0)
-		goto fail;
-	if (r == 1) {
-		r = kd_error_set(err, KD_ERR_PARSE,
-				 "the snapshot holds this entry twice (first at line %zu)",
-				 dir->principals[existing].line);
-		goto fail;
-	}
 	dir->count++;
 	r = fill_principal(dir, index, &at);
 	if (r < 0)
 		goto fail;
-	if (p->has_sid) {
-		uint8_t *key = kd_arena_alloc(dir->arena, kd_sid_binary_size(&p->sid));
+	return 0;
+fail:
+	if (r == KD_ERR_NOMEM && err && err->code == 0)
+		kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+	kd_error_set_where(err, NULL, entry->line, entry->dn, NULL);
+	return r;
+}
+
+/* ---- finish: indexes, domain, membership, kinds, tier 0, SPN index ---- */
+
+/*
+ * The DN and SID indexes are built once the count is known: sized exactly, they
+ * never rehash (a million random moves saved on a million-account snapshot).
+ */
+static int
+index_principals(struct kd_directory *dir, struct kd_error *err)
+{
+	uint32_t existing;
+	int r;
+
+	if (kd_hashtab_reserve(&dir->by_dn, dir->count) < 0 ||
+	    kd_hashtab_reserve(&dir->by_sid, dir->count) < 0)
+		return KD_ERR_NOMEM;
+	for (size_t i = 0; i < dir->count; i++) {
+		struct kd_principal *p = &dir->principals[i];
+		uint8_t *key;
 		size_t len;
 
-		if (!key) {
-			r = KD_ERR_NOMEM;
-			goto fail;
-		}
-		len = kd_sid_to_binary(&p->sid, key, kd_sid_binary_size(&p->sid));
-		r = kd_hashtab_put(&dir->by_sid, key, len, index, &existing);
+		r = kd_hashtab_put(&dir->by_dn, p->dn, strlen(p->dn), (uint32_t)i, &existing);
 		if (r < 0)
-			goto fail;
+			return r;
+		if (r == 1) {
+			kd_error_set(err, KD_ERR_PARSE,
+				     "the snapshot holds this entry twice (first at line %zu)",
+				     dir->principals[existing].line);
+			kd_error_set_where(err, NULL, p->line, p->dn, NULL);
+			return KD_ERR_PARSE;
+		}
+		if (!p->has_sid)
+			continue;
+		key = kd_arena_alloc(dir->arena, kd_sid_binary_size(&p->sid));
+		if (!key)
+			return KD_ERR_NOMEM;
+		len = kd_sid_to_binary(&p->sid, key, kd_sid_binary_size(&p->sid));
+		r = kd_hashtab_put(&dir->by_sid, key, len, (uint32_t)i, &existing);
+		if (r < 0)
+			return r;
 		if (r == 1) {
 			/* AD keeps SIDs unique; a clash is a directory fact worth reporting. */
 			struct kd_error why;
@@ -684,20 +726,12 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 				     kd_sid_to_string(&p->sid, sid_text, sizeof(sid_text)),
 				     dir->principals[existing].dn);
 			p->has_sid = false;
-			r = add_bad(dir, index, "objectSid", &why);
-			if (r < 0)
-				goto fail;
+			if ((r = add_bad(dir, (uint32_t)i, "objectSid", &why)) < 0)
+				return r;
 		}
 	}
 	return 0;
-fail:
-	if (r == KD_ERR_NOMEM && err && err->code == 0)
-		kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-	kd_error_set_where(err, NULL, entry->line, entry->dn, NULL);
-	return r;
 }
-
-/* ---- finish: domain, membership, kinds, tier 0, SPN index ---- */
 
 static void
 settle_domain(struct kd_directory *dir)
@@ -741,6 +775,7 @@ static int
 resolve_membership(struct kd_directory *dir)
 {
 	uint64_t *edges = NULL; /* group << 32 | member */
+	struct kd_hashtab bare_groups = {0};
 	size_t nedges = 0, cap = dir->nrefs + dir->count;
 	size_t *nmembers = NULL, *nmember_of = NULL;
 	int r = KD_ERR_NOMEM;
@@ -750,23 +785,38 @@ resolve_membership(struct kd_directory *dir)
 	edges = malloc((cap ? cap : 1) * sizeof(*edges));
 	if (!edges)
 		goto out;
+	/*
+	 * AD keeps memberOf as the back link of member, so a memberOf value adds an
+	 * edge only toward a group whose entry listed no members (empty, or member not
+	 * readable or not asked for). Those groups are few: look memberOf values up in
+	 * a table of just them, which stays in cache, instead of the table of every DN.
+	 */
+	kd_hashtab_init_fold(&bare_groups);
+	for (size_t i = 0; i < dir->count; i++) {
+		const struct kd_principal *p = &dir->principals[i];
+
+		if (p->kind == KD_KIND_GROUP && !p->listed_members &&
+		    kd_hashtab_put(&bare_groups, p->dn, strlen(p->dn), (uint32_t)i, NULL) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < dir->nrefs; i++) {
 		const struct pending_ref *ref = &dir->refs[i];
 		const char *dn = kd_strbuf_str(&dir->refs_text) + ref->dn_offset;
 		uint32_t other;
 
+		if (ref->is_member_of) {
+			if (kd_hashtab_get(&bare_groups, dn, strlen(dn), &other))
+				edges[nedges++] = (uint64_t)other << 32 | ref->from;
+			continue;
+		}
 		if (!kd_hashtab_get(&dir->by_dn, dn, strlen(dn), &other)) {
 			/* Contacts, foreign principals, objects outside the snapshot. */
 			if (!ref->is_member_of)
 				dir->principals[ref->from].nunresolved_members++;
 			continue;
 		}
-		if (ref->is_member_of) {
-			if (dir->principals[other].kind == KD_KIND_GROUP)
-				edges[nedges++] = (uint64_t)other << 32 | ref->from;
-		} else if (dir->principals[ref->from].kind == KD_KIND_GROUP) {
+		if (dir->principals[ref->from].kind == KD_KIND_GROUP)
 			edges[nedges++] = (uint64_t)ref->from << 32 | other;
-		}
 	}
 	/* MS-SAMR: the primary group is a membership that member/memberOf never show.
 	 * Nearly every account has 513 or 515: remember the last lookup. */
@@ -783,7 +833,8 @@ resolve_membership(struct kd_directory *dir)
 		if (g != KD_NONE && g != i && dir->principals[g].kind == KD_KIND_GROUP)
 			edges[nedges++] = (uint64_t)g << 32 | (uint32_t)i;
 	}
-	qsort(edges, nedges, sizeof(*edges), cmp_edge);
+	if (nedges) /* qsort(NULL, 0) is undefined */
+		qsort(edges, nedges, sizeof(*edges), cmp_edge);
 	nmembers = calloc(dir->count + 1, sizeof(*nmembers));
 	nmember_of = calloc(dir->count + 1, sizeof(*nmember_of));
 	if (!nmembers || !nmember_of)
@@ -814,6 +865,7 @@ resolve_membership(struct kd_directory *dir)
 	}
 	r = 0;
 out:
+	kd_hashtab_free(&bare_groups);
 	free(edges);
 	free(nmembers);
 	free(nmember_of);
@@ -994,9 +1046,15 @@ add_holder(struct kd_directory *dir, const char *key, const char *spn, uint32_t 
 static int
 index_spns(struct kd_directory *dir)
 {
-	size_t cap = 0;
+	size_t cap = 0, total = 2;
 	char key[KD_SPN_MAX + 64];
 	int r;
+
+	for (size_t i = 0; i < dir->count; i++)
+		total += dir->principals[i].nspns;
+	if (kd_hashtab_reserve(&dir->by_spn, total) < 0 ||
+	    !grow_array((void **)&dir->holders, &cap, 0, sizeof(*dir->holders), total))
+		return KD_ERR_NOMEM;
 
 	for (size_t i = 0; i < dir->count; i++) {
 		const struct kd_principal *p = &dir->principals[i];
@@ -1072,6 +1130,11 @@ kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
 
 	if (dir->finished)
 		return kd_error_set(err, KD_ERR_USAGE, "the directory is already finished");
+	r = index_principals(dir, err);
+	if (r == KD_ERR_PARSE)
+		return r;
+	if (r < 0)
+		return kd_error_set(err, r, "out of memory while indexing the directory");
 	settle_domain(dir);
 	r = resolve_membership(dir);
 	drop_pending(dir);
@@ -1302,7 +1365,8 @@ kd_directory_expand_group(const struct kd_directory *dir, uint32_t group, uint32
 			stack[depth++] = m;
 		}
 	}
-	qsort(out, nout, sizeof(*out), cmp_u32);
+	if (nout)
+		qsort(out, nout, sizeof(*out), cmp_u32);
 	*ret_members = out;
 	out = NULL;
 	result = nout;

@@ -82,29 +82,27 @@ kd_error_format(const struct kd_error *err, char *buf, size_t size)
 			return;                                                       \
 		used += (size_t)n;                                                    \
 	} while (0)
+	/* "source:line: entry 'DN' attribute A byte N: message", absent parts left out */
 	if (err->source[0] != '\0') {
 		kd_escape_text(escaped, sizeof(escaped), err->source, strlen(err->source));
 		if (err->line)
-			APPEND("%s:%zu: ", escaped, err->line);
+			APPEND("%s:%zu", escaped, err->line);
 		else
-			APPEND("%s: ", escaped);
+			APPEND("%s", escaped);
 	}
 	if (err->entry[0] != '\0') {
 		kd_escape_text(escaped, sizeof(escaped), err->entry, strlen(err->entry));
-		APPEND("entry '%s' ", escaped);
+		APPEND("%sentry '%s'", used ? ": " : "", escaped);
 	}
 	if (err->attribute[0] != '\0') {
 		kd_escape_text(escaped, sizeof(escaped), err->attribute, strlen(err->attribute));
-		APPEND("attribute %s ", escaped);
+		APPEND("%sattribute %s", err->entry[0] ? " " : used ? ": " : "", escaped);
 	}
 	if (err->has_offset)
-		APPEND("byte %zu", err->offset);
-	if (used > 0 && buf[used - 1] == ' ')
-		used--;
-	if (used > 0)
-		APPEND(": ");
+		APPEND("%sbyte %zu",
+		       err->entry[0] || err->attribute[0] ? " " : used ? ": " : "", err->offset);
 	kd_escape_text(escaped, sizeof(escaped), err->message, strlen(err->message));
-	APPEND("%s", escaped);
+	APPEND("%s%s", used ? ": " : "", escaped);
 #undef APPEND
 }
 

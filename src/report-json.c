@@ -32,11 +32,12 @@ kd_report_attack(const struct kd_rule *rule)
 json_t *
 kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:O, s:s, s:o}", "rule", f->rule->id,
+	/* message and remediation quote directory text, which may be any bytes */
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:o, s:o}", "rule", f->rule->id,
 			 "severity", kd_severity_name(f->severity), "title", f->rule->title,
-			 "account", kd_json_account(dir, f->principal), "message", f->message,
-			 "details", f->details, "remediation", f->remediation, "attack",
-			 kd_report_attack(f->rule));
+			 "account", kd_json_account(dir, f->principal), "message",
+			 kd_json_text(f->message), "details", f->details, "remediation",
+			 kd_json_text(f->remediation), "attack", kd_report_attack(f->rule));
 }
 
 static json_t *

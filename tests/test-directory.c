@@ -366,6 +366,8 @@ static const char membership_ldif[] =
 	USER("primary", "1104", "512") "primaryGroupID: 1200\n" END
 	USER("loner", "1105", "512") MEMBER_OF("loner2") END /* memberOf a non-group */
 	USER("loner2", "1106", "512") END
+	/* memberOf toward a group that lists its members: member is authoritative */
+	USER("stale", "1107", "512") MEMBER_OF("G1") END
 	GROUP("G1", DOMSID "-1201") MEMBER("viamember") MEMBER("ghost") MEMBER("ghost2") END
 	GROUP("G2", DOMSID "-1202") END
 	GROUP("G3", DOMSID "-1203") MEMBER("viaboth") END
@@ -383,6 +385,8 @@ START_TEST(test_member_only)
 	ck_assert_uint_eq(g->nunresolved_members, 2);
 	ck_assert(kd_directory_is_member(dir, by_cn(dir, "viamember"), by_cn(dir, "G1")));
 	ck_assert(!kd_directory_is_member(dir, by_cn(dir, "viamember"), by_cn(dir, "G2")));
+	ck_assert(!kd_directory_is_member(dir, by_cn(dir, "stale"), by_cn(dir, "G1")));
+	ck_assert_uint_eq(get_cn(dir, "stale")->nmember_of, 0);
 	kd_directory_free(dir);
 }
 END_TEST
@@ -447,10 +451,10 @@ static const char cycle_ldif[] =
 	GROUP("Domain Admins", DOMSID "-512") MEMBER("A") END
 	GROUP("A", DOMSID "-1301") MEMBER("B") MEMBER("ua") END
 	GROUP("B", DOMSID "-1302") MEMBER("A") MEMBER("ub") END
-	GROUP("C", DOMSID "-1303") MEMBER("C") END /* a group that contains itself */
+	GROUP("C", DOMSID "-1303") MEMBER("C") MEMBER("outsider") END /* contains itself */
 	USER("ua", "1311", "512") END
 	USER("ub", "1312", "512") END
-	USER("outsider", "1313", "512") MEMBER_OF("C") END;
+	USER("outsider", "1313", "512") END;
 
 START_TEST(test_nesting_cycle)
 {

@@ -28,3 +28,14 @@ char *kd_arena_strdup_lower(struct kd_arena *arena, const char *text, size_t len
 
 /* Bytes handed out so far (for memory figures in benchmarks). */
 size_t kd_arena_used(const struct kd_arena *arena);
+
+/*
+ * Large zeroed blocks (index tables, the principal array) straight from mmap with
+ * transparent huge pages requested: a million-entry hash table probed at random
+ * otherwise spends most of its time in TLB misses. kd_large_realloc keeps the
+ * contents and zeroes the new tail. With -Darena_malloc=true these are calloc/realloc
+ * so that sanitizers see them. Sizes must be passed back unchanged.
+ */
+void *kd_large_alloc(size_t size);
+void *kd_large_realloc(void *block, size_t old_size, size_t new_size);
+void kd_large_free(void *block, size_t size);

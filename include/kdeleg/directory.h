@@ -88,6 +88,7 @@ struct kd_principal {
 	size_t nmember_of;
 	uint32_t *member_of; /* direct groups, primary group included */
 	size_t nunresolved_members; /* member DNs that are not in the snapshot */
+	bool listed_members;        /* the entry carried member values */
 
 	/* derived by kd_directory_finish() */
 	bool enabled;

@@ -23,6 +23,9 @@ void kd_hashtab_init(struct kd_hashtab *table);
 void kd_hashtab_init_fold(struct kd_hashtab *table);
 void kd_hashtab_free(struct kd_hashtab *table);
 
+/* Sizes the table for @count keys, so that filling it never rehashes. */
+int kd_hashtab_reserve(struct kd_hashtab *table, size_t count);
+
 /*
  * Inserts @key -> @value. When the key is present, leaves the table unchanged,
  * stores the existing value in *ret_existing (if not NULL) and returns 1.

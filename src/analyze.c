@@ -36,6 +36,9 @@ struct audit {
 /* ---- small builders ---- */
 
 static char *
+vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static char *
 vformat(const char *fmt, va_list ap)
 {
 	va_list copy;
@@ -72,19 +75,22 @@ format(const char *fmt, ...)
 static char *
 ps_quote(const char *text)
 {
-	struct kd_strbuf sb;
-	char *out = NULL;
+	size_t len = strlen(text), o = 0;
+	char *out;
 
-	kd_strbuf_init(&sb, TEXT_MAX);
-	if (kd_strbuf_putc(&sb, '\'') < 0)
-		goto out;
-	for (const char *p = text; *p; p++)
-		if ((*p == '\'' && kd_strbuf_putc(&sb, '\'') < 0) || kd_strbuf_putc(&sb, *p) < 0)
-			goto out;
-	if (kd_strbuf_putc(&sb, '\'') == 0)
-		out = strdup(kd_strbuf_str(&sb));
-out:
-	kd_strbuf_free(&sb);
+	if (len > TEXT_MAX)
+		return NULL;
+	out = malloc(2 * len + 3); /* every character doubled at worst, quotes, NUL */
+	if (!out)
+		return NULL;
+	out[o++] = '\'';
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\'')
+			out[o++] = '\'';
+		out[o++] = text[i];
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
 	return out;
 }
 
@@ -373,8 +379,9 @@ rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p)
 		       "service-name substitution: a ticket for one SPN of an account is "
 		       "accepted by every service running as that account, so the reach is "
 		       "every service of each owning account, not just the listed SPNs"),
-	     format("%s %s may delegate to %zu SPN%s owned by %zu account%s%s%s",
-		    p->enabled ? "enabled" : "disabled", kind_word(p), p->ndelegate_to,
+	     format("%s %s may delegate to %lu SPN%s owned by %zu account%s%s%s",
+		    p->enabled ? "enabled" : "disabled", kind_word(p),
+		    (unsigned long)p->ndelegate_to,
 		    p->ndelegate_to == 1 ? "" : "s", nreached, nreached == 1 ? "" : "s",
 		    pt ? ", with protocol transition (any user, no ticket needed)" : "",
 		    norphans ? "; some targets are registered nowhere" : ""),
@@ -752,9 +759,9 @@ rule_protocol_transition(struct audit *a, uint32_t i, const struct kd_principal 
 		       "rbcd_resources_trusting_it", (json_int_t)nres, "rbcd_resources",
 		       resources ? resources : json_null()),
 	     p->ndelegate_to
-		     ? format("%s can impersonate any unprotected user to its %zu delegation "
+		     ? format("%s can impersonate any unprotected user to its %lu delegation "
 			      "target%s without the user's ticket",
-			      p->name, p->ndelegate_to, p->ndelegate_to == 1 ? "" : "s")
+			      p->name, (unsigned long)p->ndelegate_to, p->ndelegate_to == 1 ? "" : "s")
 		     : format("%s has protocol transition with no constrained targets: its "
 			      "forwardable S4U2Self tickets serve toward %zu RBCD resource%s "
 			      "that trust it",
@@ -879,7 +886,7 @@ rule_duplicate_spns(struct audit *a)
 
 	for (size_t h = 0; h < nholders; h++) {
 		const struct kd_spn_holder *mine = &holders[h];
-		uint32_t head = kd_directory_spn_head(a->dir, mine->key);
+		uint32_t head;
 		struct kd_spn spn;
 		const char *target;
 		size_t n;
@@ -887,6 +894,7 @@ rule_duplicate_spns(struct audit *a)
 
 		if (mine->implicit || (!mine->shared && !mine->alias))
 			continue; /* the common case: a unique, non-alias SPN */
+		head = kd_directory_spn_head(a->dir, mine->key);
 		/* One finding per principal and key, even when it lists the SPN twice. */
 		for (uint32_t g = head; g != h && g != KD_NONE; g = holders[g].next)
 			if (holders[g].principal == mine->principal)

@@ -42,9 +42,9 @@ const char kd_directory_filter[] =
 /* Membership references are kept until finish(): both a group's member and a
  * principal's memberOf may name the same edge, and either may be missing. */
 struct pending_ref {
+	const char *dn;    /* in refs_arena */
 	uint32_t from;
 	bool is_member_of; /* from's memberOf (else from's member) */
-	size_t dn_offset;  /* into refs_text, NUL-terminated */
 };
 
 struct kd_directory {
@@ -60,9 +60,9 @@ struct kd_directory {
 	struct kd_spn_holder *holders;
 	size_t nholders;
 
-	struct pending_ref *refs;
+	struct pending_ref *refs; /* kd_large_alloc'd: grows by mremap, never copied */
 	size_t nrefs, refs_cap;
-	struct kd_strbuf refs_text;
+	struct kd_arena *refs_arena; /* the referenced DNs, dropped after finish */
 
 	struct kd_bad_value *bad;
 	size_t nbad, bad_cap;
@@ -72,8 +72,6 @@ struct kd_directory {
 	bool finished;
 };
 
-/* Pending member DNs are bounded only by the input; 4 GiB of DN text is absurd. */
-#define REFS_TEXT_MAX ((size_t)4 << 30)
 
 const char *
 kd_kind_name(enum kd_kind kind)
@@ -119,7 +117,9 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 	kd_hashtab_init(&dir->by_sid);
 	kd_hashtab_init_fold(&dir->by_dn);
 	kd_hashtab_init_fold(&dir->by_spn);
-	kd_strbuf_init(&dir->refs_text, REFS_TEXT_MAX);
+	dir->refs_arena = kd_arena_new();
+	if (!dir->refs_arena)
+		goto nomem;
 	*ret_dir = dir;
 	return 0;
 nomem:
@@ -130,10 +130,11 @@ nomem:
 static void
 drop_pending(struct kd_directory *dir)
 {
-	free(dir->refs);
+	kd_large_free(dir->refs, dir->refs_cap * sizeof(*dir->refs));
 	dir->refs = NULL;
 	dir->nrefs = dir->refs_cap = 0;
-	kd_strbuf_free(&dir->refs_text);
+	kd_arena_free(dir->refs_arena);
+	dir->refs_arena = NULL;
 }
 
 void
@@ -255,7 +256,7 @@ first_rdn_value(struct kd_arena *arena, const char *dn)
 
 static int
 copy_strings(struct kd_directory *dir, const struct kd_attr *attr, const char ***ret,
-	     size_t *ret_count)
+	     uint32_t *ret_count)
 {
 	const char **list;
 
@@ -263,6 +264,8 @@ copy_strings(struct kd_directory *dir, const struct kd_attr *attr, const char **
 	*ret_count = 0;
 	if (!attr || attr->nvalues == 0)
 		return 0;
+	if (attr->nvalues > UINT32_MAX)
+		return KD_ERR_NOMEM;
 	list = kd_arena_calloc(dir->arena, attr->nvalues, sizeof(*list));
 	if (!list)
 		return KD_ERR_NOMEM;
@@ -272,7 +275,7 @@ copy_strings(struct kd_directory *dir, const struct kd_attr *attr, const char **
 			return KD_ERR_NOMEM;
 	}
 	*ret = list;
-	*ret_count = attr->nvalues;
+	*ret_count = (uint32_t)attr->nvalues;
 	return 0;
 }
 
@@ -286,18 +289,27 @@ add_refs(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr, bo
 	for (size_t i = 0; attr && i < attr->nvalues; i++) {
 		const struct kd_value *v = &attr->values[i];
 		struct pending_ref *ref;
-		size_t offset = dir->refs_text.len;
 
-		if (!grow_array((void **)&dir->refs, &dir->refs_cap, dir->nrefs, sizeof(*ref),
-				1024))
-			return KD_ERR_NOMEM;
-		/* with its NUL: the DN table compares case-insensitively */
-		if (kd_strbuf_append(&dir->refs_text, v->data, v->len + 1) < 0)
-			return KD_ERR_NOMEM;
+		if (dir->nrefs == dir->refs_cap) {
+			size_t cap = dir->refs_cap ? dir->refs_cap * 2 : 65536;
+			struct pending_ref *grown =
+				cap > SIZE_MAX / sizeof(*ref)
+					? NULL
+					: kd_large_realloc(dir->refs, dir->refs_cap * sizeof(*ref),
+							   cap * sizeof(*ref));
+
+			if (!grown)
+				return KD_ERR_NOMEM;
+			dir->refs = grown;
+			dir->refs_cap = cap;
+		}
 		ref = &dir->refs[dir->nrefs++];
+		/* as written: the DN table compares case-insensitively */
+		ref->dn = kd_arena_memdup(dir->refs_arena, v->data, v->len);
+		if (!ref->dn)
+			return KD_ERR_NOMEM;
 		ref->from = from;
 		ref->is_member_of = is_member_of;
-		ref->dn_offset = offset;
 	}
 	return 0;
 }
@@ -659,7 +671,7 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 	p = &dir->principals[index];
 	memset(p, 0, sizeof(*p));
 	p->kind = kind;
-	p->line = entry->line;
+	p->line = entry->line > UINT32_MAX ? 0 : (uint32_t)entry->line;
 	p->dn = kd_arena_memdup(dir->arena, entry->dn, entry->dn_len);
 	if (!p->dn) {
 		r = KD_ERR_NOMEM;
@@ -679,6 +691,9 @@ fail:
 
 /* ---- finish: indexes, domain, membership, kinds, tier 0, SPN index ---- */
 
+/* How many keys ahead bulk loops prefetch hash slots: enough to cover a miss. */
+#define PREFETCH_AHEAD 8
+
 /*
  * The DN and SID indexes are built once the count is known: sized exactly, they
  * never rehash (a million random moves saved on a million-account snapshot).
@@ -697,13 +712,18 @@ index_principals(struct kd_directory *dir, struct kd_error *err)
 		uint8_t *key;
 		size_t len;
 
+		if (i + PREFETCH_AHEAD < dir->count) {
+			const char *ahead = dir->principals[i + PREFETCH_AHEAD].dn;
+
+			kd_hashtab_prefetch(&dir->by_dn, ahead, strlen(ahead));
+		}
 		r = kd_hashtab_put(&dir->by_dn, p->dn, strlen(p->dn), (uint32_t)i, &existing);
 		if (r < 0)
 			return r;
 		if (r == 1) {
 			kd_error_set(err, KD_ERR_PARSE,
-				     "the snapshot holds this entry twice (first at line %zu)",
-				     dir->principals[existing].line);
+				     "the snapshot holds this entry twice (first at line %lu)",
+				     (unsigned long)dir->principals[existing].line);
 			kd_error_set_where(err, NULL, p->line, p->dn, NULL);
 			return KD_ERR_PARSE;
 		}
@@ -801,9 +821,14 @@ resolve_membership(struct kd_directory *dir)
 	}
 	for (size_t i = 0; i < dir->nrefs; i++) {
 		const struct pending_ref *ref = &dir->refs[i];
-		const char *dn = kd_strbuf_str(&dir->refs_text) + ref->dn_offset;
+		const char *dn = ref->dn;
 		uint32_t other;
 
+		if (i + PREFETCH_AHEAD < dir->nrefs && !dir->refs[i + PREFETCH_AHEAD].is_member_of) {
+			const char *ahead = dir->refs[i + PREFETCH_AHEAD].dn;
+
+			kd_hashtab_prefetch(&dir->by_dn, ahead, strlen(ahead));
+		}
 		if (ref->is_member_of) {
 			if (kd_hashtab_get(&bare_groups, dn, strlen(dn), &other))
 				edges[nedges++] = (uint64_t)other << 32 | ref->from;

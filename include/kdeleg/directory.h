@@ -60,41 +60,40 @@ struct kd_bad_value {
  * live in the directory's arena, valid until kd_directory_free().
  */
 struct kd_principal {
-	enum kd_kind kind;
+	/* Laid out by size: a million-account snapshot keeps a million of these. */
 	const char *dn;
 	const char *name;          /* sAMAccountName, or the DN's first RDN value when absent */
 	const char *dns_host_name; /* NULL when absent */
-	bool has_sid;
-	struct kd_sid sid;
-	bool has_uac;
-	uint32_t uac;
+	const char **spns;         /* servicePrincipalName as stored */
+	const char **delegate_to;  /* msDS-AllowedToDelegateTo as stored */
+	const struct kd_secdesc *rbcd; /* in the arena for PARSED and NULL_DACL, else NULL */
+	/* group membership, resolved by kd_directory_finish() (indexes into principals) */
+	uint32_t *members;   /* direct members of a group, primary group members included */
+	uint32_t *member_of; /* direct groups, primary group included */
+	const char *tier0_reason; /* static or arena text: "member of Domain Admins" ... */
+	struct kd_sid sid;        /* valid when has_sid */
+
+	enum kd_kind kind;
+	enum kd_rbcd_state rbcd_state;
+	uint32_t uac;               /* valid when has_uac */
 	uint32_t primary_group_rid; /* 0 when absent */
-	size_t line;                /* source line of the entry, 0 when unknown */
+	uint32_t enc_types;         /* valid when has_enc_types */
+	uint32_t line;              /* source line of the entry, 0 when unknown */
+	uint32_t nspns;
+	uint32_t ndelegate_to;
+	uint32_t nmembers;
+	uint32_t nmember_of;
+	uint32_t nunresolved_members; /* member DNs that are not in the snapshot */
+
+	bool has_sid;
+	bool has_uac;
 	bool admin_count;
 	bool has_enc_types;
-	uint32_t enc_types;
-
-	size_t nspns;
-	const char **spns; /* as stored */
-	size_t ndelegate_to;
-	const char **delegate_to; /* msDS-AllowedToDelegateTo as stored */
-
-	enum kd_rbcd_state rbcd_state;
-	const struct kd_secdesc *rbcd; /* in the arena for PARSED and NULL_DACL, else NULL */
-
-	/* group membership, resolved after loading (indexes into principals) */
-	size_t nmembers;
-	uint32_t *members; /* direct members of a group, primary group members included */
-	size_t nmember_of;
-	uint32_t *member_of; /* direct groups, primary group included */
-	size_t nunresolved_members; /* member DNs that are not in the snapshot */
-	bool listed_members;        /* the entry carried member values */
-
+	bool listed_members; /* the entry carried member values */
 	/* derived by kd_directory_finish() */
 	bool enabled;
 	bool tier0;
-	const char *tier0_reason; /* static or arena text: "member of Domain Admins" ... */
-	bool protected_user;      /* transitive member of Protected Users (RID 525) */
+	bool protected_user; /* transitive member of Protected Users (RID 525) */
 };
 
 /* The domain object and forest-wide facts. */

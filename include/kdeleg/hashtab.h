@@ -33,6 +33,12 @@ int kd_hashtab_reserve(struct kd_hashtab *table, size_t count);
  */
 int kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t value,
 		   uint32_t *ret_existing);
+/*
+ * Starts loading the slot where @key would be. Loops over a million keys call it a
+ * few keys ahead of the put or get: the probe is a cache miss, hidden this way.
+ */
+void kd_hashtab_prefetch(const struct kd_hashtab *table, const void *key, size_t len);
+
 /* Finds @key; false when absent. */
 bool kd_hashtab_get(const struct kd_hashtab *table, const void *key, size_t len,
 		    uint32_t *ret_value);

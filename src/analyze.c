@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "kdeleg/analyze.h"
+#include "kdeleg/sha256.h"
 #include "kdeleg/strbuf.h"
 #include "kdeleg/uac.h"
 
@@ -169,12 +170,71 @@ append_new(json_t *array, json_t *value, struct audit *a)
 }
 
 /*
+ * The fingerprint: SHA-256 over the rule, the domain SID, the account (its SID, else
+ * its DN folded to lower case) and @extra (what else tells two findings of one rule
+ * on one account apart, already canonical). Nothing that changes between runs or
+ * between a live read and a snapshot goes in; a cryptographic hash so that names an
+ * attacker chooses cannot make a new finding pass for a known one in a baseline.
+ */
+static void
+fingerprint(const struct audit *a, const char *rule_id, uint32_t principal, const char *extra,
+	    char out[KD_FINGERPRINT_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	const struct kd_principal *p = kd_directory_get(a->dir, principal);
+	char sid[KD_SID_STRING_MAX];
+	uint8_t digest[KD_SHA256_SIZE];
+	struct kd_sha256 ctx;
+
+	kd_sha256_init(&ctx);
+	kd_sha256_update(&ctx, rule_id, strlen(rule_id) + 1);
+	if (a->domain->has_sid)
+		kd_sid_to_string(&a->domain->sid, sid, sizeof(sid));
+	else
+		sid[0] = '\0';
+	kd_sha256_update(&ctx, sid, strlen(sid) + 1);
+	if (p && p->has_sid) {
+		kd_sid_to_string(&p->sid, sid, sizeof(sid));
+		kd_sha256_update(&ctx, sid, strlen(sid) + 1);
+	} else {
+		const char *dn = p ? p->dn : a->domain->dn ? a->domain->dn : "";
+
+		for (const char *c = dn; *c; c++) {
+			char lower = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+
+			kd_sha256_update(&ctx, &lower, 1);
+		}
+		kd_sha256_update(&ctx, "", 1);
+	}
+	kd_sha256_update(&ctx, extra, strlen(extra));
+	kd_sha256_final(&ctx, digest);
+	for (size_t i = 0; i < (KD_FINGERPRINT_SIZE - 1) / 2; i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 0xf];
+	}
+	out[KD_FINGERPRINT_SIZE - 1] = '\0';
+}
+
+/* @text folded to ASCII lower case into @buf (for canonical fingerprint parts). */
+static const char *
+lower_copy(const char *text, char *buf, size_t size)
+{
+	size_t i = 0;
+
+	for (; text[i] && i + 1 < size; i++)
+		buf[i] = (char)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
  * Adds a finding; takes ownership of @details, @message and @remediation (any of
  * which may be NULL after a failed allocation: the audit then fails as a whole).
+ * @identity is the fingerprint's rule-specific part ("" when the account suffices).
  */
 static void
 emit(struct audit *a, const char *rule_id, enum kd_severity severity, uint32_t principal,
-     json_t *details, char *message, char *remediation)
+     const char *identity, json_t *details, char *message, char *remediation)
 {
 	struct kd_finding *f;
 
@@ -196,6 +256,7 @@ emit(struct audit *a, const char *rule_id, enum kd_severity severity, uint32_t p
 	f->details = details;
 	f->message = message;
 	f->remediation = remediation;
+	fingerprint(a, rule_id, principal, identity, f->fingerprint);
 	a->out->by_severity[severity]++;
 	return;
 fail:
@@ -290,7 +351,7 @@ rule_unconstrained(struct audit *a, uint32_t i, const struct kd_principal *p)
 			    "user_account_control_flags", kd_uac_describe(p->uac, flags, sizeof(flags)),
 			    "service_principal_names", spns ? spns : json_null(), "tier0", p->tier0);
 	quoted = ps_quote(p->dn);
-	emit(a, "unconstrained-delegation", p->enabled ? KD_SEV_CRITICAL : KD_SEV_MEDIUM, i,
+	emit(a, "unconstrained-delegation", p->enabled ? KD_SEV_CRITICAL : KD_SEV_MEDIUM, i, "",
 	     details,
 	     format("%s %s is trusted for unconstrained delegation: it receives the TGT of every "
 		    "user who authenticates to it%s%s",
@@ -359,9 +420,11 @@ rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p)
 			struct kd_spn parsed;
 			bool valid = kd_spn_parse(spn, strlen(spn), &parsed, NULL) == 0;
 			char *quoted_spn = ps_quote(spn);
+			char spn_lower[KD_SPN_MAX + 1];
 
 			norphans++;
 			emit(a, "orphan-delegation-target", KD_SEV_LOW, i,
+			     lower_copy(spn, spn_lower, sizeof(spn_lower)),
 			     json_pack("{s:o, s:b, s:b}", "spn", kd_json_text(spn), "valid_spn", valid,
 				       "protocol_transition", pt),
 			     format("delegation target %s is registered on no account%s", spn,
@@ -373,7 +436,7 @@ rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p)
 			free(quoted_spn);
 		}
 	}
-	emit(a, "constrained-delegation", KD_SEV_MEDIUM, i,
+	emit(a, "constrained-delegation", KD_SEV_MEDIUM, i, "",
 	     json_pack("{s:b, s:O, s:O, s:s}", "protocol_transition", pt, "targets", targets,
 		       "reachable_accounts", reach, "note",
 		       "service-name substitution: a ticket for one SPN of an account is "
@@ -389,7 +452,7 @@ rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p)
 		    "SPNs>)}",
 		    quoted));
 	if (ntier0)
-		emit(a, "delegation-to-tier0", KD_SEV_CRITICAL, i,
+		emit(a, "delegation-to-tier0", KD_SEV_CRITICAL, i, "constrained",
 		     json_pack("{s:s, s:b, s:O}", "delegation", "constrained",
 			       "protocol_transition", pt, "targets", tier0_targets),
 		     format("%s may delegate to %zu SPN%s of tier-0 accounts%s", p->name, ntier0,
@@ -689,7 +752,7 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 							       : KD_SEV_INFO;
 	remedy = format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
 			ps_noun(p), quoted);
-	emit(a, "resource-based-delegation", severity, i, json_incref(details),
+	emit(a, "resource-based-delegation", severity, i, "", json_incref(details),
 	     format("%zu principal%s may impersonate users to %s%s%s%s", ngranted,
 		    ngranted == 1 ? "" : "s", p->name,
 		    json_array_size(broad) ? ", plus broad groups" : "",
@@ -699,7 +762,7 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 						       : ""),
 	     remedy ? strdup(remedy) : NULL);
 	if (json_array_size(broad))
-		emit(a, "rbcd-broad-trustee", KD_SEV_CRITICAL, i,
+		emit(a, "rbcd-broad-trustee", KD_SEV_CRITICAL, i, "",
 		     json_pack("{s:s, s:O, s:O}", "state", state, "broad_trustees", broad,
 			       "aces", aces),
 		     format("RBCD on %s grants %s: any account that qualifies can impersonate "
@@ -714,7 +777,7 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 					      : "a broad group"),
 		     remedy ? strdup(remedy) : NULL);
 	if (p->tier0 && (ngranted || json_array_size(broad) || json_array_size(unresolved)))
-		emit(a, "delegation-to-tier0", KD_SEV_CRITICAL, i,
+		emit(a, "delegation-to-tier0", KD_SEV_CRITICAL, i, "resource-based",
 		     json_pack("{s:s, s:s, s:O}", "delegation", "resource-based", "tier0_reason",
 			       p->tier0_reason ? p->tier0_reason : "tier 0", "rbcd", details),
 		     format("RBCD is set on tier-0 %s %s (%s)", kind_word(p), p->name,
@@ -754,7 +817,7 @@ rule_protocol_transition(struct audit *a, uint32_t i, const struct kd_principal 
 	severity = p->ndelegate_to || nres ? KD_SEV_HIGH : KD_SEV_MEDIUM;
 	if (!p->enabled && severity > KD_SEV_LOW)
 		severity--;
-	emit(a, "protocol-transition", severity, i,
+	emit(a, "protocol-transition", severity, i, "",
 	     json_pack("{s:I, s:I, s:o}", "constrained_targets", (json_int_t)p->ndelegate_to,
 		       "rbcd_resources_trusting_it", (json_int_t)nres, "rbcd_resources",
 		       resources ? resources : json_null()),
@@ -803,7 +866,7 @@ rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_principal
 		protection = "not marked sensitive and not in Protected Users";
 	}
 	quoted = ps_quote(p->dn);
-	emit(a, "privileged-delegable", severity, i,
+	emit(a, "privileged-delegable", severity, i, "",
 	     json_pack("{s:s, s:b, s:b, s:o, s:s}", "tier0_reason",
 		       p->tier0_reason ? p->tier0_reason : "tier 0", "not_delegated", false,
 		       "protected_users", p->protected_user, "domain_functional_level",
@@ -832,10 +895,15 @@ emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *ot
 	const struct kd_principal *fix = kd_directory_get(a->dir, fix_account);
 	json_t *list = json_array();
 	char *quoted_spn = ps_quote(fix_spn), *quoted_name = ps_quote(fix->name);
+	char own[KD_SPN_MAX + 64], other[KD_SPN_MAX + 64], identity[2 * KD_SPN_MAX + 160];
 
 	for (size_t k = 0; list && k < nothers && k < LIST_MAX; k++)
 		append_new(list, kd_json_account(a->dir, others[k]), a);
-	emit(a, "duplicate-spn", alias ? KD_SEV_LOW : KD_SEV_MEDIUM, mine->principal,
+	/* exact: the key; alias: both SPNs, so each side of each collision is distinct */
+	snprintf(identity, sizeof(identity), "%s\x1f%s\x1f%s", alias ? "host-alias" : "exact",
+		 lower_copy(mine->key, own, sizeof(own)),
+		 alias ? lower_copy(other_spn, other, sizeof(other)) : "");
+	emit(a, "duplicate-spn", alias ? KD_SEV_LOW : KD_SEV_MEDIUM, mine->principal, identity,
 	     json_pack("{s:o, s:o, s:s, s:o}", "spn", kd_json_text(mine->spn), "colliding_spn",
 		       kd_json_text(other_spn), "collision", alias ? "host-alias" : "exact",
 		       "other_holders", list ? list : json_null()),
@@ -946,6 +1014,7 @@ rule_unparseable(struct audit *a)
 		bool rbcd = strcmp(b->attribute, "msDS-AllowedToActOnBehalfOfOtherIdentity") == 0;
 		const char *dn = p ? p->dn : a->domain->dn ? a->domain->dn : "";
 		char *quoted = ps_quote(dn);
+		char attr_lower[64];
 		json_t *details;
 
 		details = json_pack("{s:s, s:o, s:o, s:o}", "attribute", b->attribute, "offset",
@@ -957,7 +1026,8 @@ rule_unparseable(struct audit *a)
 					    "unmarshal: RBCD to this account is refused until the "
 					    "value is rewritten"),
 				a);
-		emit(a, "unparseable-attribute", KD_SEV_MEDIUM, b->principal, details,
+		emit(a, "unparseable-attribute", KD_SEV_MEDIUM, b->principal,
+		     lower_copy(b->attribute, attr_lower, sizeof(attr_lower)), details,
 		     b->has_offset ? format("%s does not parse at byte %zu: %s", b->attribute,
 					    b->offset, b->reason)
 				   : format("%s does not parse: %s", b->attribute, b->reason),

@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,141 +10,12 @@
 #include "kdeleg/analyze.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/ldif.h"
+#define TU_LDIF_FIXTURES
 #include "testutil.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DOMSID "S-1-5-21-1-2-3"
-#define BASE "DC=corp,DC=example"
-#define USERS "CN=Users," BASE
-#define DOMAIN_AT(level)                                                                      \
-	"dn: " BASE "\nobjectClass: top\nobjectClass: domain\nobjectClass: domainDNS\n"        \
-	"objectSid: " DOMSID "\n" level "\n"
-#define DOMAIN_ENTRY DOMAIN_AT("msDS-Behavior-Version: 7\n")
-#define USER(cn, rid, uac)                                                                    \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
-	"sAMAccountName: " cn "\nobjectSid: " DOMSID "-" rid "\nuserAccountControl: " uac "\n"
-#define COMPUTER(cn, rid, uac)                                                                \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
-	"objectClass: computer\nsAMAccountName: " cn "$\nobjectSid: " DOMSID "-" rid "\n"      \
-	"userAccountControl: " uac "\n"
-#define GROUP(cn, sid)                                                                        \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: group\nsAMAccountName: " cn   \
-	"\nobjectSid: " sid "\n"
-#define MEMBER(cn) "member: CN=" cn "," USERS "\n"
-#define MEMBER_OF(cn) "memberOf: CN=" cn "," USERS "\n"
-#define SPN(s) "servicePrincipalName: " s "\n"
-#define A2D(s) "msDS-AllowedToDelegateTo: " s "\n"
-#define END "\n"
-
-/* UAC values */
-#define U_NORMAL "512"
-#define U_WS "4096"
-#define U_DC "532480"            /* SERVER_TRUST | TRUSTED_FOR_DELEGATION */
-#define U_UNCONSTRAINED "524800" /* NORMAL | TRUSTED_FOR_DELEGATION */
-#define U_PT "16777728"          /* NORMAL | TRUSTED_TO_AUTH_FOR_DELEGATION */
-#define U_PT_DISABLED "16777730"
-#define U_SENSITIVE "1049088"    /* NORMAL | NOT_DELEGATED */
-
-/*
- * Every snapshot starts with this: a domain at level 7 (2016), the well-known
- * groups, a DC carrying TRUSTED_FOR_DELEGATION and its SPNs, and krbtgt. Alone
- * it gives no finding at all.
- */
-#define BASE_LDIF                                                                             \
-	DOMAIN_ENTRY                                                                          \
-	GROUP("Domain Admins", DOMSID "-512") END                                             \
-	GROUP("Domain Users", DOMSID "-513") END                                              \
-	GROUP("Domain Computers", DOMSID "-515") END                                          \
-	GROUP("Domain Controllers", DOMSID "-516") END                                        \
-	GROUP("Protected Users", DOMSID "-525") END                                           \
-	COMPUTER("DC01", "1000", U_DC) "primaryGroupID: 516\n"                                \
-	SPN("ldap/dc01.corp.example") SPN("ldap/dc01.corp.example/corp.example")              \
-	SPN("HOST/dc01.corp.example") SPN("HOST/DC01") SPN("GC/dc01.corp.example/corp.example") \
-	"dNSHostName: dc01.corp.example\n" END                                                \
-	USER("krbtgt", "502", "514") SPN("kadmin/changepw") END
-
 /* ---- helpers ---- */
-
-/* A malloc'd printf result (open_memstream: POSIX, no asprintf needed). */
-static char *
-xprintf(const char *fmt, ...)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	va_list ap;
-
-	ck_assert_ptr_nonnull(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-	return out;
-}
-
-static char *
-base64(const uint8_t *data, size_t len)
-{
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
-
-	ck_assert_ptr_nonnull(out);
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)data[i + 1] << 8;
-		if (i + 2 < len)
-			v |= data[i + 2];
-		*p++ = alphabet[(v >> 18) & 63];
-		*p++ = alphabet[(v >> 12) & 63];
-		*p++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-		*p++ = i + 2 < len ? alphabet[v & 63] : '=';
-	}
-	*p = '\0';
-	return out;
-}
-
-/*
- * Reads @text as LDIF into a new directory and finishes it. An LDIF error fails
- * the test (fixtures must be valid LDIF); the first add/finish error is returned
- * with @err filled, and the directory (possibly unfinished) still goes to @ret_dir.
- */
-static int
-load(const char *text, struct kd_directory **ret_dir, struct kd_error *err)
-{
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
-	struct kd_ldif *ldif = NULL;
-	struct kd_directory *dir = NULL;
-	const struct kd_entry *entry;
-	int r;
-
-	ck_assert_ptr_nonnull(f);
-	kd_error_clear(err);
-	ck_assert_int_eq(kd_directory_new(&dir, err), 0);
-	ck_assert_int_eq(kd_ldif_open(f, "test", kd_directory_attributes, &ldif, err), 0);
-	for (;;) {
-		struct kd_error lerr;
-
-		kd_error_clear(&lerr);
-		r = kd_ldif_next(ldif, &entry, &lerr);
-		ck_assert_msg(r == 0, "LDIF fixture error at line %zu: %s", lerr.line,
-			      lerr.message);
-		if (!entry)
-			break;
-		r = kd_directory_add(dir, entry, err);
-		if (r < 0)
-			goto out;
-	}
-	r = kd_directory_finish(dir, err);
-out:
-	kd_ldif_free(ldif);
-	fclose(f);
-	*ret_dir = dir;
-	return r;
-}
 
 /* "msDS-AllowedToActOnBehalfOfOtherIdentity:: <base64>\n" for a descriptor owned by
  * BUILTIN\Administrators; @mode 0 a DACL of @aces, 1 a NULL DACL, 2 a cut (malformed) one. */
@@ -158,79 +28,33 @@ rbcd_line(const struct tu_ace *aces, size_t n, int mode)
 	tu_sd_build(&sd, "S-1-5-32-544", mode != 1, aces, n);
 	if (mode == 2)
 		sd.len -= 6;
-	b64 = base64(sd.data, sd.len);
-	line = xprintf("msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n", b64);
+	b64 = tu_base64(sd.data, sd.len);
+	line = tu_xprintf("msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n", b64);
 	free(b64);
 	tu_buf_free(&sd);
 	return line;
 }
 
-struct audit {
-	struct kd_directory *dir;
-	struct kd_findings findings;
-};
-
+/* tu_audit_run() on BASE_LDIF followed by @extra. */
 static void
-audit_run(struct audit *a, const char *text)
+audit_base(struct tu_audit *a, const char *extra)
 {
-	struct kd_error err;
+	char *text = tu_xprintf("%s%s", BASE_LDIF, extra);
 
-	ck_assert_msg(load(text, &a->dir, &err) == 0, "load: %s", err.message);
-	kd_error_clear(&err);
-	ck_assert_int_eq(kd_analyze(a->dir, &a->findings, &err), 0);
-}
-
-/* audit_run() on BASE_LDIF followed by @extra. */
-static void
-audit_base(struct audit *a, const char *extra)
-{
-	char *text = xprintf("%s%s", BASE_LDIF, extra);
-
-	audit_run(a, text);
+	tu_audit_run(a, text);
 	free(text);
-}
-
-static void
-audit_free(struct audit *a)
-{
-	kd_findings_free(&a->findings);
-	kd_directory_free(a->dir);
-}
-
-static const char *
-account_name(const struct audit *a, const struct kd_finding *f)
-{
-	const struct kd_principal *p = kd_directory_get(a->dir, f->principal);
-
-	return p ? p->name : "(domain)";
-}
-
-/* Findings of @rule (NULL: any) on account @name (NULL: any). */
-static size_t
-count(const struct audit *a, const char *rule, const char *name)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < a->findings.count; i++) {
-		const struct kd_finding *f = &a->findings.items[i];
-
-		if ((!rule || strcmp(f->rule->id, rule) == 0) &&
-		    (!name || strcmp(account_name(a, f), name) == 0))
-			n++;
-	}
-	return n;
 }
 
 /* The one finding of @rule on @name; fails the test when there is not exactly one. */
 static const struct kd_finding *
-find(const struct audit *a, const char *rule, const char *name)
+find(const struct tu_audit *a, const char *rule, const char *name)
 {
 	const struct kd_finding *found = NULL;
 
 	for (size_t i = 0; i < a->findings.count; i++) {
 		const struct kd_finding *f = &a->findings.items[i];
 
-		if (strcmp(f->rule->id, rule) == 0 && strcmp(account_name(a, f), name) == 0) {
+		if (strcmp(f->rule->id, rule) == 0 && strcmp(tu_account_name(a, f), name) == 0) {
 			ck_assert_msg(!found, "two %s findings on %s", rule, name);
 			found = f;
 		}
@@ -241,13 +65,13 @@ find(const struct audit *a, const char *rule, const char *name)
 
 /* Prints the findings, to make a failing test readable. */
 static void
-dump(const struct audit *a)
+dump(const struct tu_audit *a)
 {
 	for (size_t i = 0; i < a->findings.count; i++) {
 		const struct kd_finding *f = &a->findings.items[i];
 
 		fprintf(stderr, "  %s %s %s: %s\n", kd_severity_name(f->severity), f->rule->id,
-			account_name(a, f), f->message);
+			tu_account_name(a, f), f->message);
 	}
 }
 
@@ -295,15 +119,15 @@ names(json_t *list, const char *name)
 
 START_TEST(test_base_is_clean)
 {
-	struct audit a;
+	struct tu_audit a;
 
-	audit_run(&a, BASE_LDIF);
+	tu_audit_run(&a, BASE_LDIF);
 	if (a.findings.count)
 		dump(&a);
 	ck_assert_uint_eq(a.findings.count, 0);
 	ck_assert_int_eq(kd_directory_get(a.dir, kd_directory_find_rid(a.dir, 1000))->kind,
 			 KD_KIND_DC);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -311,10 +135,10 @@ END_TEST
 
 START_TEST(test_unconstrained_user)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, BASE_LDIF USER("svc_iis", "1101", U_UNCONSTRAINED)
+	tu_audit_run(&a, BASE_LDIF USER("svc_iis", "1101", U_UNCONSTRAINED)
 			      SPN("HTTP/intranet.corp.example") END);
 	f = find(&a, "unconstrained-delegation", "svc_iis");
 	ck_assert_int_eq(f->severity, KD_SEV_CRITICAL);
@@ -328,36 +152,36 @@ START_TEST(test_unconstrained_user)
 	ck_assert_ptr_nonnull(strstr(f->message, "enabled user"));
 	ck_assert_ptr_nonnull(strstr(f->remediation, "-TrustedForDelegation $false"));
 	ck_assert_uint_eq(a.findings.count, 1);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_unconstrained_disabled_computer)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
 	/* WORKSTATION_TRUST | TRUSTED_FOR_DELEGATION | ACCOUNTDISABLE */
-	audit_run(&a, BASE_LDIF COMPUTER("OLD01", "1102", "528386") END);
+	tu_audit_run(&a, BASE_LDIF COMPUTER("OLD01", "1102", "528386") END);
 	f = find(&a, "unconstrained-delegation", "OLD01$");
 	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
 	ck_assert_ptr_nonnull(strstr(f->message, "disabled computer"));
 	ck_assert_ptr_nonnull(strstr(f->message, "no SPN registered"));
 	ck_assert_uint_eq(a.findings.count, 1);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_unconstrained_never_dc)
 {
-	struct audit a;
+	struct tu_audit a;
 
 	/* a DC by primary group only, with the flag; an RODC with it too */
-	audit_run(&a, BASE_LDIF COMPUTER("DC02", "1103", "528384") "primaryGroupID: 516\n" END
+	tu_audit_run(&a, BASE_LDIF COMPUTER("DC02", "1103", "528384") "primaryGroupID: 516\n" END
 			      COMPUTER("RODC1", "1104", "67637248") "primaryGroupID: 521\n" END
 			      COMPUTER("WS01", "1105", U_WS) SPN("HOST/ws01") END);
-	ck_assert_uint_eq(count(&a, "unconstrained-delegation", NULL), 0);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, "unconstrained-delegation", NULL), 0);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -380,7 +204,7 @@ static const char constrained_ldif[] =
 
 START_TEST(test_constrained_service_user)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 	json_t *target, *owner, *reach;
 
@@ -402,14 +226,14 @@ START_TEST(test_constrained_service_user)
 	ck_assert_str_eq(jstr(json_array_get(reach, 0), "name"), "svc_sql");
 	ck_assert_int_eq(jint(json_array_get(reach, 0), "service_count"), 2);
 	ck_assert(!names(reach, "SQL01$"));
-	ck_assert_uint_eq(count(&a, NULL, "svc_web"), 1);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, NULL, "svc_web"), 1);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_constrained_host_alias)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 	json_t *target;
 
@@ -422,14 +246,14 @@ START_TEST(test_constrained_host_alias)
 			 "FS01$");
 	ck_assert(jbool(json_array_get(json_object_get(f->details, "reachable_accounts"), 0),
 			"host_aliases"));
-	ck_assert_uint_eq(count(&a, "orphan-delegation-target", "svc_files"), 0);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, "orphan-delegation-target", "svc_files"), 0);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_constrained_ambiguous)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 	json_t *target, *owners;
 
@@ -442,24 +266,24 @@ START_TEST(test_constrained_ambiguous)
 	ck_assert(names(owners, "dup_a"));
 	ck_assert(names(owners, "dup_b$"));
 	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "reachable_accounts")), 2);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_orphan_targets)
 {
-	struct audit a;
+	struct tu_audit a;
 	size_t seen = 0;
 
 	audit_base(&a, constrained_ldif);
-	ck_assert_uint_eq(count(&a, "orphan-delegation-target", "svc_gone"), 2);
+	ck_assert_uint_eq(tu_count_findings(&a, "orphan-delegation-target", "svc_gone"), 2);
 	for (size_t i = 0; i < a.findings.count; i++) {
 		const struct kd_finding *f = &a.findings.items[i];
 		const char *spn;
 
 		if (strcmp(f->rule->id, "orphan-delegation-target") != 0)
 			continue;
-		ck_assert_str_eq(account_name(&a, f), "svc_gone");
+		ck_assert_str_eq(tu_account_name(&a, f), "svc_gone");
 		ck_assert_int_eq(f->severity, KD_SEV_LOW);
 		ck_assert(!jbool(f->details, "protocol_transition"));
 		spn = jstr(f->details, "spn");
@@ -474,27 +298,27 @@ START_TEST(test_orphan_targets)
 	}
 	ck_assert_uint_eq(seen, 3);
 	/* every orphan is svc_gone's: krbtgt/REALM and the resolved targets are not */
-	ck_assert_uint_eq(count(&a, "orphan-delegation-target", NULL), 2);
+	ck_assert_uint_eq(tu_count_findings(&a, "orphan-delegation-target", NULL), 2);
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(
 					  find(&a, "constrained-delegation", "svc_gone")->details,
 					  "targets"),
 					  0),
 			      "status"),
 			 "orphan");
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_constrained_negative)
 {
-	struct audit a;
+	struct tu_audit a;
 
 	audit_base(&a, constrained_ldif);
 	/* SPN holders without msDS-AllowedToDelegateTo delegate nothing */
-	ck_assert_uint_eq(count(&a, "constrained-delegation", "svc_sql"), 0);
-	ck_assert_uint_eq(count(&a, NULL, "svc_none"), 0);
-	ck_assert_uint_eq(count(&a, "constrained-delegation", NULL), 5);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, "constrained-delegation", "svc_sql"), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, NULL, "svc_none"), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "constrained-delegation", NULL), 5);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -502,10 +326,10 @@ END_TEST
 
 START_TEST(test_pt_with_targets)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, BASE_LDIF COMPUTER("FS01", "1301", U_WS) SPN("HOST/fs01.corp.example") END
+	tu_audit_run(&a, BASE_LDIF COMPUTER("FS01", "1301", U_WS) SPN("HOST/fs01.corp.example") END
 			      USER("svc_pt", "1302", U_PT) A2D("cifs/fs01.corp.example") END);
 	f = find(&a, "protocol-transition", "svc_pt");
 	ck_assert_int_eq(f->severity, KD_SEV_HIGH);
@@ -514,23 +338,23 @@ START_TEST(test_pt_with_targets)
 	ck_assert(jbool(find(&a, "constrained-delegation", "svc_pt")->details,
 			"protocol_transition"));
 	ck_assert_ptr_nonnull(strstr(f->remediation, "-TrustedToAuthForDelegation $false"));
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_pt_without_targets)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, BASE_LDIF USER("svc_legacy", "1303", U_PT) END);
+	tu_audit_run(&a, BASE_LDIF USER("svc_legacy", "1303", U_PT) END);
 	f = find(&a, "protocol-transition", "svc_legacy");
 	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
 	ck_assert_int_eq(jint(f->details, "constrained_targets"), 0);
 	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 0);
 	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "rbcd_resources")), 0);
-	ck_assert_uint_eq(count(&a, "constrained-delegation", NULL), 0);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, "constrained-delegation", NULL), 0);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -538,20 +362,20 @@ START_TEST(test_pt_trusted_by_rbcd)
 {
 	const struct tu_ace aces[] = {{.type = 0, .mask = 0x100, .sid = DOMSID "-1303"}};
 	char *rbcd = rbcd_line(aces, 1, 0);
-	char *text = xprintf(BASE_LDIF USER("svc_legacy", "1303", U_PT) END
+	char *text = tu_xprintf(BASE_LDIF USER("svc_legacy", "1303", U_PT) END
 				     COMPUTER("RES", "1304", U_WS) "%s" END
 				     COMPUTER("OTHER", "1305", U_WS) END,
 			     rbcd);
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	f = find(&a, "protocol-transition", "svc_legacy");
 	ck_assert_int_eq(f->severity, KD_SEV_HIGH);
 	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 1);
 	ck_assert(names(json_object_get(f->details, "rbcd_resources"), "RES$"));
 	ck_assert(!names(json_object_get(f->details, "rbcd_resources"), "OTHER$"));
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
 }
@@ -559,16 +383,16 @@ END_TEST
 
 START_TEST(test_pt_disabled_and_absent)
 {
-	struct audit a;
+	struct tu_audit a;
 
-	audit_run(&a, BASE_LDIF COMPUTER("FS01", "1301", U_WS) SPN("HOST/fs01.corp.example") END
+	tu_audit_run(&a, BASE_LDIF COMPUTER("FS01", "1301", U_WS) SPN("HOST/fs01.corp.example") END
 			      USER("svc_off", "1306", U_PT_DISABLED) A2D("cifs/fs01.corp.example") END
 			      USER("svc_kcd", "1307", U_NORMAL) A2D("cifs/fs01.corp.example") END);
 	ck_assert_int_eq(find(&a, "protocol-transition", "svc_off")->severity, KD_SEV_MEDIUM);
-	ck_assert_uint_eq(count(&a, "protocol-transition", "svc_kcd"), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "protocol-transition", "svc_kcd"), 0);
 	ck_assert(!jbool(find(&a, "constrained-delegation", "svc_kcd")->details,
 			 "protocol_transition"));
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -667,13 +491,13 @@ START_TEST(test_rbcd)
 {
 	const struct rbcd_case *c = &rbcd_cases[_i];
 	char *rbcd = rbcd_line(c->aces, c->naces, c->mode);
-	char *text = xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
-	struct audit a;
+	char *text = tu_xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	struct tu_audit a;
 	const struct kd_finding *f;
 	json_t *effective, *aces;
 	size_t neffective = 0;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	f = find(&a, "resource-based-delegation", "RES$");
 	ck_assert_msg(strcmp(jstr(f->details, "state"), c->state) == 0, "%s: state %s", c->name,
 		      jstr(f->details, "state"));
@@ -703,14 +527,14 @@ START_TEST(test_rbcd)
 		ck_assert_uint_eq(json_array_size(broad), 1);
 		ck_assert_str_eq(jstr(json_array_get(broad, 0), "sid"), c->broad_sid);
 	} else {
-		ck_assert_uint_eq(count(&a, "rbcd-broad-trustee", NULL), 0);
+		ck_assert_uint_eq(tu_count_findings(&a, "rbcd-broad-trustee", NULL), 0);
 		ck_assert_uint_eq(json_array_size(json_object_get(f->details, "broad_trustees")),
 				  0);
 	}
 	/* RES is no tier-0 account; nothing else is reported about anyone */
-	ck_assert_uint_eq(count(&a, "delegation-to-tier0", NULL), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "delegation-to-tier0", NULL), 0);
 	ck_assert_uint_eq(a.findings.count, c->broad_sid ? 2 : 1);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
 }
@@ -720,18 +544,18 @@ START_TEST(test_rbcd_group_members_granted)
 {
 	const struct tu_ace aces[] = {DENY(SID_FRONT), ALLOW(SID_WEBGROUP)};
 	char *rbcd = rbcd_line(aces, 2, 0);
-	char *text = xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
-	struct audit a;
+	char *text = tu_xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	struct tu_audit a;
 	json_t *ace;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	ace = json_array_get(json_object_get(find(&a, "resource-based-delegation", "RES$")->details,
 					     "aces"),
 			     1);
 	ck_assert_int_eq(jint(ace, "members_granted"), 1);
 	ck_assert_str_eq(jstr(ace, "mask"), "0x00000100");
 	ck_assert_str_eq(jstr(json_object_get(ace, "trustee"), "name"), "Web");
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
 }
@@ -741,13 +565,13 @@ START_TEST(test_rbcd_malformed)
 {
 	const struct tu_ace aces[] = {ALLOW(SID_FRONT)};
 	char *rbcd = rbcd_line(aces, 1, 2);
-	char *text = xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
-	struct audit a;
+	char *text = tu_xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, text);
-	ck_assert_uint_eq(count(&a, "resource-based-delegation", NULL), 0);
-	ck_assert_uint_eq(count(&a, "rbcd-broad-trustee", NULL), 0);
+	tu_audit_run(&a, text);
+	ck_assert_uint_eq(tu_count_findings(&a, "resource-based-delegation", NULL), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "rbcd-broad-trustee", NULL), 0);
 	f = find(&a, "unparseable-attribute", "RES$");
 	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
 	ck_assert_str_eq(jstr(f->details, "attribute"), "msDS-AllowedToActOnBehalfOfOtherIdentity");
@@ -755,7 +579,7 @@ START_TEST(test_rbcd_malformed)
 	ck_assert_ptr_nonnull(strstr(jstr(f->details, "note"), "fails closed"));
 	ck_assert_ptr_nonnull(strstr(f->message, "at byte 38"));
 	ck_assert_uint_eq(a.findings.count, 1);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
 }
@@ -765,11 +589,11 @@ END_TEST
 
 START_TEST(test_tier0_constrained)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 	json_t *targets;
 
-	audit_run(&a, BASE_LDIF
+	tu_audit_run(&a, BASE_LDIF
 		  USER("svc_ldap", "2401", U_NORMAL) A2D("ldap/dc01.corp.example") END
 		  USER("svc_cifs", "2402", U_PT) A2D("cifs/DC01.corp.example") END
 		  USER("svc_tgt", "2403", U_NORMAL) A2D("krbtgt/CORP.EXAMPLE") END
@@ -794,11 +618,11 @@ START_TEST(test_tier0_constrained)
 	ck_assert(names(json_object_get(json_array_get(json_object_get(f->details, "targets"), 0),
 					"owners"),
 			"krbtgt"));
-	ck_assert_uint_eq(count(&a, "orphan-delegation-target", NULL), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "orphan-delegation-target", NULL), 0);
 
-	ck_assert_uint_eq(count(&a, "delegation-to-tier0", "svc_fs"), 0);
-	ck_assert_uint_eq(count(&a, "delegation-to-tier0", NULL), 3);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, "delegation-to-tier0", "svc_fs"), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "delegation-to-tier0", NULL), 3);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -806,14 +630,14 @@ START_TEST(test_tier0_rbcd_on_dc)
 {
 	const struct tu_ace aces[] = {ALLOW(SID_FRONT)};
 	char *rbcd = rbcd_line(aces, 1, 0), *empty = rbcd_line(NULL, 0, 0);
-	char *text = xprintf(DOMAIN_ENTRY RBCD_PEOPLE
+	char *text = tu_xprintf(DOMAIN_ENTRY RBCD_PEOPLE
 			     COMPUTER("DC02", "2501", U_DC) "%s" END
 			     COMPUTER("DC03", "2502", U_DC) "%s" END,
 			     rbcd, empty);
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	f = find(&a, "delegation-to-tier0", "DC02$");
 	ck_assert_int_eq(f->severity, KD_SEV_CRITICAL);
 	ck_assert_str_eq(jstr(f->details, "delegation"), "resource-based");
@@ -821,9 +645,9 @@ START_TEST(test_tier0_rbcd_on_dc)
 	ck_assert(names(json_object_get(json_object_get(f->details, "rbcd"), "effective_trustees"),
 			"FRONT$"));
 	/* an empty DACL on a DC grants nobody: informational only */
-	ck_assert_uint_eq(count(&a, "delegation-to-tier0", "DC03$"), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "delegation-to-tier0", "DC03$"), 0);
 	ck_assert_int_eq(find(&a, "resource-based-delegation", "DC03$")->severity, KD_SEV_INFO);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
 	free(empty);
@@ -834,12 +658,12 @@ END_TEST
 
 START_TEST(test_duplicate_exact)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, BASE_LDIF USER("svc_a", "2601", U_NORMAL) SPN("http/dup.corp.example") END
+	tu_audit_run(&a, BASE_LDIF USER("svc_a", "2601", U_NORMAL) SPN("http/dup.corp.example") END
 			      USER("svc_b", "2602", U_NORMAL) SPN("HTTP/DUP.corp.example") END);
-	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 2);
+	ck_assert_uint_eq(tu_count_findings(&a, "duplicate-spn", NULL), 2);
 	f = find(&a, "duplicate-spn", "svc_a");
 	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
 	ck_assert_str_eq(jstr(f->details, "collision"), "exact");
@@ -849,30 +673,30 @@ START_TEST(test_duplicate_exact)
 	f = find(&a, "duplicate-spn", "svc_b");
 	ck_assert_str_eq(jstr(f->details, "spn"), "HTTP/DUP.corp.example");
 	ck_assert(names(json_object_get(f->details, "other_holders"), "svc_a"));
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_duplicate_same_account)
 {
-	struct audit a;
+	struct tu_audit a;
 
-	audit_run(&a, BASE_LDIF USER("svc_a", "2601", U_NORMAL) SPN("http/dup.corp.example")
+	tu_audit_run(&a, BASE_LDIF USER("svc_a", "2601", U_NORMAL) SPN("http/dup.corp.example")
 			      SPN("HTTP/DUP.CORP.EXAMPLE") SPN("http/dup.corp.example") END);
-	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 0);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, "duplicate-spn", NULL), 0);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_duplicate_host_alias)
 {
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *f;
 
-	audit_run(&a, BASE_LDIF USER("svc_web", "2601", U_NORMAL) SPN("http/web.corp.example") END
+	tu_audit_run(&a, BASE_LDIF USER("svc_web", "2601", U_NORMAL) SPN("http/web.corp.example") END
 			      COMPUTER("WEB", "2602", U_WS) SPN("HOST/web.corp.example") END
 			      COMPUTER("WEB2", "2603", U_WS) SPN("HOST/web2.corp.example") END);
-	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 2);
+	ck_assert_uint_eq(tu_count_findings(&a, "duplicate-spn", NULL), 2);
 	f = find(&a, "duplicate-spn", "svc_web");
 	ck_assert_int_eq(f->severity, KD_SEV_LOW);
 	ck_assert_str_eq(jstr(f->details, "collision"), "host-alias");
@@ -885,20 +709,20 @@ START_TEST(test_duplicate_host_alias)
 	ck_assert_str_eq(jstr(f->details, "collision"), "host-alias");
 	ck_assert(names(json_object_get(f->details, "other_holders"), "svc_web"));
 	ck_assert_ptr_nonnull(strstr(f->remediation, "setspn -D 'http/web.corp.example'"));
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_duplicate_none)
 {
-	struct audit a;
+	struct tu_audit a;
 
 	/* non-alias class on another host, an alias on the same account as its HOST/ */
-	audit_run(&a, BASE_LDIF COMPUTER("WEB", "2602", U_WS) SPN("HOST/web.corp.example")
+	tu_audit_run(&a, BASE_LDIF COMPUTER("WEB", "2602", U_WS) SPN("HOST/web.corp.example")
 			      SPN("http/web.corp.example") END
 			      USER("svc_sql", "2604", U_NORMAL) SPN("MSSQLSvc/web.corp.example") END);
-	ck_assert_uint_eq(count(&a, "duplicate-spn", NULL), 0);
-	audit_free(&a);
+	ck_assert_uint_eq(tu_count_findings(&a, "duplicate-spn", NULL), 0);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -926,7 +750,7 @@ static const struct priv_case priv_cases[] = {
 START_TEST(test_privileged_delegable)
 {
 	const struct priv_case *c = &priv_cases[_i];
-	char *text = xprintf(
+	char *text = tu_xprintf(
 		"dn: " BASE "\nobjectClass: domain\nobjectSid: " DOMSID "\n%s\n"
 		GROUP("Domain Admins", DOMSID "-512") MEMBER("admin") END
 		GROUP("Protected Users", DOMSID "-525") "%s" END
@@ -934,12 +758,12 @@ START_TEST(test_privileged_delegable)
 		USER("admin", "2702", "%s") END
 		USER("helpdesk", "2703", U_NORMAL) END,
 		c->level, c->protected_users ? MEMBER("Tier0 Protected") : "", c->uac);
-	struct audit a;
+	struct tu_audit a;
 
-	audit_run(&a, text);
-	ck_assert_uint_eq(count(&a, "privileged-delegable", "helpdesk"), 0);
+	tu_audit_run(&a, text);
+	ck_assert_uint_eq(tu_count_findings(&a, "privileged-delegable", "helpdesk"), 0);
 	if (!c->reported) {
-		ck_assert_msg(count(&a, "privileged-delegable", NULL) == 0, "%s: reported",
+		ck_assert_msg(tu_count_findings(&a, "privileged-delegable", NULL) == 0, "%s: reported",
 			      c->name);
 	} else {
 		const struct kd_finding *f = find(&a, "privileged-delegable", "admin");
@@ -956,7 +780,7 @@ START_TEST(test_privileged_delegable)
 			ck_assert(json_is_null(level));
 		ck_assert_ptr_nonnull(strstr(f->remediation, "-AccountNotDelegated $true"));
 	}
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 }
 END_TEST
@@ -968,7 +792,7 @@ START_TEST(test_no_false_positives)
 	FILE *f = fopen(tu_data_path("audit/clean.ldif"), "r");
 	char *text;
 	size_t len;
-	struct audit a;
+	struct tu_audit a;
 	const struct kd_finding *finding;
 
 	ck_assert_ptr_nonnull(f);
@@ -977,34 +801,19 @@ START_TEST(test_no_false_positives)
 	len = fread(text, 1, (1 << 20) - 1, f);
 	text[len] = '\0';
 	fclose(f);
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	if (a.findings.count != 1)
 		dump(&a);
 	ck_assert_uint_eq(a.findings.count, 1);
 	finding = find(&a, "privileged-delegable", "Administrator");
 	ck_assert_int_eq(finding->severity, KD_SEV_HIGH);
 	ck_assert_uint_ge(kd_directory_count(a.dir), 15);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 }
 END_TEST
 
 /* ---- ordering ---- */
-
-static char *
-read_lab(void)
-{
-	FILE *f = fopen(tu_data_path("audit/lab.ldif"), "r");
-	char *text = malloc(1 << 20);
-	size_t len;
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(text);
-	len = fread(text, 1, (1 << 20) - 1, f);
-	text[len] = '\0';
-	fclose(f);
-	return text;
-}
 
 struct lab_row {
 	enum kd_severity severity;
@@ -1041,11 +850,11 @@ static const struct lab_row lab_rows[] = {
 
 START_TEST(test_lab_verdict_sorted)
 {
-	char *text = read_lab();
-	struct audit a;
+	char *text = tu_read_data_text("audit/lab.ldif");
+	struct tu_audit a;
 	size_t total = 0;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	if (a.findings.count != ARRAY_LEN(lab_rows))
 		dump(&a);
 	ck_assert_uint_eq(a.findings.count, ARRAY_LEN(lab_rows));
@@ -1054,9 +863,9 @@ START_TEST(test_lab_verdict_sorted)
 
 		ck_assert_msg(f->severity == lab_rows[i].severity &&
 				      strcmp(f->rule->id, lab_rows[i].rule) == 0 &&
-				      strcmp(account_name(&a, f), lab_rows[i].account) == 0,
+				      strcmp(tu_account_name(&a, f), lab_rows[i].account) == 0,
 			      "finding %zu: %s %s %s, want %s %s %s", i,
-			      kd_severity_name(f->severity), f->rule->id, account_name(&a, f),
+			      kd_severity_name(f->severity), f->rule->id, tu_account_name(&a, f),
 			      kd_severity_name(lab_rows[i].severity), lab_rows[i].rule,
 			      lab_rows[i].account);
 		if (i)
@@ -1066,18 +875,18 @@ START_TEST(test_lab_verdict_sorted)
 		total += a.findings.by_severity[s];
 	ck_assert_uint_eq(total, a.findings.count);
 	ck_assert_uint_eq(a.findings.by_severity[KD_SEV_CRITICAL], 5);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 }
 END_TEST
 
 START_TEST(test_lab_deterministic)
 {
-	char *text = read_lab();
-	struct audit a, b;
+	char *text = tu_read_data_text("audit/lab.ldif");
+	struct tu_audit a, b;
 
-	audit_run(&a, text);
-	audit_run(&b, text);
+	tu_audit_run(&a, text);
+	tu_audit_run(&b, text);
 	ck_assert_uint_eq(a.findings.count, b.findings.count);
 	for (size_t i = 0; i < a.findings.count; i++) {
 		const struct kd_finding *x = &a.findings.items[i], *y = &b.findings.items[i];
@@ -1092,20 +901,20 @@ START_TEST(test_lab_deterministic)
 		free(dx);
 		free(dy);
 	}
-	audit_free(&a);
-	audit_free(&b);
+	tu_audit_free(&a);
+	tu_audit_free(&b);
 	free(text);
 }
 END_TEST
 
 START_TEST(test_lab_details)
 {
-	char *text = read_lab();
-	struct audit a;
+	char *text = tu_read_data_text("audit/lab.ldif");
+	struct tu_audit a;
 	const struct kd_finding *f;
 	json_t *aces;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	/* FS01: deny KIOSK01$, svc_legacy, Web Frontends (WEB02$ only), GENERIC_ALL Helpdesk,
 	 * inherit-only carol, a deleted SID */
 	f = find(&a, "resource-based-delegation", "FS01$");
@@ -1122,7 +931,7 @@ START_TEST(test_lab_details)
 	ck_assert(names(json_object_get(f->details, "effective_trustees"), "WEB02$"));
 	ck_assert(!names(json_object_get(f->details, "effective_trustees"), "KIOSK01$"));
 	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "unresolved_trustees")), 1);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 }
 END_TEST

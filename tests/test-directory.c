@@ -3,127 +3,26 @@
 #include "config.h"
 
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kdeleg/directory.h"
 #include "kdeleg/ldif.h"
+#define TU_LDIF_FIXTURES
 #include "testutil.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DOMSID "S-1-5-21-1-2-3"
-#define BASE "DC=corp,DC=example"
-#define USERS "CN=Users," BASE
-#define DOMAIN_ENTRY                                                                          \
-	"dn: " BASE "\nobjectClass: top\nobjectClass: domain\nobjectClass: domainDNS\n"        \
-	"objectSid: " DOMSID "\nmsDS-Behavior-Version: 7\n\n"
-/* A user (objectSid in text form, which the model accepts besides binary). */
-#define USER(cn, rid, uac)                                                                    \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
-	"sAMAccountName: " cn "\nobjectSid: " DOMSID "-" rid "\nuserAccountControl: " uac "\n"
-#define COMPUTER(cn, rid, uac)                                                                \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
-	"objectClass: computer\nsAMAccountName: " cn "$\nobjectSid: " DOMSID "-" rid "\n"      \
-	"userAccountControl: " uac "\n"
-#define GROUP(cn, sid)                                                                        \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: group\nsAMAccountName: " cn   \
-	"\nobjectSid: " sid "\n"
-#define MEMBER(cn) "member: CN=" cn "," USERS "\n"
-#define MEMBER_OF(cn) "memberOf: CN=" cn "," USERS "\n"
-#define END "\n"
-
 /* ---- helpers ---- */
 
-/* A malloc'd printf result (open_memstream: POSIX, no asprintf needed). */
-static char *
-xprintf(const char *fmt, ...)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	va_list ap;
-
-	ck_assert_ptr_nonnull(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-	return out;
-}
-
-static char *
-base64(const uint8_t *data, size_t len)
-{
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
-
-	ck_assert_ptr_nonnull(out);
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)data[i + 1] << 8;
-		if (i + 2 < len)
-			v |= data[i + 2];
-		*p++ = alphabet[(v >> 18) & 63];
-		*p++ = alphabet[(v >> 12) & 63];
-		*p++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-		*p++ = i + 2 < len ? alphabet[v & 63] : '=';
-	}
-	*p = '\0';
-	return out;
-}
-
-/*
- * Reads @text as LDIF into a new directory and finishes it. An LDIF error fails
- * the test (fixtures must be valid LDIF); the first add/finish error is returned
- * with @err filled, and the directory (possibly unfinished) still goes to @ret_dir.
- */
-static int
-load(const char *text, struct kd_directory **ret_dir, struct kd_error *err)
-{
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
-	struct kd_ldif *ldif = NULL;
-	struct kd_directory *dir = NULL;
-	const struct kd_entry *entry;
-	int r;
-
-	ck_assert_ptr_nonnull(f);
-	kd_error_clear(err);
-	ck_assert_int_eq(kd_directory_new(&dir, err), 0);
-	ck_assert_int_eq(kd_ldif_open(f, "test", kd_directory_attributes, &ldif, err), 0);
-	for (;;) {
-		struct kd_error lerr;
-
-		kd_error_clear(&lerr);
-		r = kd_ldif_next(ldif, &entry, &lerr);
-		ck_assert_msg(r == 0, "LDIF fixture error at line %zu: %s", lerr.line,
-			      lerr.message);
-		if (!entry)
-			break;
-		r = kd_directory_add(dir, entry, err);
-		if (r < 0)
-			goto out;
-	}
-	r = kd_directory_finish(dir, err);
-out:
-	kd_ldif_free(ldif);
-	fclose(f);
-	*ret_dir = dir;
-	return r;
-}
-
-/* load() that must succeed. */
+/* tu_load_directory() that must succeed. */
 static struct kd_directory *
 load_ok(const char *text)
 {
 	struct kd_directory *dir;
 	struct kd_error err;
-	int r = load(text, &dir, &err);
+	int r = tu_load_directory(text, &dir, &err);
 
 	ck_assert_msg(r == 0, "load failed (%d): %s", r, err.message);
 	return dir;
@@ -321,7 +220,7 @@ START_TEST(test_duplicate_dn)
 {
 	struct kd_directory *dir;
 	struct kd_error err;
-	int r = load(DOMAIN_ENTRY USER("alice", "1104", "512") END
+	int r = tu_load_directory(DOMAIN_ENTRY USER("alice", "1104", "512") END
 		     "dn: cn=ALICE,cn=users,dc=corp,dc=example\nobjectClass: user\n"
 		     "objectSid: " DOMSID "-1105\n" END,
 		     &dir, &err);
@@ -749,7 +648,7 @@ static const struct bad_case bad_cases[] = {
 START_TEST(test_bad_values)
 {
 	const struct bad_case *c = &bad_cases[_i];
-	char *text = xprintf(DOMAIN_ENTRY "dn: CN=victim," USERS "\nobjectClass: user\n%s%s%s" END,
+	char *text = tu_xprintf(DOMAIN_ENTRY "dn: CN=victim," USERS "\nobjectClass: user\n%s%s%s" END,
 			     strcmp(c->attribute, "objectSid") ? "objectSid: " DOMSID "-1801\n"
 							       : "",
 			     strcmp(c->attribute, "userAccountControl") ? "userAccountControl: 512\n"
@@ -788,8 +687,8 @@ START_TEST(test_bad_rbcd_descriptor)
 
 	tu_sd_build(&sd, "S-1-5-32-544", true, &ace, 1);
 	sd.len -= 6; /* cut inside the ACE's SID */
-	b64 = base64(sd.data, sd.len);
-	text = xprintf(DOMAIN_ENTRY COMPUTER("PRINT01", "1901", "4096")
+	b64 = tu_base64(sd.data, sd.len);
+	text = tu_xprintf(DOMAIN_ENTRY COMPUTER("PRINT01", "1901", "4096")
 		       "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END,
 		       b64);
 	dir = load_ok(text);
@@ -817,10 +716,10 @@ START_TEST(test_rbcd_states)
 	tu_sd_build(&parsed, "S-1-5-32-544", true, &ace, 1);
 	tu_sd_build(&empty, "S-1-5-32-544", true, NULL, 0);
 	tu_sd_build(&null_dacl, "S-1-5-32-544", false, NULL, 0);
-	b1 = base64(parsed.data, parsed.len);
-	b2 = base64(empty.data, empty.len);
-	b3 = base64(null_dacl.data, null_dacl.len);
-	text = xprintf(DOMAIN_ENTRY
+	b1 = tu_base64(parsed.data, parsed.len);
+	b2 = tu_base64(empty.data, empty.len);
+	b3 = tu_base64(null_dacl.data, null_dacl.len);
+	text = tu_xprintf(DOMAIN_ENTRY
 		       COMPUTER("A", "2001", "4096") "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END
 		       COMPUTER("B", "2002", "4096") "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END
 		       COMPUTER("C", "2003", "4096") "msDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n" END
@@ -854,8 +753,8 @@ START_TEST(test_binary_sid)
 	char out[KD_SID_STRING_MAX];
 
 	tu_sid_append(&sid, DOMSID "-1104");
-	b64 = base64(sid.data, sid.len);
-	text = xprintf(DOMAIN_ENTRY "dn: CN=bin," USERS "\nobjectClass: user\nobjectSid:: %s\n"
+	b64 = tu_base64(sid.data, sid.len);
+	text = tu_xprintf(DOMAIN_ENTRY "dn: CN=bin," USERS "\nobjectClass: user\nobjectSid:: %s\n"
 				    "userAccountControl: 512\n" END,
 		       b64);
 	dir = load_ok(text);

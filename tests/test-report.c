@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,187 +12,12 @@
 #include "kdeleg/ldif.h"
 #include "kdeleg/report.h"
 #include "kdeleg/strbuf.h"
+#define TU_LDIF_FIXTURES
 #include "testutil.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DOMSID "S-1-5-21-1-2-3"
-#define BASE "DC=corp,DC=example"
-#define USERS "CN=Users," BASE
-#define DOMAIN_AT(level)                                                                      \
-	"dn: " BASE "\nobjectClass: top\nobjectClass: domain\nobjectClass: domainDNS\n"        \
-	"objectSid: " DOMSID "\n" level "\n"
-#define DOMAIN_ENTRY DOMAIN_AT("msDS-Behavior-Version: 7\n")
-#define USER(cn, rid, uac)                                                                    \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
-	"sAMAccountName: " cn "\nobjectSid: " DOMSID "-" rid "\nuserAccountControl: " uac "\n"
-#define COMPUTER(cn, rid, uac)                                                                \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: person\nobjectClass: user\n"  \
-	"objectClass: computer\nsAMAccountName: " cn "$\nobjectSid: " DOMSID "-" rid "\n"      \
-	"userAccountControl: " uac "\n"
-#define GROUP(cn, sid)                                                                        \
-	"dn: CN=" cn "," USERS "\nobjectClass: top\nobjectClass: group\nsAMAccountName: " cn   \
-	"\nobjectSid: " sid "\n"
-#define MEMBER(cn) "member: CN=" cn "," USERS "\n"
-#define MEMBER_OF(cn) "memberOf: CN=" cn "," USERS "\n"
-#define SPN(s) "servicePrincipalName: " s "\n"
-#define A2D(s) "msDS-AllowedToDelegateTo: " s "\n"
-#define END "\n"
-
-/* UAC values */
-#define U_NORMAL "512"
-#define U_WS "4096"
-#define U_DC "532480"            /* SERVER_TRUST | TRUSTED_FOR_DELEGATION */
-#define U_UNCONSTRAINED "524800" /* NORMAL | TRUSTED_FOR_DELEGATION */
-#define U_PT "16777728"          /* NORMAL | TRUSTED_TO_AUTH_FOR_DELEGATION */
-#define U_PT_DISABLED "16777730"
-#define U_SENSITIVE "1049088"    /* NORMAL | NOT_DELEGATED */
-
-/*
- * Every snapshot starts with this: a domain at level 7 (2016), the well-known
- * groups, a DC carrying TRUSTED_FOR_DELEGATION and its SPNs, and krbtgt. Alone
- * it gives no finding at all.
- */
-#define BASE_LDIF                                                                             \
-	DOMAIN_ENTRY                                                                          \
-	GROUP("Domain Admins", DOMSID "-512") END                                             \
-	GROUP("Domain Users", DOMSID "-513") END                                              \
-	GROUP("Domain Computers", DOMSID "-515") END                                          \
-	GROUP("Domain Controllers", DOMSID "-516") END                                        \
-	GROUP("Protected Users", DOMSID "-525") END                                           \
-	COMPUTER("DC01", "1000", U_DC) "primaryGroupID: 516\n"                                \
-	SPN("ldap/dc01.corp.example") SPN("ldap/dc01.corp.example/corp.example")              \
-	SPN("HOST/dc01.corp.example") SPN("HOST/DC01") SPN("GC/dc01.corp.example/corp.example") \
-	"dNSHostName: dc01.corp.example\n" END                                                \
-	USER("krbtgt", "502", "514") SPN("kadmin/changepw") END
-
 /* ---- helpers ---- */
-
-/* A malloc'd printf result (open_memstream: POSIX, no asprintf needed). */
-static char *
-xprintf(const char *fmt, ...)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	va_list ap;
-
-	ck_assert_ptr_nonnull(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-	return out;
-}
-
-static char *
-base64(const uint8_t *data, size_t len)
-{
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
-
-	ck_assert_ptr_nonnull(out);
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)data[i + 1] << 8;
-		if (i + 2 < len)
-			v |= data[i + 2];
-		*p++ = alphabet[(v >> 18) & 63];
-		*p++ = alphabet[(v >> 12) & 63];
-		*p++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-		*p++ = i + 2 < len ? alphabet[v & 63] : '=';
-	}
-	*p = '\0';
-	return out;
-}
-
-/*
- * Reads @text as LDIF into a new directory and finishes it. An LDIF error fails
- * the test (fixtures must be valid LDIF); the first add/finish error is returned
- * with @err filled, and the directory (possibly unfinished) still goes to @ret_dir.
- */
-static int
-load(const char *text, struct kd_directory **ret_dir, struct kd_error *err)
-{
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
-	struct kd_ldif *ldif = NULL;
-	struct kd_directory *dir = NULL;
-	const struct kd_entry *entry;
-	int r;
-
-	ck_assert_ptr_nonnull(f);
-	kd_error_clear(err);
-	ck_assert_int_eq(kd_directory_new(&dir, err), 0);
-	ck_assert_int_eq(kd_ldif_open(f, "test", kd_directory_attributes, &ldif, err), 0);
-	for (;;) {
-		struct kd_error lerr;
-
-		kd_error_clear(&lerr);
-		r = kd_ldif_next(ldif, &entry, &lerr);
-		ck_assert_msg(r == 0, "LDIF fixture error at line %zu: %s", lerr.line,
-			      lerr.message);
-		if (!entry)
-			break;
-		r = kd_directory_add(dir, entry, err);
-		if (r < 0)
-			goto out;
-	}
-	r = kd_directory_finish(dir, err);
-out:
-	kd_ldif_free(ldif);
-	fclose(f);
-	*ret_dir = dir;
-	return r;
-}
-
-struct audit {
-	struct kd_directory *dir;
-	struct kd_findings findings;
-};
-
-static void
-audit_run(struct audit *a, const char *text)
-{
-	struct kd_error err;
-
-	ck_assert_msg(load(text, &a->dir, &err) == 0, "load: %s", err.message);
-	kd_error_clear(&err);
-	ck_assert_int_eq(kd_analyze(a->dir, &a->findings, &err), 0);
-}
-
-static void
-audit_free(struct audit *a)
-{
-	kd_findings_free(&a->findings);
-	kd_directory_free(a->dir);
-}
-
-static const char *
-account_name(const struct audit *a, const struct kd_finding *f)
-{
-	const struct kd_principal *p = kd_directory_get(a->dir, f->principal);
-
-	return p ? p->name : "(domain)";
-}
-
-/* Findings of @rule (NULL: any) on account @name (NULL: any). */
-static size_t
-count(const struct audit *a, const char *rule, const char *name)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < a->findings.count; i++) {
-		const struct kd_finding *f = &a->findings.items[i];
-
-		if ((!rule || strcmp(f->rule->id, rule) == 0) &&
-		    (!name || strcmp(account_name(a, f), name) == 0))
-			n++;
-	}
-	return n;
-}
 
 static const char *
 jstr(json_t *obj, const char *key)
@@ -214,7 +38,7 @@ struct rendered {
 };
 
 static void
-render(const struct audit *a, bool json, bool color, struct rendered *out)
+render(const struct tu_audit *a, bool json, bool color, struct rendered *out)
 {
 	const struct kd_report_meta meta = {
 		.source = "ldif:test.ldif", .source_kind = "ldif", .color = color};
@@ -230,7 +54,7 @@ render(const struct audit *a, bool json, bool color, struct rendered *out)
 }
 
 static json_t *
-render_json(const struct audit *a)
+render_json(const struct tu_audit *a)
 {
 	struct rendered out;
 	json_error_t jerr;
@@ -244,27 +68,12 @@ render_json(const struct audit *a)
 	return doc;
 }
 
-static char *
-read_data(const char *relative)
-{
-	FILE *f = fopen(tu_data_path(relative), "r");
-	char *text = malloc(1 << 20);
-	size_t len;
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(text);
-	len = fread(text, 1, (1 << 20) - 1, f);
-	text[len] = '\0';
-	fclose(f);
-	return text;
-}
-
 static void
-audit_file(struct audit *a, const char *relative)
+audit_file(struct tu_audit *a, const char *relative)
 {
-	char *text = read_data(relative);
+	char *text = tu_read_data_text(relative);
 
-	audit_run(a, text);
+	tu_audit_run(a, text);
 	free(text);
 }
 
@@ -286,7 +95,7 @@ static const char *const finding_keys[] = {"rule",        "severity", "title",
 
 START_TEST(test_json_shape)
 {
-	struct audit a;
+	struct tu_audit a;
 	json_t *doc, *findings, *counts, *summary, *domain;
 	json_int_t total = 0;
 
@@ -363,16 +172,16 @@ START_TEST(test_json_shape)
 				 json_object_get(json_array_get(findings, 0), "attack"), 0)),
 			 "T1558");
 	json_decref(doc);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_json_empty)
 {
-	struct audit a;
+	struct tu_audit a;
 	json_t *doc;
 
-	audit_run(&a, BASE_LDIF);
+	tu_audit_run(&a, BASE_LDIF);
 	doc = render_json(&a);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "findings")), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(doc, "summary"),
@@ -380,16 +189,16 @@ START_TEST(test_json_empty)
 			 0);
 	ck_assert_str_eq(jstr(json_object_get(doc, "domain"), "spn_mappings"), "default");
 	json_decref(doc);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_json_no_domain_object)
 {
-	struct audit a;
+	struct tu_audit a;
 	json_t *doc, *domain;
 
-	audit_run(&a, USER("svc", "1101", U_UNCONSTRAINED) END);
+	tu_audit_run(&a, USER("svc", "1101", U_UNCONSTRAINED) END);
 	doc = render_json(&a);
 	domain = json_object_get(doc, "domain");
 	ck_assert(json_is_null(json_object_get(domain, "naming_context")));
@@ -398,7 +207,7 @@ START_TEST(test_json_no_domain_object)
 	ck_assert_str_eq(jstr(domain, "sid"), DOMSID);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "findings")), 1);
 	json_decref(doc);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -414,11 +223,11 @@ static const char hostile_dn[] =
 static char *
 hostile_ldif(void)
 {
-	char *name = base64((const uint8_t *)hostile_name, strlen(hostile_name));
-	char *dn = base64((const uint8_t *)hostile_dn, strlen(hostile_dn));
-	char *spn_b64 = base64((const uint8_t *)"HTTP/x\x1b[2J.corp.example", 23);
+	char *name = tu_base64((const uint8_t *)hostile_name, strlen(hostile_name));
+	char *dn = tu_base64((const uint8_t *)hostile_dn, strlen(hostile_dn));
+	char *spn_b64 = tu_base64((const uint8_t *)"HTTP/x\x1b[2J.corp.example", 23);
 	/* unconstrained + protocol transition, a target that is nowhere, a bad SPN */
-	char *text = xprintf("%sdn:: %s\nobjectClass: user\nsAMAccountName:: %s\n"
+	char *text = tu_xprintf("%sdn:: %s\nobjectClass: user\nsAMAccountName:: %s\n"
 			     "objectSid: " DOMSID "-1101\nuserAccountControl: 17301504\n"
 			     "msDS-AllowedToDelegateTo:: %s\nservicePrincipalName:: %s\n\n",
 			     BASE_LDIF, dn, name, spn_b64, spn_b64);
@@ -432,13 +241,13 @@ hostile_ldif(void)
 START_TEST(test_text_escapes_hostile_strings)
 {
 	char *text = hostile_ldif();
-	struct audit a;
+	struct tu_audit a;
 	struct rendered out;
 	size_t lines = 0;
 
-	audit_run(&a, text);
-	ck_assert_uint_ge(count(&a, "unconstrained-delegation", NULL), 1);
-	ck_assert_uint_ge(count(&a, "protocol-transition", NULL), 1);
+	tu_audit_run(&a, text);
+	ck_assert_uint_ge(tu_count_findings(&a, "unconstrained-delegation", NULL), 1);
+	ck_assert_uint_ge(tu_count_findings(&a, "protocol-transition", NULL), 1);
 	render(&a, false, false, &out);
 	ck_assert_int_eq(out.r, 0);
 	ck_assert_uint_eq(strlen(out.data), out.len);
@@ -458,7 +267,7 @@ START_TEST(test_text_escapes_hostile_strings)
 	ck_assert_ptr_nonnull(strstr(out.data, "\\nFAKE DN"));
 	ck_assert_uint_gt(lines, 5);
 	free(out.data);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 }
 END_TEST
@@ -466,10 +275,10 @@ END_TEST
 START_TEST(test_text_color_only_ours)
 {
 	char *text = hostile_ldif();
-	struct audit a;
+	struct tu_audit a;
 	struct rendered out;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	render(&a, false, true, &out);
 	ck_assert_int_eq(out.r, 0);
 	/* colours are on, yet the name's ESC[31m still arrives escaped */
@@ -478,7 +287,7 @@ START_TEST(test_text_color_only_ours)
 	ck_assert_ptr_null(strstr(out.data, "\033]0;"));
 	ck_assert_ptr_null(strstr(out.data, "\a"));
 	free(out.data);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 }
 END_TEST
@@ -486,11 +295,11 @@ END_TEST
 START_TEST(test_json_hostile_strings)
 {
 	char *text = hostile_ldif();
-	struct audit a;
+	struct tu_audit a;
 	json_t *doc, *findings;
 	struct rendered out;
 
-	audit_run(&a, text);
+	tu_audit_run(&a, text);
 	render(&a, true, false, &out);
 	ck_assert_int_eq(out.r, 0);
 	/* jansson escapes control characters; invalid UTF-8 must not reach the output */
@@ -519,7 +328,7 @@ START_TEST(test_json_hostile_strings)
 	}
 	json_decref(doc);
 	free(out.data);
-	audit_free(&a);
+	tu_audit_free(&a);
 	free(text);
 }
 END_TEST
@@ -529,14 +338,14 @@ END_TEST
 START_TEST(test_full_device)
 {
 	const struct kd_report_meta meta = {.source = "ldif:lab", .source_kind = "ldif"};
-	struct audit a;
+	struct tu_audit a;
 	struct kd_error err;
 	FILE *f;
 
 	audit_file(&a, "audit/lab.ldif");
 	f = fopen("/dev/full", "w");
 	if (!f) {
-		audit_free(&a);
+		tu_audit_free(&a);
 		return; /* no /dev/full here: nothing to test */
 	}
 	kd_error_clear(&err);
@@ -551,14 +360,14 @@ START_TEST(test_full_device)
 	ck_assert_int_eq(err.code, KD_ERR_IO);
 	ck_assert_ptr_nonnull(strstr(err.message, "writing the report failed"));
 	fclose(f);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_full_device_unbuffered)
 {
 	const struct kd_report_meta meta = {.source = "ldif:lab", .source_kind = "ldif"};
-	struct audit a;
+	struct tu_audit a;
 	struct kd_error err;
 	FILE *f = fopen("/dev/full", "w");
 
@@ -573,7 +382,7 @@ START_TEST(test_full_device_unbuffered)
 	kd_error_clear(&err);
 	ck_assert_int_eq(kd_report_json(f, a.dir, &a.findings, &meta, &err), KD_ERR_IO);
 	fclose(f);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -581,7 +390,7 @@ END_TEST
 
 START_TEST(test_text_layout)
 {
-	struct audit a;
+	struct tu_audit a;
 	struct rendered out;
 
 	audit_file(&a, "audit/lab.ldif");
@@ -600,21 +409,21 @@ START_TEST(test_text_layout)
 	ck_assert_ptr_nonnull(strstr(out.data, "unconstrained-delegation"));
 	ck_assert_ptr_nonnull(strstr(out.data, "svc_iis"));
 	free(out.data);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 
 START_TEST(test_text_no_findings)
 {
-	struct audit a;
+	struct tu_audit a;
 	struct rendered out;
 
-	audit_run(&a, BASE_LDIF);
+	tu_audit_run(&a, BASE_LDIF);
 	render(&a, false, false, &out);
 	ck_assert_int_eq(out.r, 0);
 	ck_assert_ptr_nonnull(strstr(out.data, "findings: none\n"));
 	free(out.data);
-	audit_free(&a);
+	tu_audit_free(&a);
 }
 END_TEST
 

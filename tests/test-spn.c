@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kdeleg/spn.h"
+#include "testutil.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -93,13 +94,7 @@ START_TEST(test_parse_ok)
 }
 END_TEST
 
-struct parse_bad {
-	const char *text;
-	size_t len; /* 0: strlen */
-	size_t offset;
-};
-
-static const struct parse_bad parse_bad_cases[] = {
+static const struct tu_bad_input parse_bad_cases[] = {
 	{"", 0, 0},
 	{"HOST", 0, 4},                 /* no '/' */
 	{"/web01", 0, 0},               /* empty class */
@@ -127,7 +122,7 @@ static const struct parse_bad parse_bad_cases[] = {
 
 START_TEST(test_parse_bad)
 {
-	const struct parse_bad *c = &parse_bad_cases[_i];
+	const struct tu_bad_input *c = &parse_bad_cases[_i];
 	size_t len = c->len ? c->len : strlen(c->text);
 	struct kd_spn spn, untouched;
 	struct kd_error err;

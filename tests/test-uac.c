@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kdeleg/uac.h"
+#include "testutil.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -91,13 +92,7 @@ START_TEST(test_parse_length_bounded)
 }
 END_TEST
 
-struct parse_bad {
-	const char *text;
-	size_t len; /* 0: strlen */
-	size_t offset;
-};
-
-static const struct parse_bad parse_bad_cases[] = {
+static const struct tu_bad_input parse_bad_cases[] = {
 	{"", 0, 0},
 	{" 1", 0, 0},
 	{"1 ", 0, 1},
@@ -124,7 +119,7 @@ static const struct parse_bad parse_bad_cases[] = {
 
 START_TEST(test_parse_bad)
 {
-	const struct parse_bad *c = &parse_bad_cases[_i];
+	const struct tu_bad_input *c = &parse_bad_cases[_i];
 	size_t len = c->len ? c->len : strlen(c->text);
 	struct kd_error err;
 	uint32_t flags = 0xdeadbeef;

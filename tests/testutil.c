@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Test helpers: byte buffer, SID/ACE/ACL/SD encoder, data-file access. */
+/* Test helpers: byte buffer, SID/ACE/ACL/SD encoder, data-file access, LDIF fixtures. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kdeleg/guid.h"
+#include "kdeleg/ldif.h"
 #include "kdeleg/sid.h"
 #include "testutil.h"
 
@@ -268,4 +270,146 @@ tu_read_file(const char *path, size_t *ret_len)
 	}
 	*ret_len = b.len;
 	return b.data;
+}
+
+char *
+tu_read_data_text(const char *relative)
+{
+	size_t len;
+	uint8_t *data = tu_read_file(tu_data_path(relative), &len);
+	char *text;
+
+	if (!data)
+		die("cannot read test data", relative);
+	text = realloc(data, len + 1);
+	if (!text)
+		die("out of memory", NULL);
+	text[len] = '\0';
+	return text;
+}
+
+char *
+tu_xprintf(const char *fmt, ...)
+{
+	char *out = NULL;
+	size_t len = 0;
+	/* open_memstream: POSIX, no asprintf needed. */
+	FILE *f = open_memstream(&out, &len);
+	va_list ap;
+
+	if (!f)
+		die("out of memory", NULL);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (fclose(f) != 0)
+		die("out of memory", NULL);
+	return out;
+}
+
+char *
+tu_base64(const uint8_t *data, size_t len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc(4 * ((len + 2) / 3) + 1), *p = out;
+
+	if (!out)
+		die("out of memory", NULL);
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)data[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)data[i + 1] << 8;
+		if (i + 2 < len)
+			v |= data[i + 2];
+		*p++ = alphabet[(v >> 18) & 63];
+		*p++ = alphabet[(v >> 12) & 63];
+		*p++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+		*p++ = i + 2 < len ? alphabet[v & 63] : '=';
+	}
+	*p = '\0';
+	return out;
+}
+
+int
+tu_load_directory(const char *text, struct kd_directory **ret_dir, struct kd_error *err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct kd_ldif *ldif = NULL;
+	struct kd_directory *dir = NULL;
+	const struct kd_entry *entry;
+	int r;
+
+	if (!f)
+		die("fmemopen failed", NULL);
+	kd_error_clear(err);
+	if (kd_directory_new(&dir, err) != 0)
+		die("kd_directory_new", err->message);
+	if (kd_ldif_open(f, "test", kd_directory_attributes, &ldif, err) != 0)
+		die("kd_ldif_open", err->message);
+	for (;;) {
+		struct kd_error lerr;
+
+		kd_error_clear(&lerr);
+		r = kd_ldif_next(ldif, &entry, &lerr);
+		if (r != 0) {
+			fprintf(stderr, "testutil: LDIF fixture error at line %zu: %s\n", lerr.line,
+				lerr.message);
+			abort();
+		}
+		if (!entry)
+			break;
+		r = kd_directory_add(dir, entry, err);
+		if (r < 0)
+			goto out;
+	}
+	r = kd_directory_finish(dir, err);
+out:
+	kd_ldif_free(ldif);
+	fclose(f);
+	*ret_dir = dir;
+	return r;
+}
+
+void
+tu_audit_run(struct tu_audit *a, const char *text)
+{
+	struct kd_error err;
+
+	if (tu_load_directory(text, &a->dir, &err) != 0)
+		die("load", err.message);
+	kd_error_clear(&err);
+	if (kd_analyze(a->dir, &a->findings, &err) != 0)
+		die("kd_analyze", err.message);
+}
+
+void
+tu_audit_free(struct tu_audit *a)
+{
+	kd_findings_free(&a->findings);
+	kd_directory_free(a->dir);
+}
+
+const char *
+tu_account_name(const struct tu_audit *a, const struct kd_finding *f)
+{
+	const struct kd_principal *p = kd_directory_get(a->dir, f->principal);
+
+	return p ? p->name : "(domain)";
+}
+
+size_t
+tu_count_findings(const struct tu_audit *a, const char *rule, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->findings.count; i++) {
+		const struct kd_finding *f = &a->findings.items[i];
+
+		if ((!rule || strcmp(f->rule->id, rule) == 0) &&
+		    (!name || strcmp(tu_account_name(a, f), name) == 0))
+			n++;
+	}
+	return n;
 }

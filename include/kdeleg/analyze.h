@@ -39,6 +39,9 @@ struct kd_rule {
 size_t kd_rules(const struct kd_rule **ret_rules);
 const struct kd_rule *kd_rule_find(const char *id);
 
+/* 128 bits of SHA-256 in hex, and the NUL */
+#define KD_FINGERPRINT_SIZE 33
+
 struct kd_finding {
 	const struct kd_rule *rule;
 	enum kd_severity severity;
@@ -46,6 +49,9 @@ struct kd_finding {
 	char *message;       /* one line of evidence for people, owned */
 	char *remediation;   /* the command that fixes it, owned */
 	json_t *details;     /* structured evidence, owned (one reference) */
+	/* Stable identity: rule, domain SID, account SID (else DN) and the rule's own
+	 * key (an SPN, an attribute...). Same across runs, orderings and live vs snapshot. */
+	char fingerprint[KD_FINGERPRINT_SIZE];
 };
 
 struct kd_findings {

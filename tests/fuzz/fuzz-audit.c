@@ -12,13 +12,7 @@
 #include "kdeleg/ldif.h"
 #include "kdeleg/report.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                           \
-	do {                                                                                  \
-		if (!(cond))                                                                  \
-			abort();                                                              \
-	} while (0)
+#include "testutil.h"
 
 /* Renders one report into memory; only memory may make it fail. */
 static void
@@ -38,15 +32,15 @@ render(const struct kd_directory *dir, const struct kd_findings *findings, bool 
 	r = json ? kd_report_json(out, dir, findings, &meta, &err)
 		 : kd_report_text(out, dir, findings, &meta, &err);
 	fclose(out);
-	CHECK(r == 0 || r == KD_ERR_NOMEM);
+	TU_CHECK(r == 0 || r == KD_ERR_NOMEM);
 	if (r == 0 && !json) {
 		/* Directory text never reaches the terminal raw: the only ESC bytes are
 		 * our colours, and no other C0 control byte but '\n' appears. */
 		for (size_t i = 0; i < len; i++) {
 			unsigned char c = (unsigned char)buf[i];
 
-			CHECK(c >= 0x20 || c == '\n' || c == 0x1b);
-			CHECK(c != 0x7f);
+			TU_CHECK(c >= 0x20 || c == '\n' || c == 0x1b);
+			TU_CHECK(c != 0x7f);
 		}
 	}
 	free(buf);
@@ -76,14 +70,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		kd_error_clear(&err);
 		if (kd_ldif_next(ldif, &entry, &err) < 0) {
-			CHECK(err.code < 0);
+			TU_CHECK(err.code < 0);
 			goto out; /* the first LDIF error ends the snapshot */
 		}
 		if (!entry)
 			break;
 		kd_error_clear(&err);
 		if (kd_directory_add(dir, entry, &err) < 0) {
-			CHECK(err.code == KD_ERR_PARSE || err.code == KD_ERR_NOMEM);
+			TU_CHECK(err.code == KD_ERR_PARSE || err.code == KD_ERR_NOMEM);
 			goto out;
 		}
 	}
@@ -92,22 +86,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	kd_error_clear(&err);
 	if (kd_analyze(dir, &findings, &err) < 0) {
-		CHECK(err.code == KD_ERR_NOMEM);
+		TU_CHECK(err.code == KD_ERR_NOMEM);
 		goto out;
 	}
 	{
 		size_t total = 0;
 
 		for (size_t i = 0; i < findings.count; i++) {
-			CHECK(findings.items[i].rule && findings.items[i].message &&
+			TU_CHECK(findings.items[i].rule && findings.items[i].message &&
 			      findings.items[i].remediation && findings.items[i].details);
 			if (i)
-				CHECK(findings.items[i].severity <=
+				TU_CHECK(findings.items[i].severity <=
 				      findings.items[i - 1].severity);
 		}
 		for (size_t s = 0; s < KD_SEV_COUNT; s++)
 			total += findings.by_severity[s];
-		CHECK(total == findings.count);
+		TU_CHECK(total == findings.count);
 	}
 	render(dir, &findings, false);
 	render(dir, &findings, true);

@@ -9,7 +9,7 @@
 
 #include "kdeleg/ldif.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "testutil.h"
 
 /* Every value byte is read into this, so that ASan sees reads past the end. */
 static volatile unsigned sink;

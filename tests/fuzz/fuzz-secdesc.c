@@ -7,13 +7,7 @@
 #include "kdeleg/arena.h"
 #include "kdeleg/secdesc.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
+#include "testutil.h"
 
 /* Touches every field of every ACE (so ASan sees the array) and checks the bounds promises. */
 static void
@@ -22,23 +16,23 @@ walk_acl(const struct kd_acl *acl, size_t size)
 	char text[KD_SID_STRING_MAX];
 	char guid[KD_GUID_STRING_MAX];
 
-	CHECK(acl->revision == 2 || acl->revision == 4);
-	CHECK(acl->size >= 8 && acl->offset >= 20 && acl->offset + acl->size <= size);
-	CHECK(acl->count == 0 || acl->aces != NULL);
+	TU_CHECK(acl->revision == 2 || acl->revision == 4);
+	TU_CHECK(acl->size >= 8 && acl->offset >= 20 && acl->offset + acl->size <= size);
+	TU_CHECK(acl->count == 0 || acl->aces != NULL);
 	for (size_t i = 0; i < acl->count; i++) {
 		const struct kd_ace *ace = &acl->aces[i];
 
-		CHECK(ace->offset >= acl->offset + 8);
-		CHECK(ace->offset + ace->size <= acl->offset + acl->size);
+		TU_CHECK(ace->offset >= acl->offset + 8);
+		TU_CHECK(ace->offset + ace->size <= acl->offset + acl->size);
 		if (i > 0)
-			CHECK(ace->offset == acl->aces[i - 1].offset + acl->aces[i - 1].size);
+			TU_CHECK(ace->offset == acl->aces[i - 1].offset + acl->aces[i - 1].size);
 		(void)kd_ace_type_name(ace->type);
 		(void)kd_ace_is_allow(ace->type);
 		(void)kd_ace_is_deny(ace->type);
 		if (!ace->known)
 			continue;
-		CHECK(ace->sid.revision == 1 && ace->sid.count <= KD_SID_MAX_SUBAUTH);
-		CHECK(ace->size >= 8 + kd_sid_binary_size(&ace->sid));
+		TU_CHECK(ace->sid.revision == 1 && ace->sid.count <= KD_SID_MAX_SUBAUTH);
+		TU_CHECK(ace->size >= 8 + kd_sid_binary_size(&ace->sid));
 		kd_sid_to_string(&ace->sid, text, sizeof(text));
 		if (ace->has_object_type)
 			kd_guid_to_string(&ace->object_type, guid);
@@ -59,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	kd_error_clear(&err);
 	if (kd_secdesc_parse(arena, data, size, &sd, &err) == 0) {
-		CHECK(sd.revision == 1 && (sd.control & KD_SE_SELF_RELATIVE));
+		TU_CHECK(sd.revision == 1 && (sd.control & KD_SE_SELF_RELATIVE));
 		if (sd.has_owner)
 			kd_sid_to_string(&sd.owner, text, sizeof(text));
 		if (sd.has_group)
@@ -69,8 +63,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!sd.dacl_null)
 			walk_acl(&sd.dacl, size);
 	} else {
-		CHECK(err.code == KD_ERR_PARSE || err.code == KD_ERR_NOMEM);
-		CHECK(err.code != KD_ERR_PARSE || (err.has_offset && err.offset < size + 1));
+		TU_CHECK(err.code == KD_ERR_PARSE || err.code == KD_ERR_NOMEM);
+		TU_CHECK(err.code != KD_ERR_PARSE || (err.has_offset && err.offset < size + 1));
 	}
 	kd_arena_free(arena);
 	return 0;

@@ -6,14 +6,7 @@
 
 #include "kdeleg/sid.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* An oracle failure is a bug: crash so libFuzzer keeps the input. */
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
+#include "testutil.h"
 
 /* Text → SID → text → SID must be stable, and the printed form must parse. */
 static void
@@ -23,12 +16,12 @@ check_text_round_trip(const struct kd_sid *sid)
 	struct kd_sid again;
 
 	kd_sid_to_string(sid, text, sizeof(text));
-	CHECK(strlen(text) < KD_SID_STRING_MAX - 1);
-	CHECK(kd_sid_from_string(text, &again, NULL) == 0);
-	CHECK(kd_sid_equal(sid, &again));
-	CHECK(memcmp(sid, &again, sizeof(again)) == 0);
+	TU_CHECK(strlen(text) < KD_SID_STRING_MAX - 1);
+	TU_CHECK(kd_sid_from_string(text, &again, NULL) == 0);
+	TU_CHECK(kd_sid_equal(sid, &again));
+	TU_CHECK(memcmp(sid, &again, sizeof(again)) == 0);
 	kd_sid_to_string(&again, again_text, sizeof(again_text));
-	CHECK(strcmp(text, again_text) == 0);
+	TU_CHECK(strcmp(text, again_text) == 0);
 }
 
 static void
@@ -39,10 +32,10 @@ check_helpers(const struct kd_sid *sid)
 	(void)kd_sid_wellknown_name(sid);
 	(void)kd_sid_domain_rid_name(kd_sid_rid(sid));
 	if (kd_sid_compose(sid, 0xdeadbeef, &child)) {
-		CHECK(kd_sid_in_domain(&child, sid));
-		CHECK(kd_sid_rid(&child) == 0xdeadbeef);
+		TU_CHECK(kd_sid_in_domain(&child, sid));
+		TU_CHECK(kd_sid_rid(&child) == 0xdeadbeef);
 	} else {
-		CHECK(sid->count == KD_SID_MAX_SUBAUTH);
+		TU_CHECK(sid->count == KD_SID_MAX_SUBAUTH);
 	}
 }
 
@@ -59,13 +52,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kd_sid_from_binary(data, size, &sid, &err) == 0) {
 		uint8_t out[8 + 4 * KD_SID_MAX_SUBAUTH];
 
-		CHECK(kd_sid_binary_size(&sid) == size);
-		CHECK(kd_sid_to_binary(&sid, out, sizeof(out)) == size);
-		CHECK(memcmp(out, data, size) == 0);
+		TU_CHECK(kd_sid_binary_size(&sid) == size);
+		TU_CHECK(kd_sid_to_binary(&sid, out, sizeof(out)) == size);
+		TU_CHECK(memcmp(out, data, size) == 0);
 		check_text_round_trip(&sid);
 		check_helpers(&sid);
 	} else {
-		CHECK(err.code == KD_ERR_PARSE && err.has_offset && err.offset <= size);
+		TU_CHECK(err.code == KD_ERR_PARSE && err.has_offset && err.offset <= size);
 	}
 
 	/* 2. SIDs back to back, as inside a descriptor: the cursor only moves forward. */
@@ -74,10 +67,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t before = r.pos;
 
 		if (kd_sid_read(&r, &sid, NULL) < 0) {
-			CHECK(r.failed && r.fail_offset <= size);
+			TU_CHECK(r.failed && r.fail_offset <= size);
 			break;
 		}
-		CHECK(r.pos == before + kd_sid_binary_size(&sid));
+		TU_CHECK(r.pos == before + kd_sid_binary_size(&sid));
 		if (r.pos == size)
 			break;
 	}
@@ -94,13 +87,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kd_sid back;
 		size_t n = kd_sid_to_binary(&sid, out, sizeof(out));
 
-		CHECK(n == kd_sid_binary_size(&sid));
-		CHECK(kd_sid_from_binary(out, n, &back, NULL) == 0);
-		CHECK(memcmp(&sid, &back, sizeof(back)) == 0);
+		TU_CHECK(n == kd_sid_binary_size(&sid));
+		TU_CHECK(kd_sid_from_binary(out, n, &back, NULL) == 0);
+		TU_CHECK(memcmp(&sid, &back, sizeof(back)) == 0);
 		check_text_round_trip(&sid);
 		check_helpers(&sid);
 	} else {
-		CHECK(err.code == KD_ERR_PARSE && err.has_offset && err.offset <= strlen(text));
+		TU_CHECK(err.code == KD_ERR_PARSE && err.has_offset && err.offset <= strlen(text));
 	}
 	free(text);
 	return 0;

@@ -9,7 +9,7 @@
 
 #include "kdeleg/spn.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "testutil.h"
 
 static char
 lower(char c)

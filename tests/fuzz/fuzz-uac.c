@@ -10,7 +10,7 @@
 
 #include "kdeleg/uac.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "testutil.h"
 
 /*
  * Oracle: a value that parses must be the input with its leading zeros

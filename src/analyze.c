@@ -31,6 +31,11 @@ struct audit {
 	size_t cap;
 	struct trust_pair *pairs;
 	size_t npairs, pairs_cap;
+	/* RBCD: each candidate's verdict on the current resource, decided once however
+	 * many ACEs or groups name it; reset through @touched after each resource. */
+	uint8_t *verdict; /* enum verdict, one per principal */
+	uint32_t *touched;
+	size_t ntouched, touched_cap;
 	bool failed; /* out of memory somewhere; reported once at the end */
 };
 
@@ -49,11 +54,25 @@ vformat(const char *fmt, va_list ap)
 	va_copy(copy, ap);
 	n = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
-	if (n < 0 || (size_t)n > TEXT_MAX)
+	if (n < 0)
 		return NULL;
-	out = malloc((size_t)n + 1);
-	if (out)
-		vsnprintf(out, (size_t)n + 1, fmt, ap);
+	if ((size_t)n <= TEXT_MAX) {
+		out = malloc((size_t)n + 1);
+		if (out)
+			vsnprintf(out, (size_t)n + 1, fmt, ap);
+		return out;
+	}
+	/* Directory text can make a message huge; cut it, at a character boundary,
+	 * rather than fail the audit. */
+	out = malloc(TEXT_MAX + 1);
+	if (out) {
+		size_t end = TEXT_MAX - 3;
+
+		vsnprintf(out, TEXT_MAX + 1, fmt, ap);
+		while (end > 0 && ((unsigned char)out[end] & 0xc0) == 0x80)
+			end--;
+		memcpy(out + end, "...", 4);
+	}
 	return out;
 }
 
@@ -72,22 +91,33 @@ format(const char *fmt, ...)
 	return out;
 }
 
-/* A PowerShell single-quoted literal: quotes doubled, nothing else is special. */
+/*
+ * A PowerShell single-quoted literal. PowerShell also ends such a literal at the
+ * typographic quotes U+2018..U+201B, so those are doubled like the ASCII one:
+ * a DN holding one must not close the literal and run the rest as a command.
+ */
 static char *
 ps_quote(const char *text)
 {
 	size_t len = strlen(text), o = 0;
 	char *out;
 
-	if (len > TEXT_MAX)
-		return NULL;
+	if (len > TEXT_MAX) /* a command that names nothing, never a truncated DN */
+		return strdup("'<longer than 1 MiB: not quoted>'");
 	out = malloc(2 * len + 3); /* every character doubled at worst, quotes, NUL */
 	if (!out)
 		return NULL;
 	out[o++] = '\'';
 	for (size_t i = 0; i < len; i++) {
-		if (text[i] == '\'')
+		const unsigned char *u = (const unsigned char *)text + i;
+
+		if (text[i] == '\'') {
 			out[o++] = '\'';
+		} else if (i + 2 < len && u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x98 &&
+			   u[2] <= 0x9b) {
+			memcpy(out + o, text + i, 3);
+			o += 3;
+		}
 		out[o++] = text[i];
 	}
 	out[o++] = '\'';
@@ -98,15 +128,19 @@ ps_quote(const char *text)
 json_t *
 kd_json_text(const char *text)
 {
-	char buf[4096];
+	struct kd_strbuf escaped;
+	json_t *out = NULL;
 
 	if (!text)
 		return json_null();
 	if (kd_utf8_valid(text, strlen(text)))
 		return json_string(text);
-	/* jansson refuses invalid UTF-8; keep the value visible, escaped. */
-	kd_escape_text(buf, sizeof(buf), text, strlen(text));
-	return json_string(buf);
+	/* jansson refuses invalid UTF-8; keep the value visible, escaped, whole. */
+	kd_strbuf_init(&escaped, 4 * strlen(text) + 1);
+	if (kd_strbuf_append_safe(&escaped, text, strlen(text)) == 0)
+		out = json_string(kd_strbuf_str(&escaped));
+	kd_strbuf_free(&escaped);
+	return out;
 }
 
 json_t *
@@ -341,8 +375,8 @@ rule_unconstrained(struct audit *a, uint32_t i, const struct kd_principal *p)
 	json_t *details, *spns;
 	char *quoted;
 
-	if (!p->has_uac || !(p->uac & KD_UAC_TRUSTED_FOR_DELEGATION) || p->kind == KD_KIND_DC ||
-	    p->kind == KD_KIND_RODC)
+	/* Writable DCs need it; an RODC never has it by default, so it is reported. */
+	if (!p->has_uac || !(p->uac & KD_UAC_TRUSTED_FOR_DELEGATION) || p->kind == KD_KIND_DC)
 		return;
 	spns = json_array();
 	for (size_t k = 0; spns && k < p->nspns && k < LIST_MAX; k++)
@@ -497,8 +531,21 @@ is_broad_sid(const struct kd_directory *dir, const struct kd_sid *sid)
 	       sid->authority == 5 && sid->sub[0] == 21;
 }
 
-/* Does @sid appear in the token the KDC builds for front-end service @who? */
+/*
+ * SIDs in the token of every front-end service the KDC checks: a deny of one of
+ * them takes control access from everyone after it. The S-1-18 identity SIDs are
+ * counted present for allows but are not certain, so their denies are not.
+ */
 static bool
+in_every_token(const char *sid_text)
+{
+	return strcmp(sid_text, "S-1-1-0") == 0 || strcmp(sid_text, "S-1-5-11") == 0 ||
+	       strcmp(sid_text, "S-1-5-15") == 0 || strcmp(sid_text, "S-1-5-2") == 0;
+}
+
+/* Does @sid appear in the token the KDC builds for front-end service @who?
+ * 1 yes, 0 no, KD_ERR_NOMEM when membership could not be walked. */
+static int
 token_has(const struct kd_directory *dir, uint32_t who, uint32_t resource,
 	  const struct kd_sid *sid)
 {
@@ -508,12 +555,11 @@ token_has(const struct kd_directory *dir, uint32_t who, uint32_t resource,
 	uint32_t index;
 
 	if (p->has_sid && kd_sid_equal(&p->sid, sid))
-		return true;
+		return 1;
 	kd_sid_to_string(sid, text, sizeof(text));
-	if (strcmp(text, "S-1-1-0") == 0 || strcmp(text, "S-1-5-11") == 0 ||
-	    strcmp(text, "S-1-5-15") == 0 || strcmp(text, "S-1-5-2") == 0 ||
-	    strcmp(text, "S-1-18-1") == 0 || strcmp(text, "S-1-18-2") == 0)
-		return true;
+	if (in_every_token(text) || strcmp(text, "S-1-18-1") == 0 ||
+	    strcmp(text, "S-1-18-2") == 0)
+		return 1;
 	if (strcmp(text, "S-1-5-9") == 0)
 		return p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC;
 	if (strcmp(text, "S-1-5-10") == 0) /* Principal Self: the resource itself */
@@ -558,33 +604,103 @@ ace_applies(const struct kd_ace *ace, const char **ret_reason)
 	return true;
 }
 
-/* Whether an applicable deny ACE before ACE @j names exactly @sid. */
+/*
+ * A deny ACE that certainly applies to whoever's token holds its SID. A callback
+ * (conditional) deny applies only when its condition holds, which the audit cannot
+ * evaluate: counting it would hide grants, so it is not certain.
+ */
+static bool
+certain_deny(const struct kd_ace *ace)
+{
+	const char *why;
+
+	return ace_applies(ace, &why) &&
+	       (ace->type == KD_ACE_DENIED || ace->type == KD_ACE_DENIED_OBJECT);
+}
+
+/*
+ * Whether a certain deny before ACE @j takes control access from every principal
+ * @sid may stand for (a broad or unresolved SID, whose members the snapshot
+ * cannot list): a deny of that same SID, or of a SID in every token.
+ */
 static bool
 earlier_deny_of(const struct kd_acl *dacl, size_t j, const struct kd_sid *sid)
 {
 	for (size_t k = 0; k < j; k++) {
-		const char *why;
+		char text[KD_SID_STRING_MAX];
 
-		if (ace_applies(&dacl->aces[k], &why) && kd_ace_is_deny(dacl->aces[k].type) &&
-		    kd_sid_equal(&dacl->aces[k].sid, sid))
+		if (!certain_deny(&dacl->aces[k]))
+			continue;
+		if (kd_sid_equal(&dacl->aces[k].sid, sid))
+			return true;
+		kd_sid_to_string(&dacl->aces[k].sid, text, sizeof(text));
+		if (in_every_token(text))
 			return true;
 	}
 	return false;
 }
 
-/* First applicable ACE matching @who's token decides; returns its index or -1. */
-static long
+/*
+ * The first ACE matching @who's token decides: 1 when it allows, 0 when a certain
+ * deny or nothing matches, KD_ERR_NOMEM. Conditional denies are passed over.
+ */
+static int
 decide(const struct kd_directory *dir, const struct kd_acl *dacl, uint32_t who,
        uint32_t resource)
 {
 	for (size_t j = 0; j < dacl->count; j++) {
+		const struct kd_ace *ace = &dacl->aces[j];
 		const char *why;
+		int has;
 
-		if (ace_applies(&dacl->aces[j], &why) &&
-		    token_has(dir, who, resource, &dacl->aces[j].sid))
-			return (long)j;
+		if (!ace_applies(ace, &why) || (kd_ace_is_deny(ace->type) && !certain_deny(ace)))
+			continue;
+		has = token_has(dir, who, resource, &ace->sid);
+		if (has < 0)
+			return has;
+		if (has)
+			return kd_ace_is_allow(ace->type);
 	}
-	return -1;
+	return 0;
+}
+
+enum verdict { VERDICT_UNKNOWN, VERDICT_GRANTED, VERDICT_REFUSED };
+
+static bool
+push_index(uint32_t **array, size_t *count, size_t *cap, uint32_t value)
+{
+	if (*count == *cap) {
+		size_t bigger_cap = *cap ? *cap * 2 : 16;
+		uint32_t *bigger = realloc(*array, bigger_cap * sizeof(*bigger));
+
+		if (!bigger)
+			return false;
+		*array = bigger;
+		*cap = bigger_cap;
+	}
+	(*array)[(*count)++] = value;
+	return true;
+}
+
+/*
+ * Whether @who holds control access on @resource: 1 or 0, decided once per
+ * resource; a first grant is appended to @granted. KD_ERR_NOMEM on failure.
+ */
+static int
+decided(struct audit *a, const struct kd_acl *dacl, uint32_t who, uint32_t resource,
+	uint32_t **granted, size_t *ngranted, size_t *granted_cap)
+{
+	int d;
+
+	if (a->verdict[who] != VERDICT_UNKNOWN)
+		return a->verdict[who] == VERDICT_GRANTED;
+	d = decide(a->dir, dacl, who, resource);
+	if (d < 0 || !push_index(&a->touched, &a->ntouched, &a->touched_cap, who))
+		return KD_ERR_NOMEM;
+	a->verdict[who] = d ? VERDICT_GRANTED : VERDICT_REFUSED;
+	if (d && !push_index(granted, ngranted, granted_cap, who))
+		return KD_ERR_NOMEM;
+	return d;
 }
 
 static void
@@ -650,7 +766,10 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			cls = ace->flags & KD_ACE_FLAG_INHERIT_ONLY ? ACE_INHERIT_ONLY : ACE_INERT;
 		} else if (kd_ace_is_deny(ace->type)) {
 			cls = ACE_DENY;
-			reason = "takes control access away from this trustee for later ACEs";
+			reason = certain_deny(ace)
+					 ? "takes control access away from this trustee for later ACEs"
+					 : "conditional deny: applies only when its condition holds, "
+					   "so later grants are still counted";
 		} else if (is_broad_sid(a->dir, &ace->sid)) {
 			/* A broad SID is denied only by an earlier deny of that same SID. */
 			cls = earlier_deny_of(dacl, j, &ace->sid) ? ACE_DENIED : ACE_EFFECTIVE;
@@ -679,35 +798,30 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 						a->failed = true;
 						goto out;
 					}
+					/* Members outside the snapshot (foreign principals, other
+					 * domains) may hold the grant too: unknown is not "none". */
+					if (t->nunresolved_members &&
+					    !earlier_deny_of(dacl, j, &ace->sid)) {
+						json_t *ref = sid_ref(a->dir, &ace->sid, NULL);
+
+						set_new(ref, "unresolved_members",
+							json_integer(t->nunresolved_members), a);
+						append_new(unresolved, ref, a);
+					}
 				} else {
 					single = trustee;
 					candidates = &single;
 					ncandidates = 1;
 				}
 				for (size_t c = 0; c < ncandidates; c++) {
-					long d = decide(a->dir, dacl, candidates[c], i);
-					bool seen = false;
+					int d = decided(a, dacl, candidates[c], i, &granted,
+							&ngranted, &granted_cap);
 
-					if (d < 0 || kd_ace_is_deny(dacl->aces[d].type))
-						continue;
-					nallowed++;
-					for (size_t g = 0; g < ngranted; g++)
-						seen |= granted[g] == candidates[c];
-					if (seen)
-						continue;
-					if (ngranted == granted_cap) {
-						size_t cap = granted_cap ? granted_cap * 2 : 16;
-						uint32_t *bigger =
-							realloc(granted, cap * sizeof(*bigger));
-
-						if (!bigger) {
-							a->failed = true;
-							break;
-						}
-						granted = bigger;
-						granted_cap = cap;
+					if (d < 0) {
+						a->failed = true;
+						break;
 					}
-					granted[ngranted++] = candidates[c];
+					nallowed += (size_t)d;
 				}
 				if (candidates != &single)
 					free(candidates);
@@ -785,6 +899,9 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 		     remedy ? strdup(remedy) : NULL);
 	json_decref(details);
 out:
+	for (size_t t = 0; t < a->ntouched; t++)
+		a->verdict[a->touched[t]] = VERDICT_UNKNOWN;
+	a->ntouched = 0;
 	free(remedy);
 	free(quoted);
 	free(granted);
@@ -805,6 +922,10 @@ rule_protocol_transition(struct audit *a, uint32_t i, const struct kd_principal 
 	enum kd_severity severity;
 
 	if (!p->has_uac || !(p->uac & KD_UAC_TRUSTED_TO_AUTH_FOR_DELEGATION))
+		return;
+	/* Every RODC carries the flag by default (UAC 0x05001000) and a DC is tier 0
+	 * already; with targets, constrained-delegation reports them. */
+	if ((p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC) && !p->ndelegate_to)
 		return;
 	resources = json_array();
 	for (size_t k = 0; resources && k < a->npairs; k++) {
@@ -847,7 +968,10 @@ rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_principal
 	const char *protection;
 	char *quoted;
 
-	if (!p->tier0 || p->kind != KD_KIND_USER)
+	/* People and service accounts; machine accounts (DCs above all) are delegable by
+	 * design and guarded by the delegation rules instead. */
+	if (!p->tier0 || (p->kind != KD_KIND_USER && p->kind != KD_KIND_MSA &&
+			  p->kind != KD_KIND_GMSA))
 		return;
 	if (p->has_uac && (p->uac & KD_UAC_NOT_DELEGATED))
 		return;
@@ -888,8 +1012,8 @@ rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_principal
  */
 static void
 emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *other_spn,
-	       const uint32_t *others, size_t nothers, bool alias, const char *fix_spn,
-	       uint32_t fix_account)
+	       const uint32_t *others, size_t nlisted, size_t nothers, bool alias,
+	       const char *fix_spn, uint32_t fix_account)
 {
 	const struct kd_principal *p = kd_directory_get(a->dir, mine->principal);
 	const struct kd_principal *fix = kd_directory_get(a->dir, fix_account);
@@ -897,7 +1021,7 @@ emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *ot
 	char *quoted_spn = ps_quote(fix_spn), *quoted_name = ps_quote(fix->name);
 	char own[KD_SPN_MAX + 64], other[KD_SPN_MAX + 64], identity[2 * KD_SPN_MAX + 160];
 
-	for (size_t k = 0; list && k < nothers && k < LIST_MAX; k++)
+	for (size_t k = 0; list && k < nlisted && k < LIST_MAX; k++)
 		append_new(list, kd_json_account(a->dir, others[k]), a);
 	/* exact: the key; alias: both SPNs, so each side of each collision is distinct */
 	snprintf(identity, sizeof(identity), "%s\x1f%s\x1f%s", alias ? "host-alias" : "exact",
@@ -921,9 +1045,14 @@ emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *ot
 	free(quoted_name);
 }
 
-/* Distinct explicit principals on the chain from @head other than @self. */
+/*
+ * Distinct explicit principals on the chain from @head other than @self: up to
+ * @max into @ret, how many are listed returned, how many in all (duplicates past
+ * @max counted once each time they recur) in *ret_total.
+ */
 static size_t
-chain_others(struct audit *a, uint32_t head, uint32_t self, uint32_t *ret, size_t max)
+chain_others(struct audit *a, uint32_t head, uint32_t self, uint32_t *ret, size_t max,
+	     size_t *ret_total)
 {
 	const struct kd_spn_holder *holders;
 	size_t n = 0;
@@ -940,6 +1069,7 @@ chain_others(struct audit *a, uint32_t head, uint32_t self, uint32_t *ret, size_
 			ret[n] = holders[h].principal;
 		n++;
 	}
+	*ret_total = n;
 	return n < max ? n : max;
 }
 
@@ -957,7 +1087,7 @@ rule_duplicate_spns(struct audit *a)
 		uint32_t head;
 		struct kd_spn spn;
 		const char *target;
-		size_t n;
+		size_t n, total;
 		bool first = true;
 
 		if (mine->implicit || (!mine->shared && !mine->alias))
@@ -969,9 +1099,9 @@ rule_duplicate_spns(struct audit *a)
 				first = false;
 		if (!first)
 			continue;
-		n = chain_others(a, head, mine->principal, others, HOLDERS_MAX);
+		n = chain_others(a, head, mine->principal, others, HOLDERS_MAX, &total);
 		if (n)
-			emit_duplicate(a, mine, mine->spn, others, n, false, mine->spn,
+			emit_duplicate(a, mine, mine->spn, others, n, total, false, mine->spn,
 				       mine->principal);
 		/* An alias SPN also collides with host/<same> on another account. */
 		if (kd_spn_parse(mine->key, strlen(mine->key), &spn, NULL) < 0)
@@ -982,10 +1112,10 @@ rule_duplicate_spns(struct audit *a)
 		head = kd_directory_spn_head(a->dir, key);
 		if (head == KD_NONE)
 			continue;
-		n = chain_others(a, head, mine->principal, others, HOLDERS_MAX);
+		n = chain_others(a, head, mine->principal, others, HOLDERS_MAX, &total);
 		if (!n)
 			continue;
-		emit_duplicate(a, mine, holders[head].spn, others, n, true, mine->spn,
+		emit_duplicate(a, mine, holders[head].spn, others, n, total, true, mine->spn,
 			       mine->principal);
 		/* ...and the HOST side hears of it too, one finding per holding account. */
 		for (size_t k = 0; k < n; k++) {
@@ -995,7 +1125,7 @@ rule_duplicate_spns(struct audit *a)
 			for (uint32_t g = head; g != KD_NONE; g = holders[g].next)
 				if (holders[g].principal == others[k])
 					host_side = holders[g];
-			emit_duplicate(a, &host_side, mine->spn, &me, 1, true, mine->spn, me);
+			emit_duplicate(a, &host_side, mine->spn, &me, 1, 1, true, mine->spn, me);
 		}
 	}
 }
@@ -1080,6 +1210,8 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 	size_t count = kd_directory_count(dir);
 
 	memset(ret, 0, sizeof(*ret));
+	a.verdict = calloc(count ? count : 1, 1);
+	a.failed = !a.verdict;
 	/* RBCD first: protocol transition looks up which resources trust each account. */
 	for (uint32_t i = 0; i < count && !a.failed; i++)
 		rule_rbcd(&a, i, kd_directory_get(dir, i));
@@ -1096,6 +1228,8 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 	if (!a.failed)
 		rule_unparseable(&a);
 	free(a.pairs);
+	free(a.verdict);
+	free(a.touched);
 	if (a.failed) {
 		kd_findings_free(ret);
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory while auditing");

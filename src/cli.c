@@ -319,6 +319,29 @@ load_ldif(struct kd_directory *dir, const char *path, struct kd_error *err)
 	return r;
 }
 
+/*
+ * A source that yielded no account at all (a wrong base or filter, an ldapsearch
+ * that failed into an empty file) must not pass for a clean domain.
+ */
+static int
+check_scope(const struct kd_directory *dir, struct kd_error *err)
+{
+	struct kd_directory_counts c;
+
+	kd_directory_counts(dir, &c);
+	if (c.users + c.computers + c.dcs + c.service_accounts + c.trusts == 0)
+		return kd_error_set(err, KD_ERR_INCOMPLETE,
+				    "no accounts in %zu entries: the snapshot does not cover a "
+				    "domain (check the search base and filter)",
+				    c.entries);
+	if (!kd_directory_domain(dir)->has_sid)
+		fputs("kdeleg: warning: no domain object with objectSid in the source: "
+		      "well-known domain groups cannot be told apart from other domains' and "
+		      "fingerprints are not tied to the domain\n",
+		      stderr);
+	return 0;
+}
+
 static int
 cmd_audit(int argc, char **argv)
 {
@@ -341,6 +364,8 @@ cmd_audit(int argc, char **argv)
 		r = load_ldif(dir, arg_ldif, &err);
 	if (r == 0)
 		r = kd_directory_finish(dir, &err);
+	if (r == 0)
+		r = check_scope(dir, &err);
 	if (r == 0)
 		r = kd_analyze(dir, &findings, &err);
 	if (r == 0)

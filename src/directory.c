@@ -573,7 +573,7 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct attrs *at)
 			  &has, &value)) < 0)
 		return r;
 	p->has_enc_types = has;
-	p->enc_types = (uint32_t)value;
+	p->enc_types = has ? (uint32_t)value : 0;
 
 	r = copy_strings(dir, at->a[A_SPN], &p->spns, &p->nspns);
 	if (r == 0)
@@ -897,6 +897,18 @@ out:
 	return r;
 }
 
+/* An RODC's own krbtgt account: "krbtgt_" and the RODC's key version digits. */
+static bool
+is_rodc_krbtgt_name(const char *name)
+{
+	if (strncasecmp(name, "krbtgt_", 7) != 0 || name[7] == '\0')
+		return false;
+	for (name += 7; *name; name++)
+		if (*name < '0' || *name > '9')
+			return false;
+	return true;
+}
+
 static void
 settle_kinds(struct kd_directory *dir)
 {
@@ -906,17 +918,23 @@ settle_kinds(struct kd_directory *dir)
 				  kd_sid_in_domain(&p->sid, &dir->domain.sid);
 
 		if (p->kind != KD_KIND_GROUP && p->kind != KD_KIND_FOREIGN) {
+			/* A primary group is only a DC mark on a machine account: anyone who
+			 * can set a user's primaryGroupID must not hide it from the audit. */
+			bool machine = p->kind == KD_KIND_COMPUTER ||
+				       (p->has_uac && (p->uac & KD_UAC_WORKSTATION_TRUST_ACCOUNT));
+
 			/* UAC decides over objectClass: a gMSA is also a computer, a DC too. */
 			if ((p->has_uac && (p->uac & KD_UAC_SERVER_TRUST_ACCOUNT)) ||
-			    p->primary_group_rid == 516)
+			    (machine && p->primary_group_rid == 516))
 				p->kind = KD_KIND_DC;
 			else if ((p->has_uac && (p->uac & KD_UAC_PARTIAL_SECRETS_ACCOUNT)) ||
-				 p->primary_group_rid == 521)
+				 (machine && p->primary_group_rid == 521))
 				p->kind = KD_KIND_RODC;
 			else if (p->has_uac && (p->uac & KD_UAC_INTERDOMAIN_TRUST_ACCOUNT))
 				p->kind = KD_KIND_TRUST;
 			else if ((domain_rid && kd_sid_rid(&p->sid) == 502) ||
-				 (p->kind == KD_KIND_USER && strncasecmp(p->name, "krbtgt_", 7) == 0))
+				 (p->kind == KD_KIND_USER && is_rodc_krbtgt_name(p->name) &&
+				  p->has_uac && (p->uac & KD_UAC_ACCOUNTDISABLE)))
 				p->kind = KD_KIND_KRBTGT;
 			else if (p->kind == KD_KIND_USER && p->has_uac &&
 				 (p->uac & KD_UAC_WORKSTATION_TRUST_ACCOUNT))
@@ -1013,6 +1031,8 @@ settle_tier0(struct kd_directory *dir)
 
 		if (p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC)
 			reason = "domain controller";
+		else if (p->primary_group_rid == 516 || p->primary_group_rid == 521)
+			reason = "primary group is a domain controllers group";
 		else if (p->kind == KD_KIND_KRBTGT)
 			reason = "krbtgt account";
 		else if (p->admin_count)
@@ -1300,16 +1320,16 @@ kd_directory_find_spn(const struct kd_directory *dir, const char *spn_text, uint
 	return collect_chain(dir, head, ret, max);
 }
 
-bool
+int
 kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t group)
 {
 	uint32_t small[64];
 	uint32_t *stack = small, *seen = NULL;
 	size_t depth = 0, cap = 64, nseen = 0, seen_cap = 0;
-	bool found = false;
+	int found = 0;
 
 	if (who == group)
-		return true;
+		return 1;
 	stack[depth++] = who;
 	while (depth && !found) {
 		const struct kd_principal *p = &dir->principals[stack[--depth]];
@@ -1319,15 +1339,17 @@ kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t gr
 			bool dup = false;
 
 			if (g == group) {
-				found = true;
+				found = 1;
 				break;
 			}
 			for (size_t k = 0; k < nseen && !dup; k++)
 				dup = seen[k] == g;
 			if (dup)
 				continue;
-			if (!grow_array((void **)&seen, &seen_cap, nseen, sizeof(*seen), 32))
+			if (!grow_array((void **)&seen, &seen_cap, nseen, sizeof(*seen), 32)) {
+				found = KD_ERR_NOMEM;
 				goto out;
+			}
 			seen[nseen++] = g;
 			if (depth == cap) {
 				uint32_t *bigger;
@@ -1339,8 +1361,10 @@ kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t gr
 				} else {
 					bigger = realloc(stack, cap * 2 * sizeof(*bigger));
 				}
-				if (!bigger)
+				if (!bigger) {
+					found = KD_ERR_NOMEM;
 					goto out;
+				}
 				stack = bigger;
 				cap *= 2;
 			}

@@ -165,6 +165,14 @@ kd_utf8_valid(const char *text, size_t len)
 }
 
 /* Appends the escaped form of one byte run through @put. */
+/* U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069: reorder displayed text. */
+static bool
+is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
 static int
 escape_into(int (*put)(void *ctx, const char *s, size_t n), void *ctx, const char *text,
 	    size_t len)
@@ -197,8 +205,15 @@ escape_into(int (*put)(void *ctx, const char *s, size_t n), void *ctx, const cha
 			i++;
 		} else if (c >= 0x80 && (n = utf8_decode(s + i, len - i, &cp)) > 0 &&
 			   !(cp >= 0x80 && cp <= 0x9f)) {
-			/* valid UTF-8 passes; C1 controls (U+0080..U+009F) are escapes too */
-			r = put(ctx, text + i, n);
+			/* Valid UTF-8 passes; C1 controls (U+0080..U+009F) are escapes too, and
+			 * so are the bidirectional controls that make a terminal show text
+			 * in an order other than the bytes' (a name that reads as another). */
+			if (is_bidi_control(cp)) {
+				snprintf(tmp, sizeof(tmp), "\\u%04x", (unsigned)cp);
+				r = put(ctx, tmp, 6);
+			} else {
+				r = put(ctx, text + i, n);
+			}
 			i += n;
 		} else {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", c);

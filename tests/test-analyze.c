@@ -175,12 +175,61 @@ END_TEST
 START_TEST(test_unconstrained_never_dc)
 {
 	struct tu_audit a;
+	const struct kd_finding *f;
 
-	/* a DC by primary group only, with the flag; an RODC with it too */
+	/* A DC by primary group only, with the flag: not reported. An RODC with it is
+	 * (RODCs never carry it by default), and a user whose primary group was set to
+	 * Domain Controllers is still a user. */
 	tu_audit_run(&a, BASE_LDIF COMPUTER("DC02", "1103", "528384") "primaryGroupID: 516\n" END
 			      COMPUTER("RODC1", "1104", "67637248") "primaryGroupID: 521\n" END
-			      COMPUTER("WS01", "1105", U_WS) SPN("HOST/ws01") END);
-	ck_assert_uint_eq(tu_count_findings(&a, "unconstrained-delegation", NULL), 0);
+			      COMPUTER("WS01", "1105", U_WS) SPN("HOST/ws01") END
+			      USER("fakedc", "1106", U_UNCONSTRAINED) "primaryGroupID: 516\n" END);
+	ck_assert_uint_eq(tu_count_findings(&a, "unconstrained-delegation", "DC02$"), 0);
+	f = find(&a, "unconstrained-delegation", "RODC1$");
+	ck_assert_int_eq(kd_directory_get(a.dir, f->principal)->kind, KD_KIND_RODC);
+	f = find(&a, "unconstrained-delegation", "fakedc");
+	ck_assert_int_eq(kd_directory_get(a.dir, f->principal)->kind, KD_KIND_USER);
+	ck_assert(jbool(f->details, "tier0"));
+	ck_assert_uint_eq(tu_count_findings(&a, "unconstrained-delegation", NULL), 2);
+	tu_audit_free(&a);
+}
+END_TEST
+
+/* PowerShell ends a single-quoted literal at U+2018..U+201B too: they are doubled. */
+START_TEST(test_remediation_quotes)
+{
+	struct tu_audit a;
+	const struct kd_finding *f;
+
+	tu_audit_run(&a, BASE_LDIF USER("o\xe2\x80\x99" "brien", "1107", U_UNCONSTRAINED) END
+			      USER("x\xe2\x80\x98;calc;\xe2\x80\x9b'", "1108", U_UNCONSTRAINED) END);
+	f = find(&a, "unconstrained-delegation", "o\xe2\x80\x99" "brien");
+	ck_assert_ptr_nonnull(strstr(f->remediation, "'CN=o\xe2\x80\x99\xe2\x80\x99" "brien,"));
+	f = find(&a, "unconstrained-delegation", "x\xe2\x80\x98;calc;\xe2\x80\x9b'");
+	ck_assert_ptr_nonnull(strstr(f->remediation, "'CN=x\xe2\x80\x98\xe2\x80\x98;calc;"
+						     "\xe2\x80\x9b\xe2\x80\x9b'',"));
+	tu_audit_free(&a);
+}
+END_TEST
+
+/* Every RODC has TRUSTED_TO_AUTH_FOR_DELEGATION by default: no finding without targets. */
+START_TEST(test_pt_rodc_default)
+{
+	struct tu_audit a;
+
+	tu_audit_run(&a, BASE_LDIF COMPUTER("RODC2", "1109", "83890176") "primaryGroupID: 521\n" END
+			      "dn: CN=krbtgt_12345," USERS "\nobjectClass: user\n"
+			      "sAMAccountName: krbtgt_12345\nobjectSid: " DOMSID "-1110\n"
+			      "userAccountControl: 514\n" END
+			      USER("krbtgt_evil", "1111", U_UNCONSTRAINED) END);
+	ck_assert_uint_eq(tu_count_findings(&a, "protocol-transition", NULL), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "unconstrained-delegation", "krbtgt_evil"), 1);
+	ck_assert_int_eq(kd_directory_get(a.dir, kd_directory_find_dn(a.dir, "CN=krbtgt_12345," USERS))
+				 ->kind,
+			 KD_KIND_KRBTGT);
+	ck_assert_int_eq(kd_directory_get(a.dir, kd_directory_find_dn(a.dir, "CN=krbtgt_evil," USERS))
+				 ->kind,
+			 KD_KIND_USER);
 	tu_audit_free(&a);
 }
 END_TEST
@@ -483,6 +532,25 @@ static const struct rbcd_case rbcd_cases[] = {
 	/* whoever carries the unresolved SID is denied first: the grant is dead */
 	{"deny-then-allow-unresolved", {DENY(DOMSID "-4242"), ALLOW(DOMSID "-4242")}, 2, 0,
 	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	/* a deny of a SID in every token stops later broad and unresolved grants too */
+	{"deny-everyone-then-authenticated", {DENY("S-1-1-0"), ALLOW("S-1-5-11")}, 2, 0,
+	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	{"deny-authenticated-then-unresolved", {DENY("S-1-5-11"), ALLOW(DOMSID "-4242")}, 2, 0,
+	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	{"deny-everyone-then-group", {DENY("S-1-1-0"), ALLOW(SID_WEBGROUP)}, 2, 0, "parsed",
+	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	/* a narrower deny leaves a broad grant standing for everyone else */
+	{"deny-domain-users-then-authenticated", {DENY(DOMSID "-513"), ALLOW("S-1-5-11")}, 2, 0,
+	 "parsed", KD_SEV_HIGH, {NULL}, {"deny", "effective"}, "S-1-5-11", 0},
+	/* a conditional (callback) deny may not apply: the grant after it still counts */
+	{"callback-deny-then-allow",
+	 {{.type = 0x0a, .mask = 0x100, .sid = SID_FRONT, .app_data = "artx", .app_len = 4},
+	  ALLOW(SID_FRONT)},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"deny", "effective"}, NULL, 0},
+	{"callback-deny-everyone-then-unresolved",
+	 {{.type = 0x0a, .mask = 0x100, .sid = "S-1-1-0", .app_data = "artx", .app_len = 4},
+	  ALLOW(DOMSID "-4242")},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {NULL}, {"deny", "effective"}, NULL, 1},
 	{"null-dacl", {{0}}, 0, 1, "null-dacl", KD_SEV_HIGH, {NULL}, {NULL}, "S-1-1-0", 0},
 	{"empty-dacl", {{0}}, 0, 0, "empty-dacl", KD_SEV_INFO, {NULL}, {NULL}, NULL, 0},
 };
@@ -534,6 +602,32 @@ START_TEST(test_rbcd)
 	/* RES is no tier-0 account; nothing else is reported about anyone */
 	ck_assert_uint_eq(tu_count_findings(&a, "delegation-to-tier0", NULL), 0);
 	ck_assert_uint_eq(a.findings.count, c->broad_sid ? 2 : 1);
+	tu_audit_free(&a);
+	free(text);
+	free(rbcd);
+}
+END_TEST
+
+/* A group trustee with members outside the snapshot: they may hold the grant too. */
+START_TEST(test_rbcd_group_foreign_members)
+{
+	const struct tu_ace aces[] = {ALLOW(DOMSID "-2400")};
+	char *rbcd = rbcd_line(aces, 1, 0);
+	char *text = tu_xprintf(BASE_LDIF GROUP("Partners", DOMSID "-2400")
+				"member: CN=S-1-5-21-9-9-9-1105,CN=ForeignSecurityPrincipals," BASE
+				"\n" END COMPUTER("RES", "2300", U_WS) "%s" END,
+				rbcd);
+	struct tu_audit a;
+	const struct kd_finding *f;
+	json_t *unresolved;
+
+	tu_audit_run(&a, text);
+	f = find(&a, "resource-based-delegation", "RES$");
+	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	unresolved = json_object_get(f->details, "unresolved_trustees");
+	ck_assert_uint_eq(json_array_size(unresolved), 1);
+	ck_assert_str_eq(jstr(json_array_get(unresolved, 0), "name"), "Partners");
+	ck_assert_int_eq(jint(json_array_get(unresolved, 0), "unresolved_members"), 1);
 	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
@@ -971,6 +1065,8 @@ kd_analyze_suite(void)
 	tcase_add_test(tc, test_unconstrained_user);
 	tcase_add_test(tc, test_unconstrained_disabled_computer);
 	tcase_add_test(tc, test_unconstrained_never_dc);
+	tcase_add_test(tc, test_remediation_quotes);
+	tcase_add_test(tc, test_pt_rodc_default);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("constrained-delegation");
@@ -994,6 +1090,7 @@ kd_analyze_suite(void)
 	tc = tcase_create("resource-based-delegation");
 	tcase_add_loop_test(tc, test_rbcd, 0, ARRAY_LEN(rbcd_cases));
 	tcase_add_test(tc, test_rbcd_group_members_granted);
+	tcase_add_test(tc, test_rbcd_group_foreign_members);
 	tcase_add_test(tc, test_rbcd_malformed);
 	suite_add_tcase(s, tc);
 

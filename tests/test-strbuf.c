@@ -263,6 +263,11 @@ static const struct escape_case escape_cases[] = {
 	/* The length bounds the sequence: a valid character cut by @len is invalid. */
 	{"\xc3\xa9", 1, "\\xc3"},
 	{"\xe2\x82\xac", 2, "\\xe2\\x82"},
+	/* Bidirectional controls reorder what a terminal shows: escaped, neighbours kept. */
+	{"adm\xe2\x80\xae" "nimda", 0, "adm\\u202enimda"},
+	{"\xe2\x81\xa6x\xe2\x81\xa9", 0, "\\u2066x\\u2069"},
+	{"\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", 0, "\\u200e\\u200f\\u061c"},
+	{"\xe2\x80\xa9\xe2\x80\xaf", 0, "\xe2\x80\xa9\xe2\x80\xaf"}, /* U+2029, U+202F pass */
 	{"", 0, ""},
 };
 

@@ -23,12 +23,12 @@ extern const char kd_directory_filter[];
 enum kd_kind {
 	KD_KIND_USER,
 	KD_KIND_COMPUTER,
-	KD_KIND_DC,        /* writable DC: SERVER_TRUST_ACCOUNT or primaryGroupID 516 */
-	KD_KIND_RODC,      /* PARTIAL_SECRETS_ACCOUNT or primaryGroupID 521 */
+	KD_KIND_DC,        /* writable DC: SERVER_TRUST_ACCOUNT, or a machine with primary group 516 */
+	KD_KIND_RODC,      /* PARTIAL_SECRETS_ACCOUNT, or a machine with primary group 521 */
 	KD_KIND_MSA,       /* msDS-ManagedServiceAccount */
 	KD_KIND_GMSA,      /* msDS-GroupManagedServiceAccount */
 	KD_KIND_TRUST,     /* INTERDOMAIN_TRUST_ACCOUNT */
-	KD_KIND_KRBTGT,    /* RID 502, or an RODC's krbtgt_NNNN */
+	KD_KIND_KRBTGT,    /* RID 502, or an RODC's disabled krbtgt_NNNN */
 	KD_KIND_GROUP,
 	KD_KIND_FOREIGN,   /* foreignSecurityPrincipal */
 	KD_KIND_UNKNOWN
@@ -147,8 +147,9 @@ uint32_t kd_directory_find_rid(const struct kd_directory *dir, uint32_t rid);
 size_t kd_directory_find_spn(const struct kd_directory *dir, const char *spn_text,
 			     uint32_t *ret, size_t max, bool *ret_via_alias);
 
-/* True when principal @who is @group or a transitive member of it. */
-bool kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t group);
+/* 1 when principal @who is @group or a transitive member of it, 0 when not,
+ * KD_ERR_NOMEM when it could not tell. */
+int kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t group);
 
 /*
  * The SPN index as a list of holders: every SPN of every principal, plus the

@@ -36,7 +36,8 @@ int kd_strbuf_printf(struct kd_strbuf *sb, const char *fmt, ...)
 /*
  * Appends untrusted text for a terminal: printable ASCII and valid UTF-8 pass,
  * control characters (C0, DEL, C1), invalid UTF-8 and backslashes become \xNN,
- * \\, \n, \t escapes, so directory data can never move the cursor or change colours.
+ * \\, \n, \t escapes, bidirectional controls \uNNNN, so directory data can never
+ * move the cursor, change colours or reorder what is shown.
  */
 int kd_strbuf_append_safe(struct kd_strbuf *sb, const char *text, size_t len);
 

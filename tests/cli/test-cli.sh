@@ -131,6 +131,17 @@ for case in bad-base64:4 no-separator:3 orphan-continuation:1 truncated:0 result
     has err "$name.ldif" "$name names the file"
     [ "$line" = 0 ] || has err "$name.ldif:$line:" "$name names the line"
 done
+# an empty snapshot or one without accounts is not a clean domain
+: >"$work/empty.ldif"
+expect 3 "empty snapshot" -- audit --ldif "$work/empty.ldif"
+has err "no accounts in 0 entries" "empty snapshot"
+empty out "empty snapshot"
+printf 'dn: DC=corp,DC=example\nobjectClass: domain\nobjectSid: S-1-5-21-1-2-3\n\n' >"$work/domain-only.ldif"
+expect 3 "snapshot without accounts" -- audit --ldif "$work/domain-only.ldif"
+has err "no accounts in 1 entries" "snapshot without accounts"
+printf 'dn: CN=u,DC=corp,DC=example\nobjectClass: user\nsAMAccountName: u\nuserAccountControl: 512\n\n' >"$work/no-domain.ldif"
+expect 0 "snapshot without a domain object" -- audit --ldif "$work/no-domain.ldif" -f json
+has err "warning: no domain object" "snapshot without a domain object"
 if [ -w /dev/full ]; then
     checks=$((checks + 1))
     "$kdeleg" audit --ldif "$lab" >/dev/full 2>"$work/err"

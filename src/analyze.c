@@ -290,6 +290,7 @@ emit(struct audit *a, const char *rule_id, enum kd_severity severity, uint32_t p
 	f->details = details;
 	f->message = message;
 	f->remediation = remediation;
+	f->baseline = KD_MARK_NONE;
 	fingerprint(a, rule_id, principal, identity, f->fingerprint);
 	a->out->by_severity[severity]++;
 	return;
@@ -1253,4 +1254,26 @@ kd_findings_free(struct kd_findings *findings)
 	}
 	free(findings->items);
 	memset(findings, 0, sizeof(*findings));
+}
+
+size_t
+kd_findings_filter(struct kd_findings *findings, enum kd_severity min)
+{
+	size_t kept = 0, dropped = 0;
+
+	for (size_t i = 0; i < findings->count; i++) {
+		struct kd_finding *f = &findings->items[i];
+
+		if (f->severity >= min) {
+			findings->items[kept++] = *f;
+			continue;
+		}
+		findings->by_severity[f->severity]--;
+		json_decref(f->details);
+		free(f->message);
+		free(f->remediation);
+		dropped++;
+	}
+	findings->count = kept;
+	return dropped;
 }

@@ -12,13 +12,19 @@
 #include <unistd.h>
 
 #include "kdeleg/analyze.h"
+#include "kdeleg/baseline.h"
 #include "kdeleg/cli.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/ldif.h"
 #include "kdeleg/report.h"
 #include "kdeleg/strbuf.h"
 
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_MARKDOWN };
+/* Report formats first, in enum kd_report_format's order. */
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMAT_MARKDOWN };
+#define FORMATS_AUDIT ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_NDJSON) | \
+		       (1u << FORMAT_CSV))
+#define FORMATS_DIFF ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_NDJSON))
+#define FORMATS_RULES ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_MARKDOWN))
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 /* Parsed options (cli.c only). */
@@ -26,9 +32,20 @@ static const char *arg_ldif;
 static const char *arg_output;
 static enum format arg_format = FORMAT_TEXT;
 static enum color_mode arg_color = COLOR_AUTO;
+static const char *arg_baseline;
+static bool arg_fail_on_set, arg_fail_on_new;
+static enum kd_severity arg_fail_on;
+static bool arg_min_severity_set;
+static enum kd_severity arg_min_severity;
+/* positional arguments (kdeleg diff OLD NEW) */
+static const char *arg_positional[2];
+static int arg_npositional;
 
 enum {
 	OPT_COLOR = 0x100,
+	OPT_BASELINE,
+	OPT_FAIL_ON,
+	OPT_MIN_SEVERITY,
 };
 
 struct option_doc {
@@ -40,9 +57,23 @@ struct option_doc {
 
 static const struct option_doc audit_options[] = {
 	{"ldif", 'l', "FILE", "audit an LDIF snapshot (as ldapsearch writes it; - for stdin)"},
-	{"format", 'f', "FORMAT", "text (default) or json"},
+	{"format", 'f', "FORMAT", "text (default), json, ndjson (one finding a line) or csv"},
 	{"output", 'o', "FILE", "write the report to FILE atomically (temp file + rename)"},
 	{"color", OPT_COLOR, "WHEN", "auto (default: when stdout is a terminal), always, never"},
+	{"baseline", OPT_BASELINE, "FILE",
+	 "mark findings new or unchanged against an earlier JSON report; list resolved ones"},
+	{"fail-on", OPT_FAIL_ON, "LEVEL",
+	 "exit 1 when a finding at or above LEVEL (info..critical) is present, or with "
+	 "'new', when a finding is not in the baseline"},
+	{"min-severity", OPT_MIN_SEVERITY, "LEVEL", "report only findings at or above LEVEL"},
+	{"help", 'h', NULL, "show this help"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct option_doc diff_options[] = {
+	{"format", 'f', "FORMAT", "text (default), json or ndjson"},
+	{"output", 'o', "FILE", "write to FILE atomically (temp file + rename)"},
+	{"fail-on", OPT_FAIL_ON, "new", "exit 1 when NEW.json has a finding OLD.json lacks"},
 	{"help", 'h', NULL, "show this help"},
 	{NULL, 0, NULL, NULL},
 };
@@ -80,18 +111,21 @@ print_help(FILE *out)
 	      "\n"
 	      "Commands:\n"
 	      "  audit     audit a domain and report every delegation risk\n"
+	      "  diff      compare two JSON reports: new and resolved findings\n"
 	      "  rules     list the rule catalogue\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "kdeleg audit options:\n",
 	      out);
 	print_options(out, audit_options);
+	fputs("\nkdeleg diff OLD.json NEW.json options:\n", out);
+	print_options(out, diff_options);
 	fputs("\nkdeleg rules options:\n", out);
 	print_options(out, rules_options);
 	fputs("\n"
 	      "Exit status:\n"
 	      "  0  success, whatever was found\n"
-	      "  1  reserved for verdicts the user asks for (a --fail-on threshold met)\n"
+	      "  1  a --fail-on threshold was met (the report is still written)\n"
 	      "  2  usage error\n"
 	      "  3  failure: broken or incomplete input, I/O error, out of memory\n",
 	      out);
@@ -131,7 +165,7 @@ build_getopt(const struct option_doc *docs, struct option *longopts, char *short
 {
 	size_t n = 0, s = 0;
 
-	shortopts[s++] = '+';
+	shortopts[s++] = ':'; /* a missing value returns ':', not '?' */
 	for (const struct option_doc *d = docs; d->name; d++, n++) {
 		longopts[n].name = d->name;
 		longopts[n].has_arg = d->arg ? required_argument : no_argument;
@@ -148,25 +182,34 @@ build_getopt(const struct option_doc *docs, struct option *longopts, char *short
 }
 
 static int
-parse_format(const char *text, bool allow_markdown)
+parse_format(const char *text, unsigned allowed)
 {
-	if (strcmp(text, "text") == 0)
-		arg_format = FORMAT_TEXT;
-	else if (strcmp(text, "json") == 0)
-		arg_format = FORMAT_JSON;
-	else if (allow_markdown && strcmp(text, "markdown") == 0)
-		arg_format = FORMAT_MARKDOWN;
-	else
-		return usage_error("unknown format '%s'", text);
+	static const char *const names[] = {"text", "json", "ndjson", "csv", "markdown"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if ((allowed & (1u << i)) && strcmp(text, names[i]) == 0) {
+			arg_format = (enum format)i;
+			return 0;
+		}
+	return usage_error("unknown format '%s'", text);
+}
+
+static int
+parse_severity(const char *option, const char *text, enum kd_severity *ret)
+{
+	if (!kd_severity_parse(text, ret))
+		return usage_error("%s takes info, low, medium, high or critical, not '%s'", option,
+				   text);
 	return 0;
 }
 
 /* Parses options after the command; returns an exit code, or -1 to go on. */
 static int
-parse_options(int argc, char **argv, const struct option_doc *docs, bool is_audit)
+parse_options(int argc, char **argv, const struct option_doc *docs, unsigned formats,
+	      int npositional)
 {
-	struct option longopts[16];
-	char shortopts[40];
+	struct option longopts[64];
+	char shortopts[160];
 	int c;
 
 	build_getopt(docs, longopts, shortopts);
@@ -184,7 +227,21 @@ parse_options(int argc, char **argv, const struct option_doc *docs, bool is_audi
 			arg_output = optarg;
 			break;
 		case 'f':
-			if (parse_format(optarg, !is_audit) != 0)
+			if (parse_format(optarg, formats) != 0)
+				return KD_EXIT_USAGE;
+			break;
+		case OPT_BASELINE:
+			arg_baseline = optarg;
+			break;
+		case OPT_FAIL_ON:
+			arg_fail_on_set = true;
+			arg_fail_on_new = strcmp(optarg, "new") == 0;
+			if (!arg_fail_on_new && parse_severity("--fail-on", optarg, &arg_fail_on))
+				return KD_EXIT_USAGE;
+			break;
+		case OPT_MIN_SEVERITY:
+			arg_min_severity_set = true;
+			if (parse_severity("--min-severity", optarg, &arg_min_severity))
 				return KD_EXIT_USAGE;
 			break;
 		case OPT_COLOR:
@@ -204,8 +261,14 @@ parse_options(int argc, char **argv, const struct option_doc *docs, bool is_audi
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	for (; optind < argc; optind++) {
+		if (arg_npositional >= npositional)
+			return usage_error("unexpected argument '%s'", argv[optind]);
+		arg_positional[arg_npositional++] = argv[optind];
+	}
+	if (arg_npositional < npositional)
+		return usage_error("%d file%s expected, %d given", npositional,
+				   npositional == 1 ? "" : "s", arg_npositional);
 	return -1;
 }
 
@@ -342,20 +405,113 @@ check_scope(const struct kd_directory *dir, struct kd_error *err)
 	return 0;
 }
 
+/* Marks findings against the baseline; refuses a baseline of another domain. */
+static int
+compare_baseline(const struct kd_directory *dir, const struct kd_baseline *baseline,
+		 struct kd_findings *findings, struct kd_report_meta *meta, struct kd_error *err)
+{
+	const struct kd_domain *d = kd_directory_domain(dir);
+	const char *then = kd_baseline_domain_sid(baseline);
+	char now[KD_SID_STRING_MAX];
+
+	if (then && d->has_sid && strcmp(then, kd_sid_to_string(&d->sid, now, sizeof(now))) != 0) {
+		kd_error_set(err, KD_ERR_USAGE,
+			     "the baseline is a report of domain %s, this audit is of %s", then, now);
+		kd_error_set_where(err, arg_baseline, 0, NULL, NULL);
+		return KD_ERR_USAGE;
+	}
+	meta->baseline = arg_baseline;
+	return kd_baseline_mark(baseline, findings, &meta->resolved, err);
+}
+
+/* Resolved findings below --min-severity are not shown either. */
+static void
+filter_resolved(json_t *resolved, enum kd_severity min)
+{
+	for (size_t i = json_array_size(resolved); i-- > 0;) {
+		enum kd_severity level;
+
+		if (kd_severity_parse(json_string_value(json_object_get(
+					      json_array_get(resolved, i), "severity")),
+				      &level) &&
+		    level < min)
+			json_array_remove(resolved, i);
+	}
+}
+
+/* KD_EXIT_VERDICT when --fail-on is met (said on stderr), else KD_EXIT_OK. */
+static int
+fail_on_verdict(const struct kd_findings *findings)
+{
+	size_t hits = 0;
+
+	if (!arg_fail_on_set)
+		return KD_EXIT_OK;
+	for (size_t i = 0; i < findings->count; i++)
+		hits += arg_fail_on_new ? findings->items[i].baseline == KD_MARK_NEW
+					: findings->items[i].severity >= arg_fail_on;
+	if (!hits)
+		return KD_EXIT_OK;
+	if (arg_fail_on_new)
+		fprintf(stderr, "kdeleg: --fail-on new: %zu finding%s not in the baseline\n", hits,
+			hits == 1 ? "" : "s");
+	else
+		fprintf(stderr, "kdeleg: --fail-on %s: %zu finding%s at or above it\n",
+			kd_severity_name(arg_fail_on), hits, hits == 1 ? "" : "s");
+	return KD_EXIT_VERDICT;
+}
+
+/* The report in the chosen format, to stdout or atomically to -o FILE. */
+static int
+write_report(const struct kd_directory *dir, const struct kd_findings *findings,
+	     struct kd_report_meta *meta, struct kd_error *err)
+{
+	struct output out;
+	int r = output_open(&out, err);
+
+	if (r < 0)
+		return r;
+	meta->color = use_color(out.file);
+	switch (arg_format) {
+	case FORMAT_JSON:
+		r = kd_report_json(out.file, dir, findings, meta, err);
+		break;
+	case FORMAT_NDJSON:
+		r = kd_report_ndjson(out.file, dir, findings, meta, err);
+		break;
+	case FORMAT_CSV:
+		r = kd_report_csv(out.file, dir, findings, meta, err);
+		break;
+	default:
+		r = kd_report_text(out.file, dir, findings, meta, err);
+		break;
+	}
+	{
+		int c = output_close(&out, r == 0, r == 0 ? err : NULL);
+
+		return r < 0 ? r : c;
+	}
+}
+
 static int
 cmd_audit(int argc, char **argv)
 {
 	struct kd_directory *dir = NULL;
 	struct kd_findings findings = {0};
 	struct kd_error err;
-	struct output out = {0};
 	struct kd_report_meta meta = {0};
-	int r, code;
+	struct kd_baseline *baseline = NULL;
+	int r, code, verdict = KD_EXIT_OK;
 
 	kd_error_clear(&err);
-	code = parse_options(argc, argv, audit_options, true);
+	code = parse_options(argc, argv, audit_options, FORMATS_AUDIT, 0);
 	if (code >= 0)
 		return code;
+	if (arg_fail_on_new && !arg_baseline)
+		return usage_error("--fail-on new needs --baseline FILE");
+	/* A broken baseline fails before the audit, not after. */
+	if (arg_baseline && kd_baseline_load(arg_baseline, &baseline, &err) < 0)
+		return fail(&err);
 	if (!arg_ldif)
 		return usage_error("audit needs a source: --ldif FILE (live LDAP collection is "
 				   "not built yet)");
@@ -368,26 +524,85 @@ cmd_audit(int argc, char **argv)
 		r = check_scope(dir, &err);
 	if (r == 0)
 		r = kd_analyze(dir, &findings, &err);
+	if (r == 0 && baseline)
+		r = compare_baseline(dir, baseline, &findings, &meta, &err);
+	if (r == 0) {
+		/* The verdict covers every finding, shown or not. */
+		verdict = fail_on_verdict(&findings);
+		if (arg_min_severity_set) {
+			meta.min_severity = kd_severity_name(arg_min_severity);
+			meta.hidden = kd_findings_filter(&findings, arg_min_severity);
+			filter_resolved(meta.resolved, arg_min_severity);
+		}
+		meta.source = strcmp(arg_ldif, "-") == 0 ? "<stdin>" : arg_ldif;
+		meta.source_kind = "ldif";
+		r = write_report(dir, &findings, &meta, &err);
+	}
+	json_decref(meta.resolved);
+	kd_baseline_free(baseline);
+	kd_findings_free(&findings);
+	kd_directory_free(dir);
+	return r < 0 ? fail(&err) : verdict;
+}
+
+static int
+cmd_diff(int argc, char **argv)
+{
+	struct kd_baseline *before = NULL, *now = NULL;
+	struct kd_diff diff = {0};
+	struct kd_error err;
+	struct output out;
+	const char *sid_before, *sid_now;
+	size_t added;
+	int r, code;
+
+	kd_error_clear(&err);
+	code = parse_options(argc, argv, diff_options, FORMATS_DIFF, 2);
+	if (code >= 0)
+		return code;
+	if (arg_fail_on_set && !arg_fail_on_new)
+		return usage_error("kdeleg diff takes --fail-on new only");
+	r = kd_baseline_load(arg_positional[0], &before, &err);
+	if (r == 0)
+		r = kd_baseline_load(arg_positional[1], &now, &err);
+	if (r == 0) {
+		sid_before = kd_baseline_domain_sid(before);
+		sid_now = kd_baseline_domain_sid(now);
+		if (sid_before && sid_now && strcmp(sid_before, sid_now) != 0)
+			r = kd_error_set(&err, KD_ERR_USAGE,
+					 "the reports are of two domains, %s and %s", sid_before,
+					 sid_now);
+	}
+	if (r == 0)
+		r = kd_baseline_diff(before, now, &diff.added, &diff.resolved, &diff.unchanged,
+				     &err);
 	if (r == 0)
 		r = output_open(&out, &err);
 	if (r == 0) {
-		meta.source = strcmp(arg_ldif, "-") == 0 ? "<stdin>" : arg_ldif;
-		meta.source_kind = "ldif";
-		meta.color = use_color(out.file);
-		if (arg_format == FORMAT_JSON)
-			r = kd_report_json(out.file, dir, &findings, &meta, &err);
-		else
-			r = kd_report_text(out.file, dir, &findings, &meta, &err);
-		if (out.file) {
-			int c = output_close(&out, r == 0, r == 0 ? &err : NULL);
+		int c;
 
-			if (r == 0)
-				r = c;
-		}
+		diff.before = kd_baseline_document(before);
+		diff.now = kd_baseline_document(now);
+		diff.before_name = arg_positional[0];
+		diff.now_name = arg_positional[1];
+		r = kd_report_diff(out.file, (enum kd_report_format)arg_format, &diff, &err);
+		c = output_close(&out, r == 0, r == 0 ? &err : NULL);
+		if (r == 0)
+			r = c;
 	}
-	kd_findings_free(&findings);
-	kd_directory_free(dir);
-	return r < 0 ? fail(&err) : KD_EXIT_OK;
+	added = json_array_size(diff.added);
+	json_decref(diff.added);
+	json_decref(diff.resolved);
+	kd_baseline_free(before);
+	kd_baseline_free(now);
+	if (r < 0)
+		return fail(&err);
+	if (arg_fail_on_new && added) {
+		fprintf(stderr, "kdeleg: --fail-on new: %zu new finding%s\n", added,
+			added == 1 ? "" : "s");
+		return KD_EXIT_VERDICT;
+	}
+	return KD_EXIT_OK;
 }
 
 static void
@@ -417,7 +632,7 @@ cmd_rules(int argc, char **argv)
 {
 	const struct kd_rule *rules;
 	size_t n = kd_rules(&rules);
-	int code = parse_options(argc, argv, rules_options, false);
+	int code = parse_options(argc, argv, rules_options, FORMATS_RULES, 0);
 
 	if (code >= 0)
 		return code;
@@ -471,6 +686,8 @@ kd_cli_main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)
 		return cmd_rules(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);

@@ -29,19 +29,66 @@ kd_report_attack(const struct kd_rule *rule)
 	return list;
 }
 
+const char *
+kd_report_mark_name(enum kd_baseline_mark mark)
+{
+	return mark == KD_MARK_NEW ? "new" : mark == KD_MARK_UNCHANGED ? "unchanged" : NULL;
+}
+
 json_t *
 kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
 {
 	/* message and remediation quote directory text, which may be any bytes */
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O, s:o, s:o}", "rule", f->rule->id,
-			 "severity", kd_severity_name(f->severity), "title", f->rule->title,
-			 "account", kd_json_account(dir, f->principal), "message",
-			 kd_json_text(f->message), "details", f->details, "remediation",
-			 kd_json_text(f->remediation), "attack", kd_report_attack(f->rule));
+	json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O, s:o, s:o}", "rule",
+				f->rule->id, "severity", kd_severity_name(f->severity), "title",
+				f->rule->title, "fingerprint", f->fingerprint, "account",
+				kd_json_account(dir, f->principal), "message",
+				kd_json_text(f->message), "details", f->details, "remediation",
+				kd_json_text(f->remediation), "attack", kd_report_attack(f->rule));
+
+	if (obj && f->baseline != KD_MARK_NONE &&
+	    json_object_set_new(obj, "baseline", json_string(kd_report_mark_name(f->baseline))) < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
 }
 
-static json_t *
-domain_json(const struct kd_directory *dir)
+json_t *
+kd_report_baseline(const struct kd_findings *findings, const struct kd_report_meta *meta)
+{
+	size_t added = 0;
+
+	for (size_t i = 0; i < findings->count; i++)
+		added += findings->items[i].baseline == KD_MARK_NEW;
+	return json_pack("{s:o, s:I, s:I, s:I}", "source", kd_json_text(meta->baseline), "new",
+			 (json_int_t)added, "unchanged", (json_int_t)(findings->count - added),
+			 "resolved", (json_int_t)json_array_size(meta->resolved));
+}
+
+int
+kd_report_write_json(FILE *out, const json_t *value, size_t flags, struct kd_error *err)
+{
+	errno = 0;
+	if (json_dumpf(value, out, flags | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) < 0 ||
+	    ferror(out))
+		return kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
+				    errno ? strerror(errno) : "write error");
+	return 0;
+}
+
+int
+kd_report_finish(FILE *out, struct kd_error *err)
+{
+	errno = 0;
+	if (fflush(out) != 0 || ferror(out))
+		return kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
+				    errno ? strerror(errno) : "write error");
+	return 0;
+}
+
+json_t *
+kd_report_domain(const struct kd_directory *dir)
 {
 	const struct kd_domain *d = kd_directory_domain(dir);
 	char sid[KD_SID_STRING_MAX];
@@ -117,18 +164,22 @@ kd_report_json(FILE *out, const struct kd_directory *dir, const struct kd_findin
 			"schema_version", KD_JSON_SCHEMA_VERSION, "tool", "name", "kdeleg",
 			"version", KD_VERSION, "generated_at", when, "source", "kind",
 			meta->source_kind, "name", kd_json_text(meta->source), "complete",
-			true, "domain", domain_json(dir), "counts", kd_report_counts(dir, findings),
+			true, "domain", kd_report_domain(dir), "counts", kd_report_counts(dir, findings),
 			"summary", kd_report_summary(findings), "findings", list);
 	if (!doc)
 		goto out;
-	errno = 0;
-	if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) < 0 ||
-	    fflush(out) != 0 || ferror(out)) {
-		r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
-				 errno ? strerror(errno) : "write error");
+	if (meta->min_severity &&
+	    json_object_set_new(doc, "filter",
+				json_pack("{s:s, s:I}", "min_severity", meta->min_severity,
+					  "hidden", (json_int_t)meta->hidden)) < 0)
 		goto out;
-	}
-	r = 0;
+	if (meta->baseline &&
+	    (json_object_set_new(doc, "baseline", kd_report_baseline(findings, meta)) < 0 ||
+	     json_object_set(doc, "resolved", meta->resolved) < 0))
+		goto out;
+	r = kd_report_write_json(out, doc, JSON_INDENT(2), err);
+	if (r == 0)
+		r = kd_report_finish(out, err);
 out:
 	if (r == KD_ERR_NOMEM)
 		kd_error_set(err, r, "out of memory while writing the report");

@@ -8,11 +8,22 @@
 
 #include "kdeleg/analyze.h"
 #include "kdeleg/directory.h"
+#include "kdeleg/report.h"
 
 /* The rule's ATT&CK ids as an array. */
 json_t *kd_report_attack(const struct kd_rule *rule);
 /* One finding as the JSON report prints it. */
 json_t *kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f);
+/* "new", "unchanged", or NULL for KD_MARK_NONE. */
+const char *kd_report_mark_name(enum kd_baseline_mark mark);
+/* {source, new, unchanged, resolved} counts against the baseline. */
+json_t *kd_report_baseline(const struct kd_findings *findings, const struct kd_report_meta *meta);
+/* {dns_name, sid, naming_context, functional_level, ...} */
+json_t *kd_report_domain(const struct kd_directory *dir);
+/* Dumps @value and a newline; KD_ERR_IO naming errno when writing fails. */
+int kd_report_write_json(FILE *out, const json_t *value, size_t flags, struct kd_error *err);
+/* Flushes @out; KD_ERR_IO when anything written before was lost. */
+int kd_report_finish(FILE *out, struct kd_error *err);
 json_t *kd_report_counts(const struct kd_directory *dir, const struct kd_findings *findings);
 json_t *kd_report_summary(const struct kd_findings *findings);
 /* Current time, RFC 3339 UTC. */

@@ -213,12 +213,17 @@ finding_block(struct text *t, const struct kd_directory *dir, const struct kd_fi
 			lit(t, ", tier 0");
 		if (!p->enabled)
 			lit(t, ", disabled");
-		lit(t, ")\n");
+		lit(t, ")");
 	} else {
 		lit(t, "domain ");
 		esc(t, d->dns_name ? d->dns_name : "?");
-		lit(t, "\n");
 	}
+	if (f->baseline == KD_MARK_NEW) {
+		style(t, BOLD);
+		lit(t, "  [new]");
+		style(t, RESET);
+	}
+	lit(t, "\n");
 	lit(t, "      ");
 	esc(t, f->message);
 	lit(t, "\n");
@@ -228,8 +233,36 @@ finding_block(struct text *t, const struct kd_directory *dir, const struct kd_fi
 	esc(t, p ? p->dn : d->dn ? d->dn : "?");
 	lit(t, "\n      fix: ");
 	esc(t, f->remediation);
+	lit(t, "\n      id:  ");
+	lit(t, f->fingerprint);
 	lit(t, "\n");
 	style(t, RESET);
+}
+
+/* The baseline's findings that are gone, as the baseline recorded them. */
+static void
+resolved_block(struct text *t, const json_t *resolved)
+{
+	char buf[96];
+
+	snprintf(buf, sizeof(buf), "\nRESOLVED since the baseline (%zu)\n",
+		 json_array_size(resolved));
+	lit(t, buf);
+	for (size_t i = 0; i < json_array_size(resolved); i++) {
+		const json_t *f = json_array_get(resolved, i);
+		const char *rule = json_string_value(json_object_get(f, "rule"));
+		const char *name =
+			json_string_value(json_object_get(json_object_get(f, "account"), "name"));
+		const char *message = json_string_value(json_object_get(f, "message"));
+
+		snprintf(buf, sizeof(buf), "  %-26s ", rule ? rule : "?");
+		lit(t, "  ");
+		esc(t, buf + 2);
+		esc(t, name ? name : "?");
+		lit(t, "\n      ");
+		esc(t, message ? message : "");
+		lit(t, "\n");
+	}
 }
 
 static void
@@ -272,6 +305,21 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 		lit(t, buf);
 		first = 0;
 	}
+	if (meta->min_severity) {
+		snprintf(buf, sizeof(buf), " (%zu below %s not shown)", meta->hidden,
+			 meta->min_severity);
+		lit(t, buf);
+	}
+	if (meta->baseline) {
+		size_t added = 0;
+
+		for (size_t i = 0; i < findings->count; i++)
+			added += findings->items[i].baseline == KD_MARK_NEW;
+		snprintf(buf, sizeof(buf), "\nbaseline: %zu new, %zu unchanged, %zu resolved since ",
+			 added, findings->count - added, json_array_size(meta->resolved));
+		lit(t, buf);
+		esc(t, meta->baseline);
+	}
 	lit(t, "\n");
 }
 
@@ -304,6 +352,8 @@ kd_report_text(FILE *out, const struct kd_directory *dir, const struct kd_findin
 			kd_strbuf_reset(&t.sb);
 		}
 	}
+	if (meta->resolved && json_array_size(meta->resolved))
+		resolved_block(&t, meta->resolved);
 	if (t.status < 0) {
 		kd_strbuf_free(&t.sb);
 		return kd_error_set(err, t.status, "out of memory while writing the report");

@@ -42,6 +42,13 @@ const struct kd_rule *kd_rule_find(const char *id);
 /* 128 bits of SHA-256 in hex, and the NUL */
 #define KD_FINGERPRINT_SIZE 33
 
+/* Where a finding stands against a baseline report (--baseline, kdeleg diff). */
+enum kd_baseline_mark {
+	KD_MARK_NONE,     /* no baseline given */
+	KD_MARK_NEW,      /* not in the baseline */
+	KD_MARK_UNCHANGED /* in the baseline with the same fingerprint */
+};
+
 struct kd_finding {
 	const struct kd_rule *rule;
 	enum kd_severity severity;
@@ -52,6 +59,7 @@ struct kd_finding {
 	/* Stable identity: rule, domain SID, account SID (else DN) and the rule's own
 	 * key (an SPN, an attribute...). Same across runs, orderings and live vs snapshot. */
 	char fingerprint[KD_FINGERPRINT_SIZE];
+	enum kd_baseline_mark baseline;
 };
 
 struct kd_findings {
@@ -74,3 +82,5 @@ json_t *kd_json_account(const struct kd_directory *dir, uint32_t index);
  */
 int kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_error *err);
 void kd_findings_free(struct kd_findings *findings);
+/* Drops (and frees) the findings below @min, keeping the order; returns how many. */
+size_t kd_findings_filter(struct kd_findings *findings, enum kd_severity min);

@@ -2,6 +2,7 @@
 /* Rendering an audit for people (text) and programs (JSON). */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -12,10 +13,18 @@
 #define KD_JSON_SCHEMA_VERSION 1
 
 struct kd_report_meta {
-	const char *source;      /* "ldif:FILE" now, "ldap://dc" later */
-	const char *source_kind; /* "ldif" */
+	const char *source;      /* the file, "<stdin>", or the DC's URI */
+	const char *source_kind; /* "ldif" or "ldap" */
 	bool color;              /* ANSI colours in text output */
+	/* --baseline: the file, and its findings that are gone (NULL without) */
+	const char *baseline;
+	json_t *resolved;
+	/* --min-severity: the threshold (NULL: everything) and how many it hid */
+	const char *min_severity;
+	size_t hidden;
 };
+
+enum kd_report_format { KD_FORMAT_TEXT, KD_FORMAT_JSON, KD_FORMAT_NDJSON, KD_FORMAT_CSV };
 
 /*
  * Writes the report to @out. The text report escapes every directory string. Both
@@ -25,3 +34,24 @@ int kd_report_text(FILE *out, const struct kd_directory *dir, const struct kd_fi
 		   const struct kd_report_meta *meta, struct kd_error *err);
 int kd_report_json(FILE *out, const struct kd_directory *dir, const struct kd_findings *findings,
 		   const struct kd_report_meta *meta, struct kd_error *err);
+/*
+ * One JSON object a line, for SIEMs: each finding self-contained with ECS-style
+ * names, then each resolved finding, then one summary record (docs/json-output.md).
+ */
+int kd_report_ndjson(FILE *out, const struct kd_directory *dir,
+		     const struct kd_findings *findings, const struct kd_report_meta *meta,
+		     struct kd_error *err);
+/* RFC 4180 CSV, a row per finding; cells a spreadsheet would run as a formula are
+ * neutralised with a leading apostrophe. */
+int kd_report_csv(FILE *out, const struct kd_directory *dir, const struct kd_findings *findings,
+		  const struct kd_report_meta *meta, struct kd_error *err);
+
+/* `kdeleg diff`: two saved reports' new and resolved findings (JSON arrays as saved). */
+struct kd_diff {
+	json_t *before, *now; /* the two documents */
+	const char *before_name, *now_name;
+	json_t *added, *resolved;
+	size_t unchanged;
+};
+int kd_report_diff(FILE *out, enum kd_report_format format, const struct kd_diff *diff,
+		   struct kd_error *err);

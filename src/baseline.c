@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* Baselines: a saved JSON report, its findings keyed by fingerprint. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kdeleg/baseline.h"
+#include "kdeleg/report.h"
+
+struct kd_baseline {
+	json_t *doc;
+	json_t *findings;       /* borrowed from doc */
+	json_t *by_fingerprint; /* fingerprint -> finding (borrowed references) */
+	const char *domain_sid; /* borrowed from doc, or NULL */
+};
+
+static bool
+is_fingerprint(const char *text)
+{
+	size_t n = 0;
+
+	for (; text[n]; n++)
+		if (!((text[n] >= '0' && text[n] <= '9') || (text[n] >= 'a' && text[n] <= 'f')))
+			return false;
+	return n == KD_FINGERPRINT_SIZE - 1;
+}
+
+static int
+invalid(struct kd_error *err, const char *path, size_t index, const char *what)
+{
+	kd_error_set(err, KD_ERR_PARSE, "not a kdeleg JSON report: finding %zu: %s", index, what);
+	kd_error_set_where(err, path, 0, NULL, NULL);
+	return KD_ERR_PARSE;
+}
+
+int
+kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_error *err)
+{
+	struct kd_baseline *b = calloc(1, sizeof(*b));
+	json_error_t jerr;
+	json_t *tool, *version, *domain, *sid;
+	int r = KD_ERR_PARSE;
+
+	*ret_baseline = NULL;
+	if (!b)
+		return kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
+	b->doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!b->doc) {
+		/* jansson's own text names the line; the path is added as the source */
+		kd_error_set(err, json_error_code(&jerr) == json_error_cannot_open_file ? KD_ERR_IO
+											  : KD_ERR_PARSE,
+			     "%s", jerr.text);
+		kd_error_set_where(err, path, (size_t)(jerr.line > 0 ? jerr.line : 0), NULL, NULL);
+		r = err ? err->code : KD_ERR_PARSE;
+		goto fail;
+	}
+	tool = json_object_get(json_object_get(b->doc, "tool"), "name");
+	version = json_object_get(b->doc, "schema_version");
+	b->findings = json_object_get(b->doc, "findings");
+	if (!json_is_string(tool) || strcmp(json_string_value(tool), "kdeleg") != 0 ||
+	    !json_is_integer(version) || !json_is_array(b->findings)) {
+		kd_error_set(err, KD_ERR_PARSE,
+			     "not a kdeleg JSON report (no tool.name \"kdeleg\", schema_version "
+			     "or findings array): baselines are what 'kdeleg audit -f json' writes");
+		kd_error_set_where(err, path, 0, NULL, NULL);
+		goto fail;
+	}
+	if (json_integer_value(version) != KD_JSON_SCHEMA_VERSION) {
+		kd_error_set(err, KD_ERR_PARSE,
+			     "report schema_version %lld, this kdeleg reads %d: regenerate the "
+			     "baseline",
+			     (long long)json_integer_value(version), KD_JSON_SCHEMA_VERSION);
+		kd_error_set_where(err, path, 0, NULL, NULL);
+		goto fail;
+	}
+	domain = json_object_get(b->doc, "domain");
+	sid = json_object_get(domain, "sid");
+	b->domain_sid = json_is_string(sid) ? json_string_value(sid) : NULL;
+	b->by_fingerprint = json_object();
+	if (!b->by_fingerprint) {
+		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
+		goto fail;
+	}
+	for (size_t i = 0; i < json_array_size(b->findings); i++) {
+		json_t *f = json_array_get(b->findings, i);
+		json_t *fp = json_object_get(f, "fingerprint");
+		json_t *rule = json_object_get(f, "rule");
+		json_t *severity = json_object_get(f, "severity");
+		enum kd_severity level;
+
+		if (!json_is_object(f)) {
+			r = invalid(err, path, i, "not an object");
+			goto fail;
+		}
+		if (!json_is_string(rule) || !json_is_string(severity) ||
+		    !kd_severity_parse(json_string_value(severity), &level)) {
+			r = invalid(err, path, i, "no rule, or no known severity");
+			goto fail;
+		}
+		if (!json_is_string(fp) || !is_fingerprint(json_string_value(fp))) {
+			r = invalid(err, path, i, "no fingerprint of 32 lower-case hex digits");
+			goto fail;
+		}
+		if (json_object_get(b->by_fingerprint, json_string_value(fp))) {
+			r = invalid(err, path, i, "fingerprint repeated: a report has each once");
+			goto fail;
+		}
+		if (json_object_set(b->by_fingerprint, json_string_value(fp), f) < 0) {
+			r = kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
+			goto fail;
+		}
+	}
+	*ret_baseline = b;
+	return 0;
+fail:
+	kd_baseline_free(b);
+	return r;
+}
+
+void
+kd_baseline_free(struct kd_baseline *baseline)
+{
+	if (!baseline)
+		return;
+	json_decref(baseline->by_fingerprint);
+	json_decref(baseline->doc);
+	free(baseline);
+}
+
+const char *
+kd_baseline_domain_sid(const struct kd_baseline *baseline)
+{
+	return baseline->domain_sid;
+}
+
+json_t *
+kd_baseline_document(const struct kd_baseline *baseline)
+{
+	return baseline->doc;
+}
+
+/* The findings of @from whose fingerprint @seen lacks, appended to a new array. */
+static json_t *
+missing_from(const json_t *from, const json_t *seen)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; out && i < json_array_size(from); i++) {
+		json_t *f = json_array_get(from, i);
+		const char *fp = json_string_value(json_object_get(f, "fingerprint"));
+
+		if (!json_object_get(seen, fp) && json_array_append(out, f) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+int
+kd_baseline_mark(const struct kd_baseline *baseline, struct kd_findings *findings,
+		 json_t **ret_resolved, struct kd_error *err)
+{
+	json_t *now = json_object();
+
+	*ret_resolved = NULL;
+	for (size_t i = 0; now && i < findings->count; i++) {
+		struct kd_finding *f = &findings->items[i];
+
+		f->baseline = json_object_get(baseline->by_fingerprint, f->fingerprint)
+				      ? KD_MARK_UNCHANGED
+				      : KD_MARK_NEW;
+		if (json_object_set_new(now, f->fingerprint, json_true()) < 0) {
+			json_decref(now);
+			now = NULL;
+		}
+	}
+	if (now)
+		*ret_resolved = missing_from(baseline->findings, now);
+	json_decref(now);
+	if (!*ret_resolved)
+		return kd_error_set(err, KD_ERR_NOMEM, "out of memory comparing with the baseline");
+	return 0;
+}
+
+int
+kd_baseline_diff(const struct kd_baseline *before, const struct kd_baseline *now,
+		 json_t **ret_new, json_t **ret_resolved, size_t *ret_unchanged,
+		 struct kd_error *err)
+{
+	*ret_new = missing_from(now->findings, before->by_fingerprint);
+	*ret_resolved = missing_from(before->findings, now->by_fingerprint);
+	if (!*ret_new || !*ret_resolved) {
+		json_decref(*ret_new);
+		json_decref(*ret_resolved);
+		*ret_new = *ret_resolved = NULL;
+		return kd_error_set(err, KD_ERR_NOMEM, "out of memory comparing reports");
+	}
+	*ret_unchanged = json_array_size(now->findings) - json_array_size(*ret_new);
+	return 0;
+}

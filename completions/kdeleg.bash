@@ -3,9 +3,10 @@ _kdeleg()
 {
     local cur prev words cword
     _init_completion || return
-    local commands="audit rules version help"
+    local commands="audit diff rules version help"
     local global_opts="--help --version"
-    local audit_opts="--ldif --format --output --color --no-color --quiet --help"
+    local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --help"
+    local diff_opts="--format --output --fail-on --help"
 
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur"))
@@ -18,12 +19,34 @@ _kdeleg()
         -o|--output)
             _filedir
             return ;;
+        --baseline)
+            _filedir json
+            return ;;
         -f|--format)
-            COMPREPLY=($(compgen -W "text json" -- "$cur"))
+            case ${words[1]} in
+                audit) COMPREPLY=($(compgen -W "text json ndjson csv" -- "$cur")) ;;
+                diff) COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")) ;;
+                rules) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
+            esac
+            return ;;
+        --color)
+            COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+            return ;;
+        --fail-on)
+            COMPREPLY=($(compgen -W "info low medium high critical new" -- "$cur"))
+            return ;;
+        --min-severity)
+            COMPREPLY=($(compgen -W "info low medium high critical" -- "$cur"))
             return ;;
     esac
     case ${words[1]} in
         audit) COMPREPLY=($(compgen -W "$audit_opts" -- "$cur")) ;;
+        diff)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$diff_opts" -- "$cur"))
+            else
+                _filedir json
+            fi ;;
         rules) COMPREPLY=($(compgen -W "--format --help" -- "$cur")) ;;
     esac
 }

@@ -131,6 +131,8 @@ kd_status_name(int code)
 		return "usage error";
 	case KD_ERR_INCOMPLETE:
 		return "incomplete data";
+	case KD_ERR_CONNECT:
+		return "connection failed";
 	default:
 		return "unknown error";
 	}

@@ -12,7 +12,8 @@ enum kd_status {
 	KD_ERR_PARSE = -2,     /* malformed input: LDIF syntax, binary structure, number */
 	KD_ERR_IO = -3,        /* reading or writing a file failed */
 	KD_ERR_USAGE = -4,     /* the caller asked for something impossible */
-	KD_ERR_INCOMPLETE = -5 /* the data is known to be partial (size limit, cut file) */
+	KD_ERR_INCOMPLETE = -5, /* the data is known to be partial (size limit, cut file) */
+	KD_ERR_CONNECT = -6     /* a directory server could not be reached, verified or bound to */
 };
 
 /*

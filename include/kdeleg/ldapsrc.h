@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* The live source: a domain controller over LDAP (GSSAPI or simple bind over TLS). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kdeleg/entry.h"
+#include "kdeleg/error.h"
+
+#define KD_LDAP_MAX_URIS 16
+#define KD_LDAP_DEFAULT_CONNECT_TIMEOUT 30u
+#define KD_LDAP_DEFAULT_OP_TIMEOUT 120u
+#define KD_LDAP_DEFAULT_PAGE_SIZE 1000u
+
+/* What the collector reports while it reads (kd_ldap_options.progress). */
+struct kd_ldap_progress {
+	const char *stage; /* the search's name in the table ("accounts"...) */
+	size_t entries;    /* entries handed to the callback so far, all stages */
+	size_t pages;      /* pages of the current stage received so far */
+	bool stage_done;   /* the stage's final result arrived */
+};
+
+/*
+ * How to reach and read the directory. Every pointer is borrowed for the
+ * duration of kd_ldap_open() only; the connection copies what it keeps.
+ */
+struct kd_ldap_options {
+	/*
+	 * Where: @uris (ldap:// or ldaps://, tried in order until one connects and
+	 * binds); else DNS SRV records of @domain (_ldap._tcp, ldap_domain2hostlist);
+	 * else the URI of the OpenLDAP configuration (ldap.conf, LDAPURI).
+	 */
+	const char *uris[KD_LDAP_MAX_URIS];
+	size_t nuris;
+	const char *domain;
+	const char *base;   /* naming context to search; NULL: the rootDSE's default */
+
+	/* TLS: certificates are verified unless @insecure_tls */
+	bool starttls;
+	bool insecure_tls;
+	const char *ca_file; /* NULL: ldap.conf TLS_CACERT or the system's CAs */
+
+	/*
+	 * Authentication: SASL GSSAPI with the caller's Kerberos ticket unless
+	 * @simple_bind (a DN or UPN) is set; a simple bind needs TLS (ldaps:// or
+	 * @starttls) and a non-empty @password, which the caller wipes after
+	 * kd_ldap_open() returns.
+	 */
+	const char *simple_bind;
+	const char *password;
+
+	unsigned connect_timeout; /* seconds; 0: KD_LDAP_DEFAULT_CONNECT_TIMEOUT */
+	unsigned op_timeout;      /* seconds per request and per wait; 0: default */
+	uint32_t page_size;       /* 0: KD_LDAP_DEFAULT_PAGE_SIZE */
+	/*
+	 * 0: multi-valued attributes come back as the DC pages them (AD: 1500 values
+	 * a chunk). N: ask for them N values at a time ("member;range=0-N-1"), which
+	 * tests use to exercise ranged retrieval against DCs that never split values.
+	 */
+	uint32_t range_step;
+
+	/* Called after each page and every 1000 entries; may be NULL. */
+	void (*progress)(void *ctx, const struct kd_ldap_progress *progress);
+	void *progress_ctx;
+};
+
+struct kd_ldap;
+
+/*
+ * Connects, binds and reads the rootDSE (naming contexts). GSSAPI on ldap:// asks
+ * for a SASL security layer with confidentiality (minssf=56) and fails when the
+ * negotiated SSF is weaker; over TLS no layer is asked for. Referrals are never
+ * chased. A URI that cannot be reached (down, timeout, TLS handshake) passes to
+ * the next; an authentication failure stops at once (the next DC would refuse
+ * the same credentials, and a wrong password would count twice toward lockout).
+ * Errors: KD_ERR_CONNECT (cannot reach, verify or bind; err->source names the
+ * URI), KD_ERR_USAGE (a simple bind without TLS, no password), KD_ERR_NOMEM.
+ * Free with kd_ldap_close().
+ */
+int kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn,
+		 struct kd_error *err);
+/* Unbinds and frees; NULL is a no-op. */
+void kd_ldap_close(struct kd_ldap *conn);
+
+/* The URI of the DC bound to, for reports and messages. Valid until kd_ldap_close(). */
+const char *kd_ldap_uri(const struct kd_ldap *conn);
+/* The naming context searched (from -b or the rootDSE). */
+const char *kd_ldap_base(const struct kd_ldap *conn);
+/* "GSSAPI" or "simple"; the SASL security strength factor (0 over TLS). */
+const char *kd_ldap_mechanism(const struct kd_ldap *conn);
+unsigned kd_ldap_ssf(const struct kd_ldap *conn);
+bool kd_ldap_tls(const struct kd_ldap *conn);
+
+/*
+ * Called once per entry; the entry is valid only during the call (copy what is
+ * kept). A negative return stops the collection and is returned as is, with
+ * @err as the callback filled it.
+ */
+typedef int (*kd_ldap_entry_fn)(void *ctx, const struct kd_entry *entry, struct kd_error *err);
+
+/*
+ * Runs every search of the collector's table (the domain's accounts, groups,
+ * trusts and domain object with kd_directory_filter/kd_directory_attributes,
+ * then sPNMappings from the configuration partition), paged, completing ranged
+ * attributes with follow-up requests, skipping search references. Entries reach
+ * @fn one at a time, attribute names lower-cased without options, ranged chunks
+ * merged under the plain name, each value followed by a NUL not counted in its
+ * length. Memory holds one entry (and libldap's current message), never a page.
+ *
+ * Anything short of a complete answer - a non-success result (size or time
+ * limit, an evicted paging cookie...), a lost connection, a timeout, a missing
+ * range chunk - fails with KD_ERR_INCOMPLETE naming the URI (err->source), the
+ * stage and how many entries were read; the caller must then drop what it got.
+ * KD_ERR_NOMEM on memory. The connection is not reusable after a failure.
+ */
+int kd_ldap_collect(struct kd_ldap *conn, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err);
+
+/* Entries handed to callbacks so far. */
+size_t kd_ldap_entries(const struct kd_ldap *conn);
+
+/*
+ * An attribute description as a DC returns it, split (RFC 4512 2.5 plus AD's
+ * ranged retrieval, MS-ADTS 3.1.1.3.1.3.3): "member", "member;range=0-1499",
+ * "member;range=1500-*", "userCertificate;binary". Options other than range are
+ * checked and dropped (their values merge into the base name).
+ */
+struct kd_ldap_desc {
+	size_t name_len; /* the base name is text[0..name_len) */
+	bool ranged;
+	size_t range_lo;
+	size_t range_hi;  /* valid when ranged and !range_open; < SIZE_MAX */
+	bool range_open;  /* "lo-*": the last chunk */
+};
+
+/*
+ * Parses @text[0..len) (untrusted: it comes off the wire). KD_ERR_PARSE with the
+ * byte offset for a name that is not a keystring or numeric OID, an empty or
+ * malformed option, a range that is not "range=LO-HI" (HI >= LO) or "range=LO-*",
+ * two range options, or numbers that overflow.
+ */
+int kd_ldap_parse_desc(const char *text, size_t len, struct kd_ldap_desc *ret_desc,
+		       struct kd_error *err);
+
+/*
+ * The description asking for the values of @name from @lo on: "name;range=LO-*",
+ * or "name;range=LO-HI" with HI = LO + @step - 1 when @step > 0. Returns the
+ * length written, or 0 when @size is too small (nothing useful written).
+ */
+size_t kd_ldap_range_request(char *buf, size_t size, const char *name, size_t name_len,
+			     size_t lo, uint32_t step);
+
+/*
+ * Checks one chunk of ranged values against what was asked: it must start at
+ * @expect_lo and a closed chunk must hold exactly hi - lo + 1 values (else values
+ * would be lost or doubled). On success *ret_done tells whether it was the last
+ * chunk and *ret_next_lo where the next one starts. KD_ERR_INCOMPLETE otherwise.
+ */
+int kd_ldap_range_next(const struct kd_ldap_desc *chunk, size_t nvalues, size_t expect_lo,
+		       bool *ret_done, size_t *ret_next_lo, struct kd_error *err);

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Snapshot a live Samba AD DC with README's ldapsearch commands and audit it: every
+# populated scenario is found on the right account, and nothing else is (no false
+# positives on real Samba data). Usage: test-snapshot.sh KDELEG SOURCE_ROOT
+# Exit 77 (skipped) when this machine cannot run a lab (tests/integration/lab.sh).
+set -u
+kdeleg=$1
+top=$2
+. "$top/tests/integration/lab.sh"
+lab_check || exit $?
+lab_trap
+t0=$(date +%s)
+lab_up || exit 1
+lab_populate || exit 1
+
+# README "Making a snapshot", verbatim but for the DC and the base; the snapshot and the
+# report stay in the lab directory, which lab_down keeps when the test fails.
+snap=$LAB_DIR/snapshot.ldif
+report=$LAB_DIR/report.json
+lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" -E pr=1000/noprompt \
+    -b "$LAB_BASE" \
+    '(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))' \
+    objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo \
+    msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName \
+    msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version \
+    >"$snap" 2>"$LAB_DIR/ldapsearch.err" ||
+    lab_fail "ldapsearch of $LAB_BASE exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
+lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
+    -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
+    -s base sPNMappings >>"$snap" 2>>"$LAB_DIR/ldapsearch.err" ||
+    lab_fail "ldapsearch of sPNMappings exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
+echo "snapshot: $(grep -c '^dn:' "$snap") entries"
+
+"$kdeleg" audit --ldif "$snap" -f json >"$report" 2>"$LAB_DIR/kdeleg.err" ||
+    lab_fail "kdeleg audit exited $?: $(cat "$LAB_DIR/kdeleg.err")" || exit 1
+"$kdeleg" audit --ldif "$snap" >"$LAB_DIR/report.txt" 2>"$LAB_DIR/kdeleg.err" ||
+    lab_fail "kdeleg audit (text) exited $?: $(cat "$LAB_DIR/kdeleg.err")" || exit 1
+
+# The same search as ldapsearch prints it without -LLL and -o ldif-wrap=no, in pages of
+# 20: comments, a "result:" record and a paging control after each page, folded lines.
+# kdeleg must read it to the same findings.
+full=$LAB_DIR/snapshot-full.ldif
+lab_exec ldapsearch -Y GSSAPI -H "ldap://$LAB_FQDN" -E pr=20/noprompt -b "$LAB_BASE" \
+    '(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))' \
+    objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo \
+    msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName \
+    msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version \
+    >"$full" 2>"$LAB_DIR/ldapsearch.err" ||
+    lab_fail "ldapsearch without -LLL exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
+lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
+    -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
+    -s base sPNMappings >>"$full" 2>>"$LAB_DIR/ldapsearch.err" ||
+    lab_fail "ldapsearch of sPNMappings exited $?" || exit 1
+"$kdeleg" audit --ldif "$full" -f json >"$LAB_DIR/report-full.json" 2>"$LAB_DIR/kdeleg.err" ||
+    lab_fail "kdeleg audit of the paged snapshot exited $?: $(cat "$LAB_DIR/kdeleg.err")" ||
+    exit 1
+/usr/bin/python3 - "$report" "$LAB_DIR/report-full.json" <<'PY' ||
+import json
+import sys
+
+
+def findings(path):
+    return sorted(json.dumps([f["rule"], f["account"], f["severity"], f["message"], f["details"]],
+                             sort_keys=True) for f in json.load(open(path))["findings"])
+
+
+a, b = findings(sys.argv[1]), findings(sys.argv[2])
+for x in sorted(set(a) - set(b)):
+    print("only from the -LLL snapshot:", x, file=sys.stderr)
+for x in sorted(set(b) - set(a)):
+    print("only from the paged snapshot:", x, file=sys.stderr)
+sys.exit(a != b)
+PY
+    lab_fail "the paged snapshot gives other findings than the -LLL one" || exit 1
+
+/usr/bin/python3 - "$report" "$LAB_MANIFEST" "$LAB_DOMAIN_SID" <<'EOF' || exit 1
+import collections
+import json
+import sys
+
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+manifest = json.load(open(sys.argv[2], encoding="utf-8"))
+domain_sid = sys.argv[3]
+accounts = manifest["accounts"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def sid(name):
+    return accounts[name]["sid"]
+
+
+# Every finding the lab must produce: (rule, account) -> severity. Nothing else may appear.
+EXPECTED = {
+    ("unconstrained-delegation", "WEB01$"): "critical",
+    ("unconstrained-delegation", "svc_iis"): "critical",
+    ("unconstrained-delegation", "OLD01$"): "medium",
+    ("unconstrained-delegation", "svc_oldweb"): "medium",
+    ("constrained-delegation", "APP01$"): "medium",
+    ("constrained-delegation", "svc_web"): "medium",
+    ("constrained-delegation", "svc_backup"): "medium",
+    ("constrained-delegation", "svc_tgt"): "medium",
+    ("constrained-delegation", "gmsa_rpt$"): "medium",
+    ("protocol-transition", "APP01$"): "high",
+    ("protocol-transition", "svc_legacy"): "high",
+    ("protocol-transition", "svc_s4u"): "medium",
+    ("resource-based-delegation", "FS01$"): "medium",
+    ("resource-based-delegation", "SQL01$"): "high",
+    ("resource-based-delegation", "TEST01$"): "info",
+    ("resource-based-delegation", "svc_rbcd"): "medium",
+    ("resource-based-delegation", "DC1$"): "medium",
+    ("resource-based-delegation", "NUL01$"): "high",
+    ("rbcd-broad-trustee", "SQL01$"): "critical",
+    ("rbcd-broad-trustee", "NUL01$"): "critical",
+    ("delegation-to-tier0", "DC1$"): "critical",
+    ("delegation-to-tier0", "svc_backup"): "critical",
+    ("delegation-to-tier0", "svc_tgt"): "critical",
+    ("duplicate-spn", "svc_iis"): ["medium", "low"],
+    ("duplicate-spn", "svc_web"): "medium",
+    ("duplicate-spn", "WEB02$"): "low",
+    ("orphan-delegation-target", "svc_backup"): "low",
+    ("privileged-delegable", "Administrator"): "high",
+    ("privileged-delegable", "old.admin"): "high",
+    ("privileged-delegable", "bob.admin"): "high",
+    ("unparseable-attribute", "PRINT01$"): "medium",
+}
+# Accounts that must have no finding at all: plain users and computers, a disabled user,
+# a gMSA without delegation, the SPN owner of a delegation target, a sensitive admin.
+PLAIN = ["carol", "dave", "FILE02$", "KIOSK01$", "svc_plain", "svc_sql", "gmsa_app$",
+         "alice.admin", "Guest", "krbtgt"]
+
+found = collections.defaultdict(list)
+for f in report["findings"]:
+    found[(f["rule"], f["account"]["name"])].append(f)
+
+# The document and the domain.
+dom = report["domain"]
+check(report.get("complete") is True, "report not complete")
+check(dom["sid"] == domain_sid, "domain.sid %r, expected %r" % (dom["sid"], domain_sid))
+check(dom["dns_name"] == "lab.test", "domain.dns_name %r" % dom["dns_name"])
+check(dom["naming_context"] == "DC=lab,DC=test", "naming_context %r" % dom["naming_context"])
+check(dom["functional_level"] == 4, "functional_level %r, expected 4 (2008 R2)"
+      % dom["functional_level"])
+check(dom["spn_mappings"] == "snapshot", "spn_mappings %r" % dom["spn_mappings"])
+counts = report["counts"]
+check(counts["domain_controllers"] == 1, "domain_controllers %r" % counts["domain_controllers"])
+check(counts["service_accounts"] == 2, "service_accounts %r" % counts["service_accounts"])
+check(counts["findings"] == len(report["findings"]), "counts.findings")
+
+# Exactly the expected findings, with their severities.
+for key, want in EXPECTED.items():
+    want = sorted(want if isinstance(want, list) else [want])
+    got = sorted(f["severity"] for f in found.get(key, []))
+    check(got == want, "%s on %s: severities %s, expected %s" % (key + (got, want)))
+for key, fs in found.items():
+    if key not in EXPECTED:
+        for f in fs:
+            failures.append("unexpected %s (%s) on %s: %s"
+                            % (key[0], f["severity"], key[1], f["message"]))
+for name in PLAIN:
+    for key, fs in found.items():
+        check(key[1] != name, "plain account %s has a %s finding" % (name, key[0]))
+check(("unconstrained-delegation", "DC1$") not in found,
+      "the DC itself is reported for unconstrained delegation")
+
+# Account references carry the SIDs Samba assigned (kdeleg's SID decoding vs Samba's).
+for fs in found.values():
+    for f in fs:
+        a = f["account"]
+        if a["name"] in accounts:
+            check(a["sid"] == sid(a["name"]), "%s: sid %s, Samba says %s"
+                  % (a["name"], a["sid"], sid(a["name"])))
+
+
+def one(rule, name):
+    fs = found.get((rule, name), [])
+    return fs[0] if fs else None
+
+
+def targets(f):
+    return {t["spn"]: t for t in f["details"]["targets"]}
+
+
+def owners(t):
+    return sorted(o["name"] for o in t["owners"])
+
+
+f = one("unconstrained-delegation", "OLD01$")
+if f:
+    check(f["account"]["enabled"] is False, "OLD01$ reported enabled")
+f = one("unconstrained-delegation", "svc_iis")
+if f:
+    check(f["account"]["kind"] == "user", "svc_iis kind %r" % f["account"]["kind"])
+f = one("unconstrained-delegation", "svc_oldweb")
+if f:
+    check(f["account"]["enabled"] is False, "svc_oldweb reported enabled")
+
+f = one("constrained-delegation", "APP01$")
+if f:
+    t = targets(f)
+    check(f["details"]["protocol_transition"] is True, "APP01$ protocol_transition")
+    for spn in ("cifs/fs01.lab.test", "cifs/FS01"):
+        x = t.get(spn)
+        if check(x is not None, "APP01$ target %s missing" % spn):
+            check(x["status"] == "resolved" and owners(x) == ["FS01$"] and x["via_host_alias"],
+                  "APP01$ %s: %s %s alias=%s, expected FS01$ via the HOST alias"
+                  % (spn, x["status"], owners(x), x["via_host_alias"]))
+
+f = one("constrained-delegation", "svc_web")
+if f:
+    x = targets(f).get("MSSQLSvc/sql01.lab.test:1433")
+    if check(x is not None, "svc_web target MSSQLSvc/sql01.lab.test:1433 missing"):
+        check(owners(x) == ["svc_sql"] and not x["via_host_alias"],
+              "svc_web MSSQLSvc target owned by %s, expected svc_sql" % owners(x))
+
+f = one("constrained-delegation", "svc_backup")
+if f:
+    t = targets(f)
+    for spn, alias in (("ldap/dc1.lab.test", False), ("cifs/dc1.lab.test", True)):
+        x = t.get(spn)
+        if check(x is not None, "svc_backup target %s missing" % spn):
+            check(x["status"] == "resolved" and owners(x) == ["DC1$"]
+                  and x["via_host_alias"] == alias,
+                  "svc_backup %s: %s %s alias=%s" % (spn, x["status"], owners(x),
+                                                     x["via_host_alias"]))
+    x = t.get("cifs/oldfs.lab.test")
+    if check(x is not None, "svc_backup target cifs/oldfs.lab.test missing"):
+        check(x["status"] == "orphan" and not x["owners"],
+              "cifs/oldfs.lab.test: %s %s, expected orphan" % (x["status"], owners(x)))
+
+f = one("constrained-delegation", "gmsa_rpt$")
+if f:
+    check(f["account"]["kind"] == "group-managed-service-account",
+          "gmsa_rpt$ kind %r" % f["account"]["kind"])
+    x = targets(f).get("HTTP/reports.lab.test")
+    check(x is not None and owners(x) == ["svc_rbcd"], "gmsa_rpt$ target not owned by svc_rbcd")
+
+f = one("delegation-to-tier0", "svc_tgt")
+if f:
+    x = targets(f).get("krbtgt/LAB.TEST")
+    check(x is not None and owners(x) == ["krbtgt"], "svc_tgt: krbtgt/LAB.TEST not resolved to krbtgt")
+f = one("delegation-to-tier0", "svc_backup")
+if f:
+    check(sorted(targets(f)) == ["cifs/dc1.lab.test", "ldap/dc1.lab.test"],
+          "svc_backup tier-0 targets %s" % sorted(targets(f)))
+f = one("delegation-to-tier0", "DC1$")
+if f:
+    check(f["details"]["delegation"] == "resource-based", "DC1$ tier-0 delegation kind")
+
+f = one("protocol-transition", "svc_legacy")
+if f:
+    d = f["details"]
+    check(d["constrained_targets"] == 0 and d["rbcd_resources_trusting_it"] == 1
+          and [r["name"] for r in d["rbcd_resources"]] == ["FS01$"],
+          "svc_legacy protocol transition details %s" % d)
+f = one("protocol-transition", "svc_s4u")
+if f:
+    d = f["details"]
+    check(d["constrained_targets"] == 0 and d["rbcd_resources_trusting_it"] == 0,
+          "svc_s4u protocol transition details %s" % d)
+
+f = one("resource-based-delegation", "FS01$")
+if f:
+    d = f["details"]
+    check(d["state"] == "parsed", "FS01$ state %r" % d["state"])
+    check(sorted(t["name"] for t in d["effective_trustees"]) == ["WEB02$", "svc_legacy"],
+          "FS01$ effective trustees %s, expected WEB02$ and svc_legacy (KIOSK01$ denied)"
+          % [t["name"] for t in d["effective_trustees"]])
+    check([t["sid"] for t in d["unresolved_trustees"]] == [domain_sid + "-4242"],
+          "FS01$ unresolved trustees %s" % d["unresolved_trustees"])
+    classes = [a["class"] for a in d["aces"]]
+    check(classes == ["deny", "effective", "effective", "inert", "inherit-only", "effective"],
+          "FS01$ ACE classes %s" % classes)
+    check(d["aces"][0]["type"] == "ACCESS_DENIED" and d["aces"][0]["trustee"].get("name") == "KIOSK01$",
+          "FS01$ first ACE %s" % d["aces"][0])
+f = one("rbcd-broad-trustee", "SQL01$")
+if f:
+    b = f["details"]["broad_trustees"]
+    check([x["sid"] for x in b] == ["S-1-5-11"], "SQL01$ broad trustees %s" % b)
+for rule in ("resource-based-delegation", "rbcd-broad-trustee"):
+    f = one(rule, "NUL01$")
+    if f:
+        check(f["details"]["state"] == "null-dacl", "NUL01$ %s state %r"
+              % (rule, f["details"]["state"]))
+f = one("resource-based-delegation", "TEST01$")
+if f:
+    check(f["details"]["state"] == "empty-dacl", "TEST01$ state %r" % f["details"]["state"])
+f = one("resource-based-delegation", "svc_rbcd")
+if f:
+    check(f["account"]["kind"] == "user", "svc_rbcd kind %r" % f["account"]["kind"])
+    check([t["name"] for t in f["details"]["effective_trustees"]] == ["WEB02$"],
+          "svc_rbcd trustees %s" % f["details"]["effective_trustees"])
+
+for f in found.get(("duplicate-spn", "svc_iis"), []):
+    d = f["details"]
+    want = ("exact", "HTTP/intranet.lab.test", ["svc_web"]) if f["severity"] == "medium" else \
+        ("host-alias", "http/web02.lab.test", ["WEB02$"])
+    got = (d["collision"], d["spn"], [o["name"] for o in d["other_holders"]])
+    check(got == want, "svc_iis duplicate %s, expected %s" % (got, want))
+
+f = one("orphan-delegation-target", "svc_backup")
+if f:
+    check(f["details"]["spn"] == "cifs/oldfs.lab.test", "orphan %r" % f["details"]["spn"])
+
+f = one("privileged-delegable", "bob.admin")
+if f:
+    d = f["details"]
+    check(d["protected_users"] is True and d["domain_functional_level"] == 4,
+          "bob.admin: protected_users %r, level %r" % (d["protected_users"],
+                                                       d["domain_functional_level"]))
+
+f = one("unparseable-attribute", "PRINT01$")
+if f:
+    d = f["details"]
+    check(d["attribute"] == "msDS-AllowedToActOnBehalfOfOtherIdentity"
+          and isinstance(d["offset"], int), "PRINT01$ details %s" % d)
+
+for msg in failures:
+    print("FAIL:", msg, file=sys.stderr)
+print("%d findings checked, %d failures" % (len(report["findings"]), len(failures)))
+sys.exit(1 if failures else 0)
+EOF
+
+echo "integration snapshot test passed in $(($(date +%s) - t0)) s"
+lab_down 0

@@ -13,6 +13,8 @@ struct kd_baseline {
 	json_t *findings;       /* borrowed from doc */
 	json_t *by_fingerprint; /* fingerprint -> finding (borrowed references) */
 	const char *domain_sid; /* borrowed from doc, or NULL */
+	/* --min-severity of the run that wrote it: findings below were not recorded */
+	enum kd_severity min_severity;
 };
 
 static bool
@@ -24,6 +26,23 @@ is_fingerprint(const char *text)
 		if (!((text[n] >= '0' && text[n] <= '9') || (text[n] >= 'a' && text[n] <= 'f')))
 			return false;
 	return n == KD_FINGERPRINT_SIZE - 1;
+}
+
+/* The fields reports and NDJSON copy from a baseline have the types kdeleg writes. */
+static bool
+optional_fields_ok(const json_t *f)
+{
+	static const char *const strings[] = {"title", "message", "remediation"};
+	const json_t *account = json_object_get(f, "account");
+	const json_t *attack = json_object_get(f, "attack");
+
+	for (size_t i = 0; i < sizeof(strings) / sizeof(*strings); i++) {
+		const json_t *v = json_object_get(f, strings[i]);
+
+		if (v && !json_is_string(v))
+			return false;
+	}
+	return (!account || json_is_object(account)) && (!attack || json_is_array(attack));
 }
 
 static int
@@ -39,7 +58,7 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 {
 	struct kd_baseline *b = calloc(1, sizeof(*b));
 	json_error_t jerr;
-	json_t *tool, *version, *domain, *sid;
+	json_t *tool, *version, *domain, *sid, *filter;
 	int r = KD_ERR_PARSE;
 
 	*ret_baseline = NULL;
@@ -76,7 +95,20 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 	}
 	domain = json_object_get(b->doc, "domain");
 	sid = json_object_get(domain, "sid");
+	if (sid && !json_is_string(sid) && !json_is_null(sid)) {
+		kd_error_set(err, KD_ERR_PARSE, "not a kdeleg JSON report: domain.sid is not a string");
+		kd_error_set_where(err, path, 0, NULL, NULL);
+		goto fail;
+	}
 	b->domain_sid = json_is_string(sid) ? json_string_value(sid) : NULL;
+	filter = json_object_get(json_object_get(b->doc, "filter"), "min_severity");
+	if (filter && !kd_severity_parse(json_string_value(filter) ? json_string_value(filter) : "",
+					 &b->min_severity)) {
+		kd_error_set(err, KD_ERR_PARSE,
+			     "not a kdeleg JSON report: filter.min_severity is not a severity");
+		kd_error_set_where(err, path, 0, NULL, NULL);
+		goto fail;
+	}
 	b->by_fingerprint = json_object();
 	if (!b->by_fingerprint) {
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
@@ -96,6 +128,12 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 		if (!json_is_string(rule) || !json_is_string(severity) ||
 		    !kd_severity_parse(json_string_value(severity), &level)) {
 			r = invalid(err, path, i, "no rule, or no known severity");
+			goto fail;
+		}
+		if (!optional_fields_ok(f)) {
+			r = invalid(err, path, i,
+				    "title, message or remediation not a string, account not an "
+				    "object, or attack not an array");
 			goto fail;
 		}
 		if (!json_is_string(fp) || !is_fingerprint(json_string_value(fp))) {
@@ -140,16 +178,33 @@ kd_baseline_document(const struct kd_baseline *baseline)
 	return baseline->doc;
 }
 
-/* The findings of @from whose fingerprint @seen lacks, appended to a new array. */
+/* A loaded finding's severity (checked at load). */
+static enum kd_severity
+severity_of(const json_t *f)
+{
+	enum kd_severity level = KD_SEV_INFO;
+
+	kd_severity_parse(json_string_value(json_object_get(f, "severity")), &level);
+	return level;
+}
+
+/*
+ * The findings of @from at or above @min whose fingerprint @seen lacks, in a new
+ * array; *ret_compared counts those at or above @min.
+ */
 static json_t *
-missing_from(const json_t *from, const json_t *seen)
+missing_from(const json_t *from, const json_t *seen, enum kd_severity min, size_t *ret_compared)
 {
 	json_t *out = json_array();
 
+	*ret_compared = 0;
 	for (size_t i = 0; out && i < json_array_size(from); i++) {
 		json_t *f = json_array_get(from, i);
 		const char *fp = json_string_value(json_object_get(f, "fingerprint"));
 
+		if (severity_of(f) < min)
+			continue;
+		++*ret_compared;
 		if (!json_object_get(seen, fp) && json_array_append(out, f) < 0) {
 			json_decref(out);
 			return NULL;
@@ -163,21 +218,26 @@ kd_baseline_mark(const struct kd_baseline *baseline, struct kd_findings *finding
 		 json_t **ret_resolved, struct kd_error *err)
 {
 	json_t *now = json_object();
+	size_t compared;
 
 	*ret_resolved = NULL;
 	for (size_t i = 0; now && i < findings->count; i++) {
 		struct kd_finding *f = &findings->items[i];
 
-		f->baseline = json_object_get(baseline->by_fingerprint, f->fingerprint)
-				      ? KD_MARK_UNCHANGED
-				      : KD_MARK_NEW;
+		/* below the baseline's --min-severity, a finding was never recorded */
+		if (f->severity < baseline->min_severity)
+			f->baseline = KD_MARK_NONE;
+		else if (json_object_get(baseline->by_fingerprint, f->fingerprint))
+			f->baseline = KD_MARK_UNCHANGED;
+		else
+			f->baseline = KD_MARK_NEW;
 		if (json_object_set_new(now, f->fingerprint, json_true()) < 0) {
 			json_decref(now);
 			now = NULL;
 		}
 	}
 	if (now)
-		*ret_resolved = missing_from(baseline->findings, now);
+		*ret_resolved = missing_from(baseline->findings, now, KD_SEV_INFO, &compared);
 	json_decref(now);
 	if (!*ret_resolved)
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory comparing with the baseline");
@@ -189,14 +249,19 @@ kd_baseline_diff(const struct kd_baseline *before, const struct kd_baseline *now
 		 json_t **ret_new, json_t **ret_resolved, size_t *ret_unchanged,
 		 struct kd_error *err)
 {
-	*ret_new = missing_from(now->findings, before->by_fingerprint);
-	*ret_resolved = missing_from(before->findings, now->by_fingerprint);
+	/* each report recorded only what its --min-severity let through */
+	enum kd_severity min = before->min_severity > now->min_severity ? before->min_severity
+									  : now->min_severity;
+	size_t compared_now, compared_before;
+
+	*ret_new = missing_from(now->findings, before->by_fingerprint, min, &compared_now);
+	*ret_resolved = missing_from(before->findings, now->by_fingerprint, min, &compared_before);
 	if (!*ret_new || !*ret_resolved) {
 		json_decref(*ret_new);
 		json_decref(*ret_resolved);
 		*ret_new = *ret_resolved = NULL;
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory comparing reports");
 	}
-	*ret_unchanged = json_array_size(now->findings) - json_array_size(*ret_new);
+	*ret_unchanged = compared_now - json_array_size(*ret_new);
 	return 0;
 }

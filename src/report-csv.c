@@ -22,11 +22,29 @@ static const char *const columns[] = {
 	"message",    "remediation",	 "attack",	"baseline", "fingerprint",
 };
 
+/*
+ * Whether a spreadsheet could read @text as a formula: = + - @ (or a tab or CR) first,
+ * also after blanks some imports trim, and their fullwidth forms (U+FF1D, U+FF0B,
+ * U+FF0D, U+FF20) that some locales accept.
+ */
 static bool
 formula_start(const char *text)
 {
-	return text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-	       text[0] == '\t' || text[0] == '\r';
+	const unsigned char *u = (const unsigned char *)text;
+
+	for (;;) {
+		if (u[0] == ' ')
+			u++;
+		else if (u[0] == 0xc2 && u[1] == 0xa0) /* NO-BREAK SPACE */
+			u += 2;
+		else
+			break;
+	}
+	if (u[0] == '=' || u[0] == '+' || u[0] == '-' || u[0] == '@' || u[0] == '\t' ||
+	    u[0] == '\r')
+		return true;
+	return u[0] == 0xef && u[1] == 0xbc &&
+	       (u[2] == 0x9d || u[2] == 0x8b || u[2] == 0x8d || u[2] == 0xa0);
 }
 
 /* One quoted cell, then @sep. */

@@ -83,8 +83,16 @@ text_list(struct kd_strbuf *sb, const char *heading, const json_t *list)
 		const char *name = str(json_object_get(f, "account"), "name");
 		const char *message = str(f, "message");
 
-		snprintf(buf, sizeof(buf), "  %-9s %-26s ", str(f, "severity"), str(f, "rule"));
-		if ((r = kd_strbuf_puts(sb, buf)) == 0 &&
+		const char *severity = str(f, "severity"), *rule = str(f, "rule");
+		size_t pad = strlen(rule) < 26 ? 26 - strlen(rule) : 0;
+
+		/* every string here comes from a file someone may have edited */
+		snprintf(buf, sizeof(buf), "%*s ", (int)pad, "");
+		if ((r = kd_strbuf_puts(sb, "  ")) == 0 &&
+		    (r = kd_strbuf_append_safe(sb, severity, strlen(severity))) == 0 &&
+		    (r = kd_strbuf_putc(sb, ' ')) == 0 &&
+		    (r = kd_strbuf_append_safe(sb, rule, strlen(rule))) == 0 &&
+		    (r = kd_strbuf_puts(sb, buf)) == 0 &&
 		    (r = kd_strbuf_append_safe(sb, name, strlen(name))) == 0 &&
 		    (r = kd_strbuf_puts(sb, "\n      ")) == 0 &&
 		    (r = kd_strbuf_append_safe(sb, message, strlen(message))) == 0)

@@ -57,13 +57,15 @@ kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
 json_t *
 kd_report_baseline(const struct kd_findings *findings, const struct kd_report_meta *meta)
 {
-	size_t added = 0;
+	size_t added = 0, unchanged = 0;
 
-	for (size_t i = 0; i < findings->count; i++)
+	for (size_t i = 0; i < findings->count; i++) {
 		added += findings->items[i].baseline == KD_MARK_NEW;
+		unchanged += findings->items[i].baseline == KD_MARK_UNCHANGED;
+	}
 	return json_pack("{s:o, s:I, s:I, s:I}", "source", kd_json_text(meta->baseline), "new",
-			 (json_int_t)added, "unchanged", (json_int_t)(findings->count - added),
-			 "resolved", (json_int_t)json_array_size(meta->resolved));
+			 (json_int_t)added, "unchanged", (json_int_t)unchanged, "resolved",
+			 (json_int_t)json_array_size(meta->resolved));
 }
 
 int

@@ -49,40 +49,48 @@ record(const struct common *c, json_t *ev)
 			 KD_JSON_SCHEMA_VERSION, "domain", c->domain, "source", c->source);
 }
 
+/* @obj's @key as a new reference, null when absent: a baseline's resolved findings
+ * were written by another run, maybe another version, maybe edited. */
+static json_t *
+field(const json_t *obj, const char *key)
+{
+	json_t *value = json_object_get(obj, key);
+
+	return value ? json_incref(value) : json_null();
+}
+
 /* Adds the finding @f (as the JSON report prints it) to @rec with ECS names. */
 static int
-add_finding(json_t *rec, json_t *f, const char *mark)
+add_finding(json_t *rec, const json_t *f, const char *mark)
 {
 	json_t *kd = json_object_get(rec, "kdeleg");
 	json_t *account = json_object_get(f, "account");
 	json_t *domain = json_object_get(kd, "domain");
 	const char *rule_id = json_string_value(json_object_get(f, "rule"));
 	const struct kd_rule *rule = rule_id ? kd_rule_find(rule_id) : NULL;
-	const char *severity = json_string_value(json_object_get(f, "severity"));
 	char reference[512] = "";
 	const char *url = rule ? strstr(rule->references, "https://") : NULL;
 
 	/* ECS rule.reference is a URL: the catalogue's first one. */
 	if (url)
 		snprintf(reference, sizeof(reference), "%.*s", (int)strcspn(url, "; "), url);
-	if (json_object_set(rec, "message", json_object_get(f, "message")) < 0 ||
+	if (json_object_set_new(rec, "message", field(f, "message")) < 0 ||
 	    json_object_set_new(rec, "rule",
-				json_pack("{s:O, s:O, s:s, s:s?}", "id", json_object_get(f, "rule"),
-					  "name", json_object_get(f, "title"), "ruleset", "kdeleg",
-					  "reference", reference[0] ? reference : NULL)) < 0 ||
+				json_pack("{s:o, s:o, s:s, s:s?}", "id", field(f, "rule"), "name",
+					  field(f, "title"), "ruleset", "kdeleg", "reference",
+					  reference[0] ? reference : NULL)) < 0 ||
 	    json_object_set_new(rec, "threat",
-				json_pack("{s:s, s:{s:O}}", "framework", "MITRE ATT&CK",
-					  "technique", "id", json_object_get(f, "attack"))) < 0 ||
+				json_pack("{s:s, s:{s:o}}", "framework", "MITRE ATT&CK",
+					  "technique", "id", field(f, "attack"))) < 0 ||
 	    json_object_set_new(rec, "user",
-				json_pack("{s:O, s:O, s:O}", "name",
-					  json_object_get(account, "name"), "id",
-					  json_object_get(account, "sid"), "domain",
-					  json_object_get(domain, "dns_name"))) < 0 ||
-	    json_object_set(kd, "fingerprint", json_object_get(f, "fingerprint")) < 0 ||
-	    json_object_set_new(kd, "severity", json_string(severity ? severity : "")) < 0 ||
-	    json_object_set(kd, "account", account) < 0 ||
-	    json_object_set(kd, "details", json_object_get(f, "details")) < 0 ||
-	    json_object_set(kd, "remediation", json_object_get(f, "remediation")) < 0)
+				json_pack("{s:o, s:o, s:o}", "name", field(account, "name"),
+					  "id", field(account, "sid"), "domain",
+					  field(domain, "dns_name"))) < 0 ||
+	    json_object_set_new(kd, "fingerprint", field(f, "fingerprint")) < 0 ||
+	    json_object_set_new(kd, "severity", field(f, "severity")) < 0 ||
+	    json_object_set_new(kd, "account", field(f, "account")) < 0 ||
+	    json_object_set_new(kd, "details", field(f, "details")) < 0 ||
+	    json_object_set_new(kd, "remediation", field(f, "remediation")) < 0)
 		return KD_ERR_NOMEM;
 	if (mark && json_object_set_new(kd, "baseline", json_string(mark)) < 0)
 		return KD_ERR_NOMEM;
@@ -140,7 +148,7 @@ kd_report_ndjson(FILE *out, const struct kd_directory *dir,
 		enum kd_severity level = KD_SEV_INFO;
 
 		kd_severity_parse(json_string_value(json_object_get(f, "severity")), &level);
-		rec = record(&c, event("alert", "kdeleg.finding", "end", severity_number(level)));
+		rec = record(&c, event("alert", "kdeleg.finding", "change", severity_number(level)));
 		if (!rec || add_finding(rec, f, "resolved") < 0)
 			goto nomem;
 		if ((r = put(out, rec, err)) < 0)

@@ -311,12 +311,14 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 		lit(t, buf);
 	}
 	if (meta->baseline) {
-		size_t added = 0;
+		size_t added = 0, unchanged = 0;
 
-		for (size_t i = 0; i < findings->count; i++)
+		for (size_t i = 0; i < findings->count; i++) {
 			added += findings->items[i].baseline == KD_MARK_NEW;
+			unchanged += findings->items[i].baseline == KD_MARK_UNCHANGED;
+		}
 		snprintf(buf, sizeof(buf), "\nbaseline: %zu new, %zu unchanged, %zu resolved since ",
-			 added, findings->count - added, json_array_size(meta->resolved));
+			 added, unchanged, json_array_size(meta->resolved));
 		lit(t, buf);
 		esc(t, meta->baseline);
 	}

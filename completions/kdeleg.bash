@@ -3,9 +3,13 @@ _kdeleg()
 {
     local cur prev words cword
     _init_completion || return
-    local commands="audit diff rules version help"
+    local commands="audit collect diff rules version help"
     local global_opts="--help --version"
-    local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --help"
+    local connection_opts="--uri --domain --base --starttls --simple-bind --password-file --ca-file
+        --insecure-tls --timeout --page-size --range-step --quiet"
+    local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --help
+        $connection_opts"
+    local collect_opts="--output --help $connection_opts"
     local diff_opts="--format --output --fail-on --help"
 
     if [[ $cword -eq 1 ]]; then
@@ -21,6 +25,18 @@ _kdeleg()
             return ;;
         --baseline)
             _filedir json
+            return ;;
+        --password-file)
+            _filedir
+            return ;;
+        --ca-file)
+            _filedir '@(pem|crt|cer)'
+            return ;;
+        -H|--uri)
+            COMPREPLY=($(compgen -W "ldap:// ldaps://" -- "$cur"))
+            compopt -o nospace 2>/dev/null
+            return ;;
+        -d|--domain|-b|--base|--simple-bind|--timeout|--page-size|--range-step)
             return ;;
         -f|--format)
             case ${words[1]} in
@@ -41,6 +57,7 @@ _kdeleg()
     esac
     case ${words[1]} in
         audit) COMPREPLY=($(compgen -W "$audit_opts" -- "$cur")) ;;
+        collect) COMPREPLY=($(compgen -W "$collect_opts" -- "$cur")) ;;
         diff)
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$diff_opts" -- "$cur"))

@@ -327,6 +327,9 @@ ld_reason(LDAP *ld, int rc, char *buf, size_t size)
 
 	if (ld)
 		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	/* libldap's placeholder when TLS fails says nothing */
+	if (diag && strcmp(diag, "(unknown error code)") == 0)
+		diag[0] = '\0';
 	snprintf(buf, size, "%s (%d)%s%s", ldap_err2string(rc), rc, diag && *diag ? ": " : "",
 		 diag && *diag ? diag : "");
 	ldap_memfree(diag);
@@ -1124,8 +1127,31 @@ set_options(LDAP *ld, const struct kd_ldap_options *o, const char *uri, struct k
 	SET(LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON, "SASL_NOCANON");
 	SET(LDAP_OPT_X_TLS_REQUIRE_CERT, &require, "TLS certificate checking");
 	SET(LDAP_OPT_X_TLS_PROTOCOL_MIN, &min_tls, "TLS minimum version");
-	if (o->ca_file)
+	if (o->ca_file) {
 		SET(LDAP_OPT_X_TLS_CACERTFILE, o->ca_file, "TLS CA file");
+	} else {
+		/*
+		 * A new handle inherits libldap's global TLS context but not the names
+		 * it was made from (ldap_create clears them), and the context made
+		 * below starts from the handle's: carry ldap.conf's TLS_CACERT and
+		 * TLS_CACERTDIR over. With neither, GnuTLS uses the system's CAs.
+		 */
+		char *file = NULL, *dir = NULL;
+		int rf = 0, rd = 0;
+
+		ldap_get_option(NULL, LDAP_OPT_X_TLS_CACERTFILE, &file);
+		ldap_get_option(NULL, LDAP_OPT_X_TLS_CACERTDIR, &dir);
+		if (file)
+			rf = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, file);
+		if (dir)
+			rd = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTDIR, dir);
+		ldap_memfree(file);
+		ldap_memfree(dir);
+		if (rf != LDAP_OPT_SUCCESS || rd != LDAP_OPT_SUCCESS) {
+			what = "TLS CA (from ldap.conf)";
+			goto fail;
+		}
+	}
 	/* TLS options take effect in a new context, created after they are all set */
 	SET(LDAP_OPT_X_TLS_NEWCTX, &newctx, "TLS context");
 #undef SET
@@ -1241,10 +1267,15 @@ bind_gssapi(struct kd_ldap *c, bool *ret_next, struct kd_error *err)
 	if (rc != LDAP_SUCCESS) {
 		*ret_next = is_connection_error(rc);
 		ld_reason(c->ld, rc, why, sizeof(why));
-		return connect_fail(err, c->uri, KD_ERR_CONNECT,
-				    "Kerberos (SASL GSSAPI) bind failed: %s%s", why,
-				    rc == LDAP_LOCAL_ERROR ? " (is there a ticket? kinit, KRB5CCNAME)"
-							   : "");
+		/* the hint first: GSSAPI diagnostics are long and the message is cut */
+		return connect_fail(err, c->uri, KD_ERR_CONNECT, "Kerberos (SASL GSSAPI) bind failed%s: %s",
+				    rc == LDAP_LOCAL_ERROR ? " (no ticket? kinit; KRB5CCNAME)"
+				    : c->tls && (rc == LDAP_STRONG_AUTH_REQUIRED ||
+						 rc == LDAP_UNWILLING_TO_PERFORM)
+					    ? " (Samba DCs refuse Kerberos over TLS: use ldap://, "
+					      "which signs and seals)"
+					    : "",
+				    why);
 	}
 	if (ldap_get_option(c->ld, LDAP_OPT_X_SASL_SSF, &ssf) != LDAP_OPT_SUCCESS)
 		return connect_fail(err, c->uri, KD_ERR_CONNECT,
@@ -1322,23 +1353,22 @@ open_one(struct kd_ldap *c, const struct kd_ldap_options *o, const char *uri, bo
 	if (rc != LDAP_SUCCESS) {
 		*ret_next = true;
 		ld_reason(c->ld, rc, why, sizeof(why));
-		return connect_fail(err, c->uri, KD_ERR_CONNECT,
-				    "cannot connect: %s%s", why,
+		return connect_fail(err, c->uri, KD_ERR_CONNECT, "cannot connect%s: %s",
 				    o->insecure_tls || !ldap_is_ldaps_url(c->uri)
 					    ? ""
-					    : " (for ldaps://: is the DC's certificate trusted? "
-					      "--ca-file)");
+					    : " (down, or is its certificate not trusted? --ca-file)",
+				    why);
 	}
 	if (o->starttls) {
 		rc = ldap_start_tls_s(c->ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
 			*ret_next = true;
 			ld_reason(c->ld, rc, why, sizeof(why));
-			return connect_fail(err, c->uri, KD_ERR_CONNECT,
-					    "StartTLS failed: %s%s", why,
+			return connect_fail(err, c->uri, KD_ERR_CONNECT, "StartTLS failed%s: %s",
 					    o->insecure_tls ? ""
 							    : " (is the DC's certificate trusted? "
-							      "--ca-file)");
+							      "--ca-file)",
+					    why);
 		}
 	}
 	c->tls = ldap_tls_inplace(c->ld) != 0;
@@ -1411,6 +1441,64 @@ out:
 	return r;
 }
 
+/*
+ * What libldap's LDAP_OPT_URI reads when no configuration names a server: its
+ * built-in "ldap://localhost/", printed with the URL's defaults (2.4 to 2.6). A
+ * configured URI prints without the "/??base" tail, even ldap://localhost/.
+ */
+#define LIBLDAP_DEFAULT_URI "ldap://localhost:389/??base"
+
+bool
+kd_ldap_conf_has_uri(void)
+{
+	LDAP *ld = NULL;
+	char *uri = NULL;
+	bool has;
+
+	if (ldap_initialize(&ld, NULL) != LDAP_SUCCESS)
+		return false;
+	has = ldap_get_option(ld, LDAP_OPT_URI, &uri) == LDAP_OPT_SUCCESS && uri && *uri &&
+	      strcmp(uri, LIBLDAP_DEFAULT_URI) != 0;
+	ldap_memfree(uri);
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return has;
+}
+
+int
+kd_ldap_check_options(const struct kd_ldap_options *o, struct kd_error *err)
+{
+	if (o->page_size > INT32_MAX || o->nuris > KD_LDAP_MAX_URIS)
+		return kd_error_set(err, KD_ERR_USAGE, "page size or URI count out of range");
+	for (size_t i = 0; i < o->nuris; i++) {
+		bool ldaps = strncasecmp(o->uris[i], "ldaps://", 8) == 0;
+
+		if (o->starttls && ldaps) {
+			kd_error_set(err, KD_ERR_USAGE,
+				     "StartTLS upgrades ldap:// connections; ldaps:// is TLS already");
+			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
+			return KD_ERR_USAGE;
+		}
+		if (o->simple_bind && !o->starttls && !ldaps) {
+			kd_error_set(err, KD_ERR_USAGE,
+				     "refusing a simple bind over ldap:// (the password would "
+				     "cross the network in clear): use ldaps:// or --starttls");
+			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
+			return KD_ERR_USAGE;
+		}
+	}
+	if (o->ca_file) {
+		FILE *f = fopen(o->ca_file, "r");
+
+		if (!f) {
+			kd_error_set(err, KD_ERR_IO, "cannot read the CA file: %s", strerror(errno));
+			kd_error_set_where(err, o->ca_file, 0, NULL, NULL);
+			return KD_ERR_IO;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
 int
 kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn, struct kd_error *err)
 {
@@ -1429,23 +1517,14 @@ kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn, stru
 		o.op_timeout = KD_LDAP_DEFAULT_OP_TIMEOUT;
 	if (!o.page_size)
 		o.page_size = KD_LDAP_DEFAULT_PAGE_SIZE;
-	if (o.page_size > INT32_MAX || o.nuris > KD_LDAP_MAX_URIS)
-		return kd_error_set(err, KD_ERR_USAGE, "kd_ldap_open: bad options");
+	r = kd_ldap_check_options(&o, err);
+	if (r < 0)
+		return r;
 	if (o.simple_bind && (!o.password || !o.password[0]))
 		/* RFC 4513 5.1.2: a name without a password is an unauthenticated bind */
 		return kd_error_set(err, KD_ERR_USAGE,
 				    "a simple bind needs a password (an empty one would be an "
 				    "anonymous bind)");
-	if (o.ca_file) {
-		FILE *f = fopen(o.ca_file, "r");
-
-		if (!f) {
-			kd_error_set(err, KD_ERR_IO, "cannot read the CA file: %s", strerror(errno));
-			kd_error_set_where(err, o.ca_file, 0, NULL, NULL);
-			return KD_ERR_IO;
-		}
-		fclose(f);
-	}
 
 	if (o.nuris) {
 		uris = o.uris;
@@ -1455,9 +1534,13 @@ kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn, stru
 		if (r < 0)
 			return r;
 		uris = (const char *const *)found;
-	} else {
+	} else if (kd_ldap_conf_has_uri()) {
 		uris = conf_uri;
 		n = 1;
+	} else {
+		return kd_error_set(err, KD_ERR_USAGE,
+				    "no directory server named: give a URI or a domain (ldap.conf "
+				    "names none)");
 	}
 
 	c = calloc(1, sizeof(*c));

@@ -270,6 +270,81 @@ START_TEST(test_open_refusals)
 }
 END_TEST
 
+START_TEST(test_check_options)
+{
+	struct kd_ldap_options o = {0};
+	struct kd_error err;
+
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), 0);
+	o.uris[0] = "ldaps://dc1";
+	o.uris[1] = "LDAPS://dc2";
+	o.nuris = 2;
+	o.simple_bind = "x@y";
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), 0);
+	/* StartTLS on ldaps:// */
+	o.starttls = true;
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), KD_ERR_USAGE);
+	ck_assert_str_eq(err.source, "ldaps://dc1");
+	/* one plain URI among TLS ones: refused for a simple bind */
+	o.starttls = false;
+	o.uris[1] = "ldap://dc2";
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), KD_ERR_USAGE);
+	ck_assert_str_eq(err.source, "ldap://dc2");
+	/* fine with StartTLS when every URI is ldap:// */
+	o.uris[0] = "ldap://dc1";
+	o.starttls = true;
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), 0);
+	/* and for GSSAPI, which signs and seals on ldap:// */
+	o.starttls = false;
+	o.simple_bind = NULL;
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), 0);
+	o.page_size = (uint32_t)INT32_MAX + 1;
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), KD_ERR_USAGE);
+}
+END_TEST
+
+/* libldap reads its configuration once per process; Check forks each test. */
+START_TEST(test_conf_none)
+{
+	setenv("LDAPNOINIT", "1", 1);
+	ck_assert(!kd_ldap_conf_has_uri());
+}
+END_TEST
+
+START_TEST(test_conf_uri)
+{
+	unsetenv("LDAPNOINIT");
+	setenv("LDAPURI", "ldap://dc1.example.test", 1);
+	ck_assert(kd_ldap_conf_has_uri());
+}
+END_TEST
+
+START_TEST(test_conf_localhost)
+{
+	/* written out, even the built-in default counts as configured */
+	unsetenv("LDAPNOINIT");
+	setenv("LDAPURI", "ldap://localhost/", 1);
+	ck_assert(kd_ldap_conf_has_uri());
+}
+END_TEST
+
+/* No server named anywhere: a usage error, not a connection to localhost. */
+START_TEST(test_open_nothing)
+{
+	struct kd_ldap_options o = {0};
+	struct kd_ldap *c = NULL;
+	struct kd_error err;
+
+	setenv("LDAPNOINIT", "1", 1);
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_ldap_open(&o, &c, &err), KD_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "no directory server named"));
+	ck_assert_ptr_null(c);
+}
+END_TEST
+
 /* Nothing listens on port 1: each URI fails to connect, the next is tried, all are named. */
 START_TEST(test_open_unreachable)
 {
@@ -382,6 +457,11 @@ kd_ldapsrc_suite(void)
 	tc = tcase_create("open");
 	tcase_add_test(tc, test_open_refusals);
 	tcase_add_test(tc, test_open_unreachable);
+	tcase_add_test(tc, test_check_options);
+	tcase_add_test(tc, test_conf_none);
+	tcase_add_test(tc, test_conf_uri);
+	tcase_add_test(tc, test_conf_localhost);
+	tcase_add_test(tc, test_open_nothing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("password");

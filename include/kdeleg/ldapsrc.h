@@ -29,8 +29,9 @@ struct kd_ldap_progress {
 struct kd_ldap_options {
 	/*
 	 * Where: @uris (ldap:// or ldaps://, tried in order until one connects and
-	 * binds); else DNS SRV records of @domain (_ldap._tcp, ldap_domain2hostlist);
-	 * else the URI of the OpenLDAP configuration (ldap.conf, LDAPURI).
+	 * binds); else DNS SRV records of @domain (_ldap._tcp, ldap_domain2hostlist:
+	 * a domain named explicitly wins over the system configuration); else the
+	 * URI of the OpenLDAP configuration (ldap.conf, LDAPURI); else KD_ERR_USAGE.
 	 */
 	const char *uris[KD_LDAP_MAX_URIS];
 	size_t nuris;
@@ -67,6 +68,21 @@ struct kd_ldap_options {
 };
 
 struct kd_ldap;
+
+/*
+ * What can be checked without the network, so that a caller can refuse before
+ * asking for a password: a simple bind needs TLS (every URI in @uris ldaps://,
+ * or @starttls), StartTLS does not go with ldaps://, the CA file is readable,
+ * page size and URI count within bounds. KD_ERR_USAGE or KD_ERR_IO (CA file).
+ * kd_ldap_open() checks the same.
+ */
+int kd_ldap_check_options(const struct kd_ldap_options *opts, struct kd_error *err);
+
+/*
+ * True when the OpenLDAP configuration (ldap.conf, ~/.ldaprc, $LDAPURI...) names a
+ * server; false when libldap would fall back to its built-in ldap://localhost.
+ */
+bool kd_ldap_conf_has_uri(void);
 
 /*
  * Connects, binds and reads the rootDSE (naming contexts). GSSAPI on ldap:// asks

@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The live LDAP collector against a Samba AD DC (tests/integration/lab.sh): a live audit
+# finds exactly what the audit of README's ldapsearch snapshot finds (fingerprints
+# included), so does the audit of a `kdeleg collect` snapshot; every bind and transport;
+# paging and ranged values; and every fault exits 3 with a message, nothing on stdout and
+# no output file. Prints timings. Usage: test-live.sh KDELEG SOURCE_ROOT
+# Exit 77 (skipped) when this machine cannot run a lab.
+set -u
+kdeleg=$1
+top=$2
+. "$top/tests/integration/lab.sh"
+lab_check || exit $?
+lab_trap
+lab_up || exit 1
+lab_populate || exit 1
+
+w=$LAB_DIR/live
+mkdir -p "$w"
+# for an ASan build of kdeleg: a leak inside Cyrus SASL's GSSAPI plugin
+export LSAN_OPTIONS="suppressions=$top/tests/integration/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+py=/usr/bin/python3
+failures=0
+checks=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# kd ARGS...: kdeleg inside the namespace, stdout in $w/out, stderr in $w/err, status in $rc.
+kd() {
+    checks=$((checks + 1))
+    lab_exec "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
+    rc=$?
+}
+kd_env() { # kd_env VAR=VALUE... -- ARGS...
+    local envs=()
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    checks=$((checks + 1))
+    lab_exec env "${envs[@]}" "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
+    rc=$?
+}
+ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $(head -c 400 "$w/err")"; }
+# refused WHAT PATTERN: exit 3, PATTERN on stderr, nothing on stdout.
+refused() {
+    [ "$rc" -eq 3 ] || fail "$1: exit $rc, expected 3 (stderr: $(head -c 300 "$w/err"))"
+    grep -q -- "$2" "$w/err" || fail "$1: '$2' not on stderr: $(head -c 400 "$w/err")"
+    [ ! -s "$w/out" ] || fail "$1: something on stdout: $(head -c 200 "$w/out")"
+}
+# same_findings WHAT A.json B.json: findings (fingerprints included), domain, counts, summary.
+same_findings() {
+    "$py" - "$2" "$3" <<'PY' >"$w/cmp" 2>&1 || fail "$1: $(head -c 1500 "$w/cmp")"
+import json
+import sys
+
+a, b = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:3])
+fa = sorted(json.dumps(f, sort_keys=True) for f in a["findings"])
+fb = sorted(json.dumps(f, sort_keys=True) for f in b["findings"])
+bad = False
+for x in sorted(set(fa) - set(fb)):
+    print("only in", sys.argv[1], x[:300])
+    bad = True
+for x in sorted(set(fb) - set(fa)):
+    print("only in", sys.argv[2], x[:300])
+    bad = True
+for k in ("domain", "counts", "summary"):
+    if a[k] != b[k]:
+        print(k, "differs:", a[k], b[k])
+        bad = True
+sys.exit(bad)
+PY
+}
+# same_snapshot WHAT A.ldif B.ldif: byte for byte but the time comment.
+same_snapshot() {
+    cmp -s <(grep -v '^# time: ' "$2") <(grep -v '^# time: ' "$3") ||
+        fail "$1: $2 and $3 differ: $(diff <(grep -v '^# time: ' "$2") <(grep -v '^# time: ' "$3") | head -5)"
+}
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+filter='(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))'
+attrs=(objectClass sAMAccountName objectSid userAccountControl servicePrincipalName
+    msDS-AllowedToDelegateTo msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member
+    primaryGroupID adminCount dNSHostName msDS-SupportedEncryptionTypes
+    ms-DS-MachineAccountQuota msDS-Behavior-Version)
+# README "Making a snapshot" (test-snapshot.sh checks what its audit finds).
+readme_snapshot() {
+    lab_ldapsearch -E pr=1000/noprompt -b "$LAB_BASE" "$filter" "${attrs[@]}" >"$1" &&
+        lab_ldapsearch -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
+            -s base sPNMappings >>"$1"
+}
+
+# ---- the reference: README's snapshot, audited offline ----
+readme_snapshot "$w/readme.ldif" || lab_fail "ldapsearch failed" || exit 1
+"$kdeleg" audit --ldif "$w/readme.ldif" -f json >"$w/ref.json" 2>"$w/err" ||
+    lab_fail "offline audit of the ldapsearch snapshot: $(cat "$w/err")" || exit 1
+
+# ---- GSSAPI (the default) on ldap://, signed and sealed ----
+kd audit -H "$LAB_URI" -f json
+ok "live audit"
+cp "$w/out" "$w/live.json"
+same_findings "live audit vs the ldapsearch snapshot" "$w/ref.json" "$w/live.json"
+"$py" - "$w/live.json" "$LAB_URI" <<'PY' || fail "live report's source"
+import json
+import sys
+
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+assert doc["source"] == {"kind": "ldap", "name": sys.argv[2]}, doc["source"]
+assert doc["complete"] is True
+PY
+"$kdeleg" rules -f json >"$w/rules.json"
+"$py" - "$w/live.json" "$w/rules.json" <<'PY' || fail "a rule of the catalogue is not found live"
+import json
+import sys
+
+found = {f["rule"] for f in json.load(open(sys.argv[1], encoding="utf-8"))["findings"]}
+catalogue = {r["id"] for r in json.load(open(sys.argv[2], encoding="utf-8"))}
+missing = sorted(catalogue - found)
+if missing:
+    print("rules not found live:", missing, file=sys.stderr)
+    sys.exit(1)
+PY
+kd audit -H "$LAB_URI"
+ok "live audit, text"
+grep -q "$LAB_URI" "$w/out" || fail "the text report does not name the DC"
+
+# ---- kdeleg collect, then the offline audit of what it wrote ----
+t=$(now)
+kd collect -H "$LAB_URI" -o "$w/collect.ldif"
+t_collect=$(since "$t")
+ok "collect"
+[ -s "$w/err" ] && fail "collect wrote to stderr (not a terminal): $(head -c 200 "$w/err")"
+head -1 "$w/collect.ldif" | grep -qx 'version: 1' || fail "collect: no version line"
+grep -q "^# source: $LAB_URI\$" "$w/collect.ldif" || fail "collect: no source comment"
+[ "$(stat -c %a "$w/collect.ldif")" = 600 ] || fail "collect: snapshot not private (mode $(stat -c %a "$w/collect.ldif"))"
+"$kdeleg" audit --ldif "$w/collect.ldif" -f json >"$w/collect.json" 2>"$w/err" ||
+    fail "offline audit of the collected snapshot: $(cat "$w/err")"
+same_findings "collect + offline audit vs live audit" "$w/live.json" "$w/collect.json"
+# the reader keeps exactly the entries, names and values the writer wrote
+"$py" - "$w/collect.ldif" "$w/readme.ldif" <<'PY' || fail "collect vs ldapsearch: other entries"
+import sys
+
+def dns(path):
+    out = set()
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("dn:"):
+            out.add(line.rstrip("\n").lower())
+    return out
+
+a, b = dns(sys.argv[1]), dns(sys.argv[2])
+if a != b:
+    print("only collected:", sorted(a - b)[:5], "only ldapsearch:", sorted(b - a)[:5],
+          file=sys.stderr)
+    sys.exit(1)
+PY
+
+# ---- where the DC comes from: DNS SRV records, ldap.conf, a list of URIs ----
+kd audit -d "${LAB_REALM,,}" -f json
+ok "DNS SRV discovery (-d)"
+[ "$rc" -eq 0 ] && same_findings "SRV discovery" "$w/live.json" "$w/out"
+printf 'URI %s\nTLS_CACERT %s\n' "$LAB_URI" "$LAB_CA" >"$w/ldap.conf"
+kd_env -u LDAPNOINIT LDAPCONF="$w/ldap.conf" -- audit -f json
+ok "ldap.conf URI"
+[ "$rc" -eq 0 ] && same_findings "ldap.conf URI" "$w/live.json" "$w/out"
+kd audit
+if [ "$rc" -ne 2 ] || ! grep -q "needs a source" "$w/err"; then
+    fail "no source at all: exit $rc, expected 2 ($(head -c 200 "$w/err"))"
+fi
+kd audit -H "ldap://$LAB_FQDN:1" -H "$LAB_URI" -f json
+ok "a DC that is down, then one that answers"
+[ "$rc" -eq 0 ] && same_findings "second URI" "$w/live.json" "$w/out"
+
+# ---- simple binds over verified TLS ----
+printf '%s\n' "$LAB_ADMIN_PASS" >"$w/password"
+chmod 600 "$w/password"
+kd audit -H "ldaps://$LAB_FQDN" --ca-file "$LAB_CA" --simple-bind "$LAB_ADMIN@${LAB_REALM,,}" \
+    --password-file "$w/password" -f json
+ok "simple bind over ldaps, UPN, --password-file"
+[ "$rc" -eq 0 ] && same_findings "simple bind (password file)" "$w/live.json" "$w/out"
+kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- audit -H "ldaps://$LAB_FQDN" --ca-file "$LAB_CA" \
+    --simple-bind "CN=$LAB_ADMIN,CN=Users,$LAB_BASE" -f json
+ok "simple bind over ldaps, DN, KDELEG_PASSWORD"
+[ "$rc" -eq 0 ] && same_findings "simple bind (environment)" "$w/live.json" "$w/out"
+kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- collect -H "$LAB_URI" --starttls --ca-file "$LAB_CA" \
+    --simple-bind "$LAB_ADMIN@${LAB_REALM,,}" -o "$w/starttls.ldif"
+ok "simple bind after StartTLS"
+[ "$rc" -eq 0 ] && same_snapshot "StartTLS snapshot" "$w/collect.ldif" "$w/starttls.ldif"
+kd_env -u LDAPNOINIT LDAPCONF="$w/ldap.conf" KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- \
+    audit -H "ldaps://$LAB_FQDN" --simple-bind "$LAB_ADMIN@${LAB_REALM,,}" -f json
+ok "ldaps with ldap.conf's TLS_CACERT"
+# no file, no variable: an echo-off prompt on the terminal (script(1) gives it one)
+rm -f "$w/prompt.json"
+checks=$((checks + 1))
+(sleep 1; printf '%s\n' "$LAB_ADMIN_PASS") |
+    lab_exec script -qfec "$(printf '%q ' "$kdeleg" audit -H "ldaps://$LAB_FQDN" --ca-file "$LAB_CA" \
+        --simple-bind "$LAB_ADMIN@${LAB_REALM,,}" -f json -o "$w/prompt.json")" "$w/prompt.log" \
+    >/dev/null
+rc=$?
+ok "simple bind, password typed at the prompt"
+grep -q "Password for $LAB_ADMIN@${LAB_REALM,,}: " "$w/prompt.log" || fail "no password prompt"
+[ -s "$w/prompt.json" ] && same_findings "simple bind (prompt)" "$w/live.json" "$w/prompt.json"
+grep -rq -- "$LAB_ADMIN_PASS" "$w/err" "$w/out" "$w/prompt.log" &&
+    fail "the password shows in the output or on the terminal"
+
+# ---- paging and ranged values, on a thousand more accounts and a 1000-member group ----
+"$py" - >"$w/bulk.ldif" <<PY
+for i in range(1000):
+    print(f"dn: CN=bulk{i:04d},CN=Users,$LAB_BASE\nobjectClass: user\nsAMAccountName: bulk{i:04d}\n")
+print("dn: CN=Bulk Group,CN=Users,$LAB_BASE\nobjectClass: group\nsAMAccountName: bulkgroup")
+for i in range(1000):
+    print(f"member: CN=bulk{i:04d},CN=Users,$LAB_BASE")
+print()
+PY
+lab_exec ldbadd -H "$LAB_SAM" "$w/bulk.ldif" >>"$LAB_LOG" 2>&1 || lab_fail "ldbadd of 1001 entries" || exit 1
+t=$(now)
+kd collect -H "$LAB_URI" -o "$w/p1000.ldif"
+t_p1000=$(since "$t")
+ok "collect, pages of 1000"
+t=$(now)
+kd collect -H "$LAB_URI" --page-size 2 -o "$w/p2.ldif"
+t_p2=$(since "$t")
+ok "collect, pages of 2"
+same_snapshot "pages of 2 vs 1000" "$w/p1000.ldif" "$w/p2.ldif"
+entries=$(grep -c '^$' "$w/p1000.ldif")
+entries=$((entries - 1))
+[ "$entries" -gt 1070 ] || fail "bulk snapshot has $entries entries"
+[ "$(grep -c '^member: CN=bulk' "$w/p1000.ldif")" = 1000 ] || fail "the bulk group lost members"
+t_ranges=""
+for step in 700 3 1; do
+    t=$(now)
+    kd collect -H "$LAB_URI" --range-step "$step" -o "$w/r$step.ldif"
+    t_ranges="$t_ranges, of $step $(since "$t")"
+    ok "collect, ranges of $step"
+    same_snapshot "ranges of $step values" "$w/p1000.ldif" "$w/r$step.ldif"
+done
+kd audit -H "$LAB_URI" --page-size 2 --range-step 2 -f json
+ok "audit, pages of 2, ranges of 2"
+"$kdeleg" audit --ldif "$w/p1000.ldif" -f json >"$w/p1000.json" 2>/dev/null
+[ "$rc" -eq 0 ] && same_findings "live pages of 2 vs the snapshot" "$w/p1000.json" "$w/out"
+
+# the client against ldapsearch on the same search, alternating
+t_ls=""
+t_kd=""
+for _ in 1 2 3; do
+    t=$(now)
+    lab_ldapsearch -E pr=1000/noprompt -b "$LAB_BASE" "$filter" "${attrs[@]}" >/dev/null
+    t_ls="$t_ls $(since "$t")"
+    t=$(now)
+    lab_exec "$kdeleg" collect -H "$LAB_URI" -o "$w/timing.ldif" >/dev/null 2>&1
+    t_kd="$t_kd $(since "$t")"
+done
+
+# ---- faults: exit 3, a message, no report, no file ----
+kd_env KRB5CCNAME="FILE:$w/no-such-ccache" -- audit -H "$LAB_URI"
+refused "no Kerberos ticket" "no ticket"
+kd_env KDELEG_PASSWORD=wrong-password -- audit -H "ldaps://$LAB_FQDN" --ca-file "$LAB_CA" \
+    --simple-bind "$LAB_ADMIN@${LAB_REALM,,}"
+refused "wrong password" "Invalid credentials"
+kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- audit -H "ldaps://$LAB_FQDN" \
+    --simple-bind "$LAB_ADMIN@${LAB_REALM,,}"
+refused "untrusted certificate (ldaps)" "certificate not trusted"
+kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- audit -H "$LAB_URI" --starttls \
+    --simple-bind "$LAB_ADMIN@${LAB_REALM,,}"
+refused "untrusted certificate (StartTLS)" "StartTLS failed"
+kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- audit -H "$LAB_URI" --simple-bind "$LAB_ADMIN@${LAB_REALM,,}"
+refused "simple bind over ldap://" "refusing a simple bind over ldap://"
+kd audit -H "ldaps://$LAB_FQDN" --ca-file "$LAB_CA"
+refused "Kerberos over TLS (Samba refuses it)" "Kerberos (SASL GSSAPI) bind failed"
+: >"$w/empty-password"
+kd audit -H "ldaps://$LAB_FQDN" --ca-file "$LAB_CA" --simple-bind x --password-file "$w/empty-password"
+refused "empty password" "empty password"
+kd audit -H "ldap://$LAB_FQDN:1"
+refused "no DC at the port" "cannot connect"
+t=$(now)
+kd audit -H "ldap://${LAB_IP%.*}.99" --timeout 2
+refused "no DC at the address" "cannot connect"
+[ "$(awk -v s="$(since "$t")" 'BEGIN { print (s < 10) }')" = 1 ] || fail "--timeout 2 took $(since "$t") s"
+kd audit -d nowhere.invalid
+refused "no SRV records" "no domain controller found"
+kd collect -H "ldap://$LAB_FQDN:1" -o "$w/never.ldif"
+refused "collect from no DC" "cannot connect"
+[ -e "$w/never.ldif" ] && fail "collect from no DC left a file"
+
+# mid-search faults: a pty makes kdeleg show progress, which says the search is under way
+# midsearch SIGNAL ARGS...: runs kdeleg ARGS under script(1), sends SIGNAL to the DC once a
+# page has come; the DC stays stopped or dead. Returns 1 when the client finished first.
+midsearch() {
+    local sig=$1 cmd
+    shift
+    cmd=$(printf '%q ' "$kdeleg" "$@")
+    # an attempt that lost the race may have written its output
+    rm -f "$w/pty.log" "$w/stopped.json" "$w/killed.ldif"
+    checks=$((checks + 1))
+    # stdout to a file, stderr (progress, the error) to the terminal
+    lab_exec script -qfec "$cmd >$(printf '%q' "$w/out")" "$w/pty.log" >/dev/null </dev/null &
+    local pid=$!
+    for _ in $(seq 500); do
+        grep -q "accounts: [0-9]* entries" "$w/pty.log" 2>/dev/null && break
+        sleep 0.01
+    done
+    lab_kill_dc "$sig"
+    wait "$pid"
+    rc=$?
+    tr '\r' '\n' <"$w/pty.log" >"$w/err"
+    grep -q "collecting 'accounts' failed after [1-9]" "$w/err"
+}
+warm() { lab_exec "$kdeleg" audit -H "$LAB_URI" >/dev/null 2>&1; }
+
+warm
+for _ in 1 2 3; do
+    midsearch STOP audit -H "$LAB_URI" --page-size 1 --range-step 1 --timeout 2 -f json -o "$w/stopped.json" && break
+    lab_kill_dc KILL; lab_start_dc && warm
+done
+[ "$rc" -eq 3 ] || fail "DC stopped mid-search: exit $rc"
+grep -q "no answer from the DC within 2 s" "$w/err" ||
+    fail "DC stopped mid-search: $(grep kdeleg "$w/err" | tail -2)"
+[ -e "$w/stopped.json" ] && fail "DC stopped mid-search: a report was written"
+lab_kill_dc KILL
+lab_start_dc || exit 1
+warm
+for _ in 1 2 3; do
+    midsearch KILL collect -H "$LAB_URI" --page-size 1 --range-step 1 -o "$w/killed.ldif" && break
+    lab_start_dc && warm
+done
+[ "$rc" -eq 3 ] || fail "DC killed mid-search: exit $rc"
+grep -q "lost the connection to the DC" "$w/err" ||
+    fail "DC killed mid-search: $(grep kdeleg "$w/err" | tail -2)"
+[ -e "$w/killed.ldif" ] && fail "DC killed mid-search: a snapshot was written"
+ls "$w"/*.tmp.* >/dev/null 2>&1 && fail "temporary files left: $(ls "$w"/*.tmp.*)"
+
+echo "timings (s): collect of the lab ($(grep -c '^$' "$w/collect.ldif") entries) $t_collect;" \
+    "with 1000 more accounts ($entries entries): pages of 1000 $t_p1000, pages of 2 $t_p2;" \
+    "ranges${t_ranges#,};" \
+    "ldapsearch vs kdeleg collect, alternating:$t_ls vs$t_kd"
+if [ "$failures" -ne 0 ]; then
+    lab_fail "$failures of $checks checks failed"
+    exit 1
+fi
+echo "live: $checks checks passed"

@@ -1074,30 +1074,56 @@ sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
 	return LDAP_SUCCESS;
 }
 
-/* True when every URI of a list as libldap prints it (space-separated) is ldaps://. */
+/*
+ * The Global Catalog (ports 3268, 3269) holds a partial replica without
+ * msDS-AllowedToDelegateTo and the RBCD descriptor (MS-ADA2 2.218, 2.219: not in the
+ * partial attribute set): read there, every account would look like it delegates to
+ * nothing.
+ */
 static bool
-all_ldaps(const char *list)
+is_global_catalog(const char *uri)
+{
+	LDAPURLDesc *lud = NULL;
+	bool gc;
+
+	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+		return false;
+	gc = lud->lud_port == 3268 || lud->lud_port == 3269;
+	ldap_free_urldesc(lud);
+	return gc;
+}
+
+/* The URIs of a list as libldap prints it (space-separated): all ldaps://, any a GC. */
+static void
+scan_uri_list(const char *list, bool *ret_all_ldaps, bool *ret_any_gc)
 {
 	const char *p = list;
 	bool any = false;
 
+	*ret_all_ldaps = true;
+	*ret_any_gc = false;
 	while (*p) {
 		char uri[1024];
 		size_t n = strcspn(p, " ,");
 
 		if (n > 0) {
-			if (n >= sizeof(uri))
-				return false;
+			if (n >= sizeof(uri)) {
+				*ret_all_ldaps = false;
+				return;
+			}
 			memcpy(uri, p, n);
 			uri[n] = '\0';
 			if (!ldap_is_ldaps_url(uri))
-				return false;
+				*ret_all_ldaps = false;
+			if (is_global_catalog(uri))
+				*ret_any_gc = true;
 			any = true;
 		}
 		p += n;
 		p += strspn(p, " ,");
 	}
-	return any;
+	if (!any)
+		*ret_all_ldaps = false;
 }
 
 static int
@@ -1344,11 +1370,22 @@ open_one(struct kd_ldap *c, const struct kd_ldap_options *o, const char *uri, bo
 	r = set_options(c->ld, o, c->uri, err);
 	if (r < 0)
 		return r;
-	/* Refuse before anything is sent, not after the password went out. */
-	if (o->simple_bind && !o->starttls && !all_ldaps(c->uri))
-		return connect_fail(err, c->uri, KD_ERR_USAGE,
-				    "refusing a simple bind over ldap:// (the password would "
-				    "cross the network in clear): use ldaps:// or --starttls");
+	/* URIs from ldap.conf or DNS get the checks kd_ldap_check_options() gives -H ones. */
+	{
+		bool all_ldaps, any_gc;
+
+		scan_uri_list(c->uri, &all_ldaps, &any_gc);
+		/* Refuse before anything is sent, not after the password went out. */
+		if (o->simple_bind && !o->starttls && !all_ldaps)
+			return connect_fail(err, c->uri, KD_ERR_USAGE,
+					    "refusing a simple bind over ldap:// (the password "
+					    "would cross the network in clear): use ldaps:// or "
+					    "--starttls");
+		if (any_gc)
+			return connect_fail(err, c->uri, KD_ERR_USAGE,
+					    "refusing the Global Catalog port: it lacks the "
+					    "delegation attributes (use 389 or 636)");
+	}
 	rc = ldap_connect(c->ld);
 	if (rc != LDAP_SUCCESS) {
 		*ret_next = true;
@@ -1472,6 +1509,14 @@ kd_ldap_check_options(const struct kd_ldap_options *o, struct kd_error *err)
 	for (size_t i = 0; i < o->nuris; i++) {
 		bool ldaps = strncasecmp(o->uris[i], "ldaps://", 8) == 0;
 
+		if (is_global_catalog(o->uris[i])) {
+			kd_error_set(err, KD_ERR_USAGE,
+				     "refusing the Global Catalog port: it lacks the delegation "
+				     "attributes (msDS-AllowedToDelegateTo, the RBCD descriptor); "
+				     "use 389 or 636");
+			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
+			return KD_ERR_USAGE;
+		}
 		if (o->starttls && ldaps) {
 			kd_error_set(err, KD_ERR_USAGE,
 				     "StartTLS upgrades ldap:// connections; ldaps:// is TLS already");

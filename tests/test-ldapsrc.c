@@ -300,6 +300,16 @@ START_TEST(test_check_options)
 	o.starttls = false;
 	o.simple_bind = NULL;
 	ck_assert_int_eq(kd_ldap_check_options(&o, &err), 0);
+	/* the Global Catalog lacks the delegation attributes */
+	o.uris[1] = "ldap://dc2:3268";
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), KD_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "Global Catalog"));
+	ck_assert_str_eq(err.source, "ldap://dc2:3268");
+	o.uris[1] = "ldaps://dc2:3269";
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), KD_ERR_USAGE);
+	o.uris[1] = "ldaps://dc2:636";
+	ck_assert_int_eq(kd_ldap_check_options(&o, &err), 0);
 	o.page_size = (uint32_t)INT32_MAX + 1;
 	ck_assert_int_eq(kd_ldap_check_options(&o, &err), KD_ERR_USAGE);
 }
@@ -318,6 +328,35 @@ START_TEST(test_conf_uri)
 	unsetenv("LDAPNOINIT");
 	setenv("LDAPURI", "ldap://dc1.example.test", 1);
 	ck_assert(kd_ldap_conf_has_uri());
+}
+END_TEST
+
+/* The checks apply to a URI from ldap.conf too, before anything is sent. */
+START_TEST(test_conf_checks)
+{
+	struct kd_ldap_options o = {0};
+	struct kd_ldap *c = NULL;
+	struct kd_error err;
+
+	unsetenv("LDAPNOINIT");
+	setenv("LDAPURI", "ldap://127.0.0.1:3268", 1);
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_ldap_open(&o, &c, &err), KD_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "Global Catalog"));
+}
+END_TEST
+
+START_TEST(test_conf_simple_plain)
+{
+	struct kd_ldap_options o = {.simple_bind = "a@b", .password = "pw"};
+	struct kd_ldap *c = NULL;
+	struct kd_error err;
+
+	unsetenv("LDAPNOINIT");
+	setenv("LDAPURI", "ldaps://127.0.0.1:1 ldap://127.0.0.1:2", 1);
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_ldap_open(&o, &c, &err), KD_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "refusing a simple bind"));
 }
 END_TEST
 
@@ -461,6 +500,8 @@ kd_ldapsrc_suite(void)
 	tcase_add_test(tc, test_conf_none);
 	tcase_add_test(tc, test_conf_uri);
 	tcase_add_test(tc, test_conf_localhost);
+	tcase_add_test(tc, test_conf_checks);
+	tcase_add_test(tc, test_conf_simple_plain);
 	tcase_add_test(tc, test_open_nothing);
 	suite_add_tcase(s, tc);
 

@@ -72,8 +72,9 @@ struct kd_ldap;
 /*
  * What can be checked without the network, so that a caller can refuse before
  * asking for a password: a simple bind needs TLS (every URI in @uris ldaps://,
- * or @starttls), StartTLS does not go with ldaps://, the CA file is readable,
- * page size and URI count within bounds. KD_ERR_USAGE or KD_ERR_IO (CA file).
+ * or @starttls), StartTLS does not go with ldaps://, no Global Catalog port (3268,
+ * 3269: its partial replica lacks the delegation attributes), the CA file is
+ * readable, page size and URI count within bounds. KD_ERR_USAGE or KD_ERR_IO.
  * kd_ldap_open() checks the same.
  */
 int kd_ldap_check_options(const struct kd_ldap_options *opts, struct kd_error *err);

@@ -155,6 +155,14 @@ if a != b:
     sys.exit(1)
 PY
 
+# ---- -b: another base; the configuration's sPNMappings still come ----
+kd collect -H "$LAB_URI" -b "CN=Users,$LAB_BASE" -o "$w/users.ldif"
+ok "collect -b CN=Users"
+others=$(grep '^dn: ' "$w/users.ldif" | grep -v ",CN=Users,$LAB_BASE\$" |
+    grep -vx "dn: CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE")
+[ -z "$others" ] || fail "collect -b CN=Users: entries from elsewhere: $(echo "$others" | head -3)"
+grep -q "^dn: CN=Administrator,CN=Users,$LAB_BASE\$" "$w/users.ldif" || fail "collect -b: no Administrator"
+
 # ---- where the DC comes from: DNS SRV records, ldap.conf, a list of URIs ----
 kd audit -d "${LAB_REALM,,}" -f json
 ok "DNS SRV discovery (-d)"
@@ -278,6 +286,10 @@ refused "no DC at the address" "cannot connect"
 [ "$(awk -v s="$(since "$t")" 'BEGIN { print (s < 10) }')" = 1 ] || fail "--timeout 2 took $(since "$t") s"
 kd audit -d nowhere.invalid
 refused "no SRV records" "no domain controller found"
+kd audit -H "$LAB_URI" -b "OU=Nowhere,$LAB_BASE" -f json
+refused "a base that does not exist (a non-success result)" "collecting 'accounts' failed after 0 entries (page 1): the DC answered No such object (32)"
+kd audit -H "ldap://$LAB_FQDN:3268"
+refused "the Global Catalog port" "Global Catalog"
 kd collect -H "ldap://$LAB_FQDN:1" -o "$w/never.ldif"
 refused "collect from no DC" "cannot connect"
 [ -e "$w/never.ldif" ] && fail "collect from no DC left a file"
@@ -306,6 +318,17 @@ midsearch() {
     grep -q "collecting 'accounts' failed after [1-9]" "$w/err"
 }
 warm() { lab_exec "$kdeleg" audit -H "$LAB_URI" >/dev/null 2>&1; }
+
+# progress on a terminal, none with --quiet (nor when stderr is a file: checked by collect above)
+checks=$((checks + 1))
+lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" -o "$w/tty.ldif")" \
+    "$w/tty.log" >/dev/null </dev/null
+tr '\r' '\n' <"$w/tty.log" | grep -q "kdeleg: $LAB_URI: accounts: [0-9]* entries, page 2, done" ||
+    fail "no progress on a terminal: $(tr '\r' '\n' <"$w/tty.log" | head -5)"
+checks=$((checks + 1))
+lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -q -H "$LAB_URI" -o "$w/tty.ldif")" \
+    "$w/tty.log" >/dev/null </dev/null
+grep -q "entries" "$w/tty.log" && fail "progress despite --quiet"
 
 warm
 for _ in 1 2 3; do

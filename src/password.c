@@ -137,7 +137,9 @@ from_tty(const char *prompt_for, char **ret, struct kd_error *err)
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	quiet.c_lflag |= ICANON;
-	kd_escape_text(who, sizeof(who), prompt_for ? prompt_for : "", prompt_for ? strlen(prompt_for) : 0);
+	if (!prompt_for)
+		prompt_for = "the simple bind";
+	kd_escape_text(who, sizeof(who), prompt_for, strlen(prompt_for));
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) < 0) {
 		r = kd_error_set(err, KD_ERR_IO, "cannot turn the terminal's echo off: %s",
 				 strerror(errno));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for the LDAP source's pure parts (descriptions, ranges) and its refusals before the wire. */
+/* Tests for the LDAP source's pure parts (descriptions, ranges), its refusals, the password. */
 #include "config.h"
 
 #include <check.h>

@@ -93,7 +93,8 @@ bool kd_ldap_conf_has_uri(void);
  * the next; an authentication failure stops at once (the next DC would refuse
  * the same credentials, and a wrong password would count twice toward lockout).
  * Errors: KD_ERR_CONNECT (cannot reach, verify or bind; err->source names the
- * URI), KD_ERR_USAGE (a simple bind without TLS, no password), KD_ERR_NOMEM.
+ * URI), KD_ERR_USAGE (what kd_ldap_check_options() refuses, no password, no
+ * server named anywhere), KD_ERR_IO (the CA file), KD_ERR_NOMEM.
  * Free with kd_ldap_close().
  */
 int kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn,

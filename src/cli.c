@@ -9,13 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kdeleg/analyze.h"
 #include "kdeleg/baseline.h"
 #include "kdeleg/cli.h"
 #include "kdeleg/directory.h"
+#include "kdeleg/ldapsrc.h"
+#include "kdeleg/ldif-write.h"
 #include "kdeleg/ldif.h"
+#include "kdeleg/password.h"
 #include "kdeleg/report.h"
 #include "kdeleg/strbuf.h"
 
@@ -40,12 +44,24 @@ static enum kd_severity arg_min_severity;
 /* positional arguments (kdeleg diff OLD NEW) */
 static const char *arg_positional[2];
 static int arg_npositional;
+/* the live source (audit without --ldif, collect) */
+static struct kd_ldap_options arg_ldap;
+static const char *arg_password_file;
+static bool arg_quiet;
 
 enum {
 	OPT_COLOR = 0x100,
 	OPT_BASELINE,
 	OPT_FAIL_ON,
 	OPT_MIN_SEVERITY,
+	OPT_STARTTLS,
+	OPT_SIMPLE_BIND,
+	OPT_PASSWORD_FILE,
+	OPT_CA_FILE,
+	OPT_INSECURE_TLS,
+	OPT_TIMEOUT,
+	OPT_PAGE_SIZE,
+	OPT_RANGE_STEP,
 };
 
 struct option_doc {
@@ -55,8 +71,30 @@ struct option_doc {
 	const char *help;
 };
 
+/* The live source's options, shared by audit (without --ldif) and collect. */
+#define CONNECTION_OPTIONS                                                                    \
+	{"uri", 'H', "URI",                                                                   \
+	 "read the DC at ldap://HOST or ldaps://HOST (repeat: tried in order; default: "      \
+	 "ldap.conf's URI)"},                                                                 \
+	{"domain", 'd', "DOMAIN", "find the DCs of DOMAIN in DNS (_ldap._tcp SRV records)"},  \
+	{"base", 'b', "DN", "search under DN (default: the DC's defaultNamingContext)"},      \
+	{"starttls", OPT_STARTTLS, NULL, "upgrade ldap:// to TLS (StartTLS) before binding"}, \
+	{"simple-bind", OPT_SIMPLE_BIND, "DN|UPN",                                            \
+	 "bind with a password, not Kerberos (needs ldaps:// or --starttls)"},                \
+	{"password-file", OPT_PASSWORD_FILE, "FILE",                                          \
+	 "its password: FILE's first line (else $KDELEG_PASSWORD, else a prompt)"},           \
+	{"ca-file", OPT_CA_FILE, "FILE", "trust only the CA certificates in FILE for TLS"},   \
+	{"insecure-tls", OPT_INSECURE_TLS, NULL, "do not verify the DC's TLS certificate"},  \
+	{"timeout", OPT_TIMEOUT, "SECONDS",                                                   \
+	 "give up on a silent DC after SECONDS (default 30 to connect, 120 a request)"},      \
+	{"page-size", OPT_PAGE_SIZE, "N", "entries per page of results (default 1000)"},      \
+	{"range-step", OPT_RANGE_STEP, "N",                                                   \
+	 "read multi-valued attributes N values a request (default: as the DC splits them)"}, \
+	{"quiet", 'q', NULL, "no progress on stderr (shown only when it is a terminal)"}
+
 static const struct option_doc audit_options[] = {
 	{"ldif", 'l', "FILE", "audit an LDIF snapshot (as ldapsearch writes it; - for stdin)"},
+	CONNECTION_OPTIONS,
 	{"format", 'f', "FORMAT", "text (default), json, ndjson (one finding a line) or csv"},
 	{"output", 'o', "FILE", "write the report to FILE atomically (temp file + rename)"},
 	{"color", OPT_COLOR, "WHEN", "auto (default: when stdout is a terminal), always, never"},
@@ -66,6 +104,13 @@ static const struct option_doc audit_options[] = {
 	 "exit 1 when a finding at or above LEVEL (info..critical) is present, or with "
 	 "'new', when a finding is not in the baseline"},
 	{"min-severity", OPT_MIN_SEVERITY, "LEVEL", "report only findings at or above LEVEL"},
+	{"help", 'h', NULL, "show this help"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct option_doc collect_options[] = {
+	{"output", 'o', "FILE", "write the LDIF snapshot to FILE atomically (required)"},
+	CONNECTION_OPTIONS,
 	{"help", 'h', NULL, "show this help"},
 	{NULL, 0, NULL, NULL},
 };
@@ -111,6 +156,7 @@ print_help(FILE *out)
 	      "\n"
 	      "Commands:\n"
 	      "  audit     audit a domain and report every delegation risk\n"
+	      "  collect   read a domain from a DC into an LDIF snapshot for audit --ldif\n"
 	      "  diff      compare two JSON reports: new and resolved findings\n"
 	      "  rules     list the rule catalogue\n"
 	      "  version   print the version\n"
@@ -118,6 +164,8 @@ print_help(FILE *out)
 	      "kdeleg audit options:\n",
 	      out);
 	print_options(out, audit_options);
+	fputs("\nkdeleg collect -o FILE options:\n", out);
+	print_options(out, collect_options);
 	fputs("\nkdeleg diff OLD.json NEW.json options:\n", out);
 	print_options(out, diff_options);
 	fputs("\nkdeleg rules options:\n", out);
@@ -127,7 +175,8 @@ print_help(FILE *out)
 	      "  0  success, whatever was found\n"
 	      "  1  a --fail-on threshold was met (the report is still written)\n"
 	      "  2  usage error\n"
-	      "  3  failure: broken or incomplete input, I/O error, out of memory\n",
+	      "  3  failure: broken or incomplete input, a DC that cannot be reached, bound to\n"
+	      "     or read completely, I/O error, out of memory\n",
 	      out);
 }
 
@@ -159,6 +208,9 @@ fail(const struct kd_error *err)
 	return KD_EXIT_FAILURE;
 }
 
+/* Options a command may have, and the end marker (short ones take at most 2 chars each). */
+#define OPTIONS_MAX 64
+
 /* Builds getopt_long's tables from an option_doc table. */
 static void
 build_getopt(const struct option_doc *docs, struct option *longopts, char *shortopts)
@@ -167,6 +219,8 @@ build_getopt(const struct option_doc *docs, struct option *longopts, char *short
 
 	shortopts[s++] = ':'; /* a missing value returns ':', not '?' */
 	for (const struct option_doc *d = docs; d->name; d++, n++) {
+		if (n + 1 == OPTIONS_MAX)
+			abort(); /* a table outgrew the arrays: a programming error */
 		longopts[n].name = d->name;
 		longopts[n].has_arg = d->arg ? required_argument : no_argument;
 		longopts[n].flag = NULL;
@@ -194,6 +248,25 @@ parse_format(const char *text, unsigned allowed)
 	return usage_error("unknown format '%s'", text);
 }
 
+/* A whole decimal number in [min, max] for @option. */
+static int
+parse_count(const char *option, const char *text, unsigned min, unsigned max, unsigned *ret)
+{
+	unsigned long v = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9' || v > max)
+			goto bad;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (!*text || v < min || v > max)
+		goto bad;
+	*ret = (unsigned)v;
+	return 0;
+bad:
+	return usage_error("%s takes a number from %u to %u, not '%s'", option, min, max, text);
+}
+
 static int
 parse_severity(const char *option, const char *text, enum kd_severity *ret)
 {
@@ -208,8 +281,8 @@ static int
 parse_options(int argc, char **argv, const struct option_doc *docs, unsigned formats,
 	      int npositional)
 {
-	struct option longopts[64];
-	char shortopts[160];
+	struct option longopts[OPTIONS_MAX];
+	char shortopts[2 * OPTIONS_MAX + 2];
 	int c;
 
 	build_getopt(docs, longopts, shortopts);
@@ -255,6 +328,60 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 				return usage_error("--color takes auto, always or never, not '%s'",
 						   optarg);
 			break;
+		case 'H':
+			if (arg_ldap.nuris == KD_LDAP_MAX_URIS)
+				return usage_error("at most %d --uri", KD_LDAP_MAX_URIS);
+			if (strncasecmp(optarg, "ldap://", 7) != 0 &&
+			    strncasecmp(optarg, "ldaps://", 8) != 0)
+				return usage_error("--uri takes ldap://HOST or ldaps://HOST, not '%s'",
+						   optarg);
+			arg_ldap.uris[arg_ldap.nuris++] = optarg;
+			break;
+		case 'd':
+			arg_ldap.domain = optarg;
+			break;
+		case 'b':
+			arg_ldap.base = optarg;
+			break;
+		case 'q':
+			arg_quiet = true;
+			break;
+		case OPT_STARTTLS:
+			arg_ldap.starttls = true;
+			break;
+		case OPT_SIMPLE_BIND:
+			arg_ldap.simple_bind = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			arg_password_file = optarg;
+			break;
+		case OPT_CA_FILE:
+			arg_ldap.ca_file = optarg;
+			break;
+		case OPT_INSECURE_TLS:
+			arg_ldap.insecure_tls = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_count("--timeout", optarg, 1, 86400, &arg_ldap.op_timeout))
+				return KD_EXIT_USAGE;
+			arg_ldap.connect_timeout = arg_ldap.op_timeout;
+			break;
+		case OPT_PAGE_SIZE: {
+			unsigned n = 0;
+
+			if (parse_count("--page-size", optarg, 1, 100000, &n))
+				return KD_EXIT_USAGE;
+			arg_ldap.page_size = n;
+			break;
+		}
+		case OPT_RANGE_STEP: {
+			unsigned n = 0;
+
+			if (parse_count("--range-step", optarg, 1, 1000000, &n))
+				return KD_EXIT_USAGE;
+			arg_ldap.range_step = n;
+			break;
+		}
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -324,6 +451,11 @@ output_close(struct output *o, bool success, struct kd_error *err)
 			       ? kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
 					      strerror(errno))
 			       : 0;
+	/* the data reaches the disk before the name points at it */
+	if (success && (fflush(o->file) != 0 || fsync(fileno(o->file)) != 0)) {
+		r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s", strerror(errno));
+		success = false;
+	}
 	if (fclose(o->file) != 0 && success) {
 		r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s", strerror(errno));
 		success = false;
@@ -414,9 +546,15 @@ compare_baseline(const struct kd_directory *dir, const struct kd_baseline *basel
 	const char *then = kd_baseline_domain_sid(baseline);
 	char now[KD_SID_STRING_MAX];
 
-	if (then && d->has_sid && strcmp(then, kd_sid_to_string(&d->sid, now, sizeof(now))) != 0) {
+	/* Fingerprints hold the domain SID: across domains, or with it on one side
+	 * only, every finding would look new and every old one resolved. */
+	snprintf(now, sizeof(now), "(none)");
+	if (d->has_sid)
+		kd_sid_to_string(&d->sid, now, sizeof(now));
+	if (!then || !d->has_sid || strcmp(then, now) != 0) {
 		kd_error_set(err, KD_ERR_USAGE,
-			     "the baseline is a report of domain %s, this audit is of %s", then, now);
+			     "the baseline is a report of domain %s, this audit is of %s",
+			     then ? then : "(none)", now);
 		kd_error_set_where(err, arg_baseline, 0, NULL, NULL);
 		return KD_ERR_USAGE;
 	}
@@ -493,6 +631,161 @@ write_report(const struct kd_directory *dir, const struct kd_findings *findings,
 	}
 }
 
+/* Live collection progress on stderr, when it is a terminal and not --quiet. */
+struct progress {
+	const struct kd_ldap *conn;
+	bool shown;
+	struct timespec last;
+};
+
+static void
+show_progress(void *ctx, const struct kd_ldap_progress *p)
+{
+	struct progress *pr = ctx;
+	char uri[256];
+	const char *u = pr->conn ? kd_ldap_uri(pr->conn) : "";
+	struct timespec now;
+
+	/* ten lines a second at most: a terminal is slower than a DC's small pages */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (pr->shown && !p->stage_done &&
+	    (now.tv_sec - pr->last.tv_sec) * 1000000000L + (now.tv_nsec - pr->last.tv_nsec) <
+		    100000000L)
+		return;
+	pr->last = now;
+	kd_escape_text(uri, sizeof(uri), u, strlen(u));
+	fprintf(stderr, "\rkdeleg: %s: %s: %zu entries, page %zu%s", uri, p->stage, p->entries,
+		p->pages + (p->stage_done ? 0 : 1), p->stage_done ? ", done" : "");
+	pr->shown = true;
+}
+
+static void
+end_progress(struct progress *pr)
+{
+	if (pr->shown)
+		fputc('\n', stderr);
+	pr->shown = false;
+}
+
+/* What can be refused before connecting or asking for a password; -1 to go on. */
+static int
+check_connection_options(const char *command)
+{
+	struct kd_error err;
+
+	if (arg_password_file && !arg_ldap.simple_bind)
+		return usage_error("--password-file goes with --simple-bind");
+	if (!arg_ldap.nuris && !arg_ldap.domain && !kd_ldap_conf_has_uri())
+		return usage_error("%s needs a source: %s-H URI or -d DOMAIN (ldap.conf names no "
+				   "server)",
+				   command, strcmp(command, "audit") == 0 ? "--ldif FILE, " : "");
+	kd_error_clear(&err);
+	if (kd_ldap_check_options(&arg_ldap, &err) < 0)
+		return fail(&err);
+	return -1;
+}
+
+/* Connects and binds; the password is read, used and wiped here. */
+static int
+open_ldap(struct kd_ldap **ret_conn, struct progress *pr, struct kd_error *err)
+{
+	char *password = NULL;
+	int r;
+
+	if (arg_ldap.simple_bind) {
+		r = kd_password_get(arg_password_file, arg_ldap.simple_bind, &password, err);
+		if (r < 0)
+			return r;
+		arg_ldap.password = password;
+	}
+	if (!arg_quiet && isatty(STDERR_FILENO)) {
+		arg_ldap.progress = show_progress;
+		arg_ldap.progress_ctx = pr;
+	}
+	r = kd_ldap_open(&arg_ldap, ret_conn, err);
+	arg_ldap.password = NULL;
+	kd_password_free(password);
+	if (r == 0)
+		pr->conn = *ret_conn;
+	return r;
+}
+
+static int
+entry_to_directory(void *ctx, const struct kd_entry *entry, struct kd_error *err)
+{
+	return kd_directory_add(ctx, entry, err);
+}
+
+/* Reads the domain from a DC into @dir; *ret_source is the DC's URI (free it). */
+static int
+load_ldap(struct kd_directory *dir, char **ret_source, struct kd_error *err)
+{
+	struct progress pr = {0};
+	struct kd_ldap *conn = NULL;
+	int r = open_ldap(&conn, &pr, err);
+
+	if (r == 0)
+		r = kd_ldap_collect(conn, entry_to_directory, dir, err);
+	end_progress(&pr);
+	if (r == 0 && !(*ret_source = strdup(kd_ldap_uri(conn))))
+		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+	kd_ldap_close(conn);
+	return r;
+}
+
+static int
+entry_to_ldif(void *ctx, const struct kd_entry *entry, struct kd_error *err)
+{
+	int r = kd_ldif_write_entry(ctx, entry, err);
+
+	if (r == KD_ERR_IO)
+		kd_error_set_where(err, arg_output, 0, NULL, NULL);
+	return r;
+}
+
+/* kdeleg collect: the same entries as a live audit reads, as an LDIF snapshot. */
+static int
+cmd_collect(int argc, char **argv)
+{
+	struct progress pr = {0};
+	struct kd_ldap *conn = NULL;
+	struct kd_error err;
+	struct output out = {0};
+	bool opened = false;
+	int r, code;
+
+	kd_error_clear(&err);
+	code = parse_options(argc, argv, collect_options, 0, 0);
+	if (code >= 0)
+		return code;
+	/* a failed collection must leave nothing behind, which stdout cannot promise */
+	if (!arg_output || strcmp(arg_output, "-") == 0)
+		return usage_error("collect writes a file atomically: give -o FILE (not stdout)");
+	code = check_connection_options("collect");
+	if (code >= 0)
+		return code;
+	r = open_ldap(&conn, &pr, &err);
+	if (r == 0) {
+		r = output_open(&out, &err);
+		opened = r == 0;
+	}
+	if (r == 0 && kd_ldif_write_header(out.file, kd_ldap_uri(conn), time(NULL), &err) < 0) {
+		kd_error_set_where(&err, arg_output, 0, NULL, NULL);
+		r = KD_ERR_IO;
+	}
+	if (r == 0)
+		r = kd_ldap_collect(conn, entry_to_ldif, out.file, &err);
+	end_progress(&pr);
+	if (opened) {
+		int c = output_close(&out, r == 0, r == 0 ? &err : NULL);
+
+		if (r == 0)
+			r = c;
+	}
+	kd_ldap_close(conn);
+	return r < 0 ? fail(&err) : KD_EXIT_OK;
+}
+
 static int
 cmd_audit(int argc, char **argv)
 {
@@ -501,6 +794,7 @@ cmd_audit(int argc, char **argv)
 	struct kd_error err;
 	struct kd_report_meta meta = {0};
 	struct kd_baseline *baseline = NULL;
+	char *source = NULL;
 	int r, code, verdict = KD_EXIT_OK;
 
 	kd_error_clear(&err);
@@ -509,15 +803,16 @@ cmd_audit(int argc, char **argv)
 		return code;
 	if (arg_fail_on_new && !arg_baseline)
 		return usage_error("--fail-on new needs --baseline FILE");
-	/* A broken baseline fails before the audit, not after. */
+	if (arg_ldif && (arg_ldap.nuris || arg_ldap.domain))
+		return usage_error("two sources: --ldif FILE or a DC (-H URI, -d DOMAIN), not both");
+	if (!arg_ldif && (code = check_connection_options("audit")) >= 0)
+		return code;
+	/* A broken baseline fails before the audit, not after it. */
 	if (arg_baseline && kd_baseline_load(arg_baseline, &baseline, &err) < 0)
 		return fail(&err);
-	if (!arg_ldif)
-		return usage_error("audit needs a source: --ldif FILE (live LDAP collection is "
-				   "not built yet)");
 	r = kd_directory_new(&dir, &err);
 	if (r == 0)
-		r = load_ldif(dir, arg_ldif, &err);
+		r = arg_ldif ? load_ldif(dir, arg_ldif, &err) : load_ldap(dir, &source, &err);
 	if (r == 0)
 		r = kd_directory_finish(dir, &err);
 	if (r == 0)
@@ -534,14 +829,15 @@ cmd_audit(int argc, char **argv)
 			meta.hidden = kd_findings_filter(&findings, arg_min_severity);
 			filter_resolved(meta.resolved, arg_min_severity);
 		}
-		meta.source = strcmp(arg_ldif, "-") == 0 ? "<stdin>" : arg_ldif;
-		meta.source_kind = "ldif";
+		meta.source = !arg_ldif ? source : strcmp(arg_ldif, "-") == 0 ? "<stdin>" : arg_ldif;
+		meta.source_kind = arg_ldif ? "ldif" : "ldap";
 		r = write_report(dir, &findings, &meta, &err);
 	}
 	json_decref(meta.resolved);
 	kd_baseline_free(baseline);
 	kd_findings_free(&findings);
 	kd_directory_free(dir);
+	free(source);
 	return r < 0 ? fail(&err) : verdict;
 }
 
@@ -561,17 +857,18 @@ cmd_diff(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	if (arg_fail_on_set && !arg_fail_on_new)
-		return usage_error("kdeleg diff takes --fail-on new only");
+		return usage_error("kdeleg diff takes --fail-on new only, not a severity");
 	r = kd_baseline_load(arg_positional[0], &before, &err);
 	if (r == 0)
 		r = kd_baseline_load(arg_positional[1], &now, &err);
 	if (r == 0) {
 		sid_before = kd_baseline_domain_sid(before);
 		sid_now = kd_baseline_domain_sid(now);
-		if (sid_before && sid_now && strcmp(sid_before, sid_now) != 0)
+		if (!sid_before || !sid_now || strcmp(sid_before, sid_now) != 0)
 			r = kd_error_set(&err, KD_ERR_USAGE,
-					 "the reports are of two domains, %s and %s", sid_before,
-					 sid_now);
+					 "the reports are of two domains, %s and %s",
+					 sid_before ? sid_before : "(none)",
+					 sid_now ? sid_now : "(none)");
 	}
 	if (r == 0)
 		r = kd_baseline_diff(before, now, &diff.added, &diff.resolved, &diff.unchanged,
@@ -686,6 +983,8 @@ kd_cli_main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "collect") == 0)
+		return cmd_collect(argc - 1, argv + 1);
 	if (strcmp(cmd, "diff") == 0)
 		return cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)

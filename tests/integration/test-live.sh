@@ -19,13 +19,7 @@ w=$LAB_DIR/live
 mkdir -p "$w"
 # for an ASan build of kdeleg: a leak inside Cyrus SASL's GSSAPI plugin
 export LSAN_OPTIONS="suppressions=$top/tests/integration/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-py=/usr/bin/python3
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$top/tests/check.sh" # fail and the counters; the lab keeps its own trap
 
 # kd ARGS...: kdeleg inside the namespace, stdout in $w/out, stderr in $w/err, status in $rc.
 kd() {

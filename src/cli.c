@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,6 +406,36 @@ struct output {
 	char *temp_path;
 };
 
+/* The temp file a signal must not leave behind: partial directory data. */
+static char *volatile pending_temp;
+
+static void
+remove_temp_and_die(int sig)
+{
+	char *path = pending_temp;
+
+	if (path)
+		unlink(path); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Removes the temp file on SIGINT, SIGTERM and SIGHUP (unless they are ignored). */
+static void
+guard_temp(char *path)
+{
+	static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+	pending_temp = path;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(*signals); i++) {
+		struct sigaction old, sa = {.sa_handler = remove_temp_and_die};
+
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(signals[i], &sa, NULL);
+	}
+}
+
 static int
 output_open(struct output *o, struct kd_error *err)
 {
@@ -437,6 +468,7 @@ output_open(struct output *o, struct kd_error *err)
 		kd_error_set_where(err, arg_output, 0, NULL, NULL);
 		return KD_ERR_IO;
 	}
+	guard_temp(o->temp_path);
 	return 0;
 }
 
@@ -451,6 +483,7 @@ output_close(struct output *o, bool success, struct kd_error *err)
 			       ? kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
 					      strerror(errno))
 			       : 0;
+	pending_temp = NULL; /* renamed or removed below, not by a signal */
 	/* the data reaches the disk before the name points at it */
 	if (success && (fflush(o->file) != 0 || fsync(fileno(o->file)) != 0)) {
 		r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s", strerror(errno));

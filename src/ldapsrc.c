@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <ldap.h>
 #include <sasl/sasl.h>
 #include <stdarg.h>
@@ -90,6 +91,9 @@ struct bvalue {
 };
 
 /* The search being run, for progress and messages. */
+/* Pages in a row with neither an entry nor a reference before the run fails. */
+#define IDLE_PAGES_MAX 100
+
 struct stage {
 	const struct search_spec *spec;
 	const char *base;
@@ -477,6 +481,11 @@ values_add(struct kd_ldap *c, size_t a, struct berval **vals)
 	for (size_t i = 0; vals && vals[i]; i++) {
 		size_t off;
 
+		/* Empty values cost their bookkeeping, not data: bound that by the entry
+		 * limit too, or a million empty values would outgrow it. */
+		if ((c->nvals + 1) * (sizeof(struct bvalue) + sizeof(struct kd_value)) >
+		    ENTRY_MAX_BYTES)
+			return KD_ERR_NOMEM;
 		if (grow((void **)&c->vals, &c->vals_cap, c->nvals + 1, sizeof(*c->vals)) < 0 ||
 		    data_add(c, vals[i]->bv_val, vals[i]->bv_len, &off) < 0)
 			return KD_ERR_NOMEM;
@@ -618,6 +627,17 @@ out:
 	return r;
 }
 
+/* Whether the search asked for attribute @name[0..len) (no options). */
+static bool
+requested(const struct search_spec *spec, const char *name, size_t len)
+{
+	for (size_t i = 0; spec->attributes[i]; i++)
+		if (strlen(spec->attributes[i]) == len &&
+		    strncasecmp(spec->attributes[i], name, len) == 0)
+			return true;
+	return false;
+}
+
 /* Adds the values of attribute @name of @msg to the entry; ranged chunks start at 0. */
 static int
 take_attribute(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, const char *name,
@@ -626,7 +646,7 @@ take_attribute(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, cons
 	struct berval **vals = NULL;
 	struct kd_ldap_desc d;
 	struct kd_error why;
-	size_t a = 0, nvalues;
+	size_t a = 0, nvalues, before;
 	bool done = true;
 	size_t next = 0;
 	int r;
@@ -637,13 +657,24 @@ take_attribute(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, cons
 				  "the DC returned an attribute description that does not "
 				  "parse (byte %zu: %s)",
 				  why.offset, why.message);
+	/* What was not asked for is not kept (and cannot grow the entry's tables). */
+	if (!requested(st->spec, name, d.name_len))
+		return 0;
 	ld_clear_errno(c->ld);
 	vals = ldap_get_values_len(c->ld, msg, name);
 	if (!vals && ld_errno(c->ld) != LDAP_SUCCESS)
 		return entry_fail(c, st, err, KD_ERR_INCOMPLETE, name,
 				  "cannot decode the values (%s)", ldap_err2string(ld_errno(c->ld)));
 	nvalues = (size_t)ldap_count_values_len(vals);
+	before = c->nattrs;
 	r = attr_find(c, name, d.name_len, &a);
+	if (r == 0 && a < before) {
+		/* ldap_get_values_len() finds a name's first occurrence only: a second
+		 * one, or a plain and a ranged form together, would be read wrongly */
+		ldap_value_free_len(vals);
+		return entry_fail(c, st, err, KD_ERR_INCOMPLETE, name,
+				  "the attribute came twice in one entry");
+	}
 	if (r == 0)
 		r = values_add(c, a, vals);
 	ldap_value_free_len(vals);
@@ -902,6 +933,7 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 {
 	const struct search_spec *spec = st->spec;
 	struct berval cookie = {0, NULL};
+	size_t idle_pages = 0;
 	char **attrs = NULL;
 	bool more;
 	int r;
@@ -911,6 +943,7 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 	do {
 		LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL};
 		struct timeval tv = {.tv_sec = (time_t)c->op_timeout};
+		size_t entries_before = c->entries, references_before = st->references;
 		int msgid = -1, rc;
 		bool done = false;
 		char why[200];
@@ -976,6 +1009,19 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 		}
 		more = spec->paged && cookie.bv_len > 0;
 		st->pages++;
+		/* A cookie need not change between pages (Samba's names the search, not
+		 * the position), but pages that bring nothing for long would loop here
+		 * forever, each answer within the timeout. */
+		idle_pages = c->entries == entries_before && st->references == references_before
+				     ? idle_pages + 1
+				     : 0;
+		if (more && idle_pages >= IDLE_PAGES_MAX) {
+			r = stage_fail(c, st, err, KD_ERR_INCOMPLETE,
+				       "the DC's paging does not progress (%u pages in a row "
+				       "without an entry)",
+				       (unsigned)idle_pages);
+			goto out;
+		}
 		report_progress(c, st, !more);
 	} while (more);
 	r = 0;
@@ -1280,7 +1326,7 @@ bind_gssapi(struct kd_ldap *c, bool *ret_next, struct kd_error *err)
 {
 	/* sign and seal on plain LDAP; over TLS no second layer (AD: "not allowed") */
 	char props_plain[] = "minssf=56", props_tls[] = "maxssf=0";
-	sasl_ssf_t ssf = 0;
+	ber_len_t ssf = 0; /* what LDAP_OPT_X_SASL_SSF writes (libldap cyrus.c), not sasl_ssf_t */
 	char why[240];
 	int rc;
 
@@ -1303,10 +1349,14 @@ bind_gssapi(struct kd_ldap *c, bool *ret_next, struct kd_error *err)
 					    : "",
 				    why);
 	}
-	if (ldap_get_option(c->ld, LDAP_OPT_X_SASL_SSF, &ssf) != LDAP_OPT_SUCCESS)
-		return connect_fail(err, c->uri, KD_ERR_CONNECT,
-				    "cannot read the SASL security strength");
-	c->ssf = (unsigned)ssf;
+	/* With no layer installed (over TLS, as asked) libldap has no strength to give. */
+	if (ldap_get_option(c->ld, LDAP_OPT_X_SASL_SSF, &ssf) != LDAP_OPT_SUCCESS) {
+		if (!c->tls)
+			return connect_fail(err, c->uri, KD_ERR_CONNECT,
+					    "cannot read the SASL security strength");
+		ssf = 0;
+	}
+	c->ssf = ssf > UINT_MAX ? UINT_MAX : (unsigned)ssf;
 	if (!c->tls && c->ssf < MIN_SSF)
 		return connect_fail(err, c->uri, KD_ERR_CONNECT,
 				    "the SASL security layer is too weak (SSF %u, at least %u "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kdeleg/ldif-write.h"
+#include "kdeleg/ldif.h"
 #include "kdeleg/strbuf.h"
 
 bool
@@ -116,6 +117,15 @@ put_line(FILE *out, const char *name, const char *data, size_t len)
 	fputc('\n', out);
 }
 
+/* The logical line put_line() writes for a value, without its newline. */
+static size_t
+line_length(const char *name, const char *data, size_t len)
+{
+	if (kd_ldif_safe_string(data, len))
+		return strlen(name) + 2 + len;
+	return strlen(name) + 3 + (len + 2) / 3 * 4;
+}
+
 static int
 write_failed(struct kd_error *err)
 {
@@ -165,6 +175,26 @@ kd_ldif_write_entry(FILE *out, const struct kd_entry *entry, struct kd_error *er
 				     quoted);
 			kd_error_set_where(err, NULL, 0, entry->dn, NULL);
 			return KD_ERR_USAGE;
+		}
+	}
+	/* The reader refuses longer lines: a snapshot must never be unreadable. */
+	if (line_length("dn", entry->dn, entry->dn_len) > KD_LDIF_LINE_MAX) {
+		kd_error_set(err, KD_ERR_USAGE, "the DN is too long for an LDIF line");
+		return KD_ERR_USAGE;
+	}
+	for (size_t i = 0; i < entry->nattrs; i++) {
+		const struct kd_attr *a = &entry->attrs[i];
+
+		for (size_t j = 0; j < a->nvalues; j++) {
+			if (line_length(a->name, a->values[j].data, a->values[j].len) >
+			    KD_LDIF_LINE_MAX) {
+				kd_error_set(err, KD_ERR_USAGE,
+					     "a value of %zu bytes is too long for an LDIF line "
+					     "(%zu at most)",
+					     a->values[j].len, KD_LDIF_LINE_MAX);
+				kd_error_set_where(err, NULL, 0, entry->dn, a->name);
+				return KD_ERR_USAGE;
+			}
 		}
 	}
 	errno = 0;

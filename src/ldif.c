@@ -34,7 +34,7 @@
  */
 
 #define CHUNK ((size_t)256 * 1024)
-#define LINE_MAX_BYTES ((size_t)16 * 1024 * 1024)
+#define LINE_MAX_BYTES KD_LDIF_LINE_MAX
 #define ENTRY_MAX_BYTES ((size_t)64 * 1024 * 1024)
 /* The input buffer never needs more than a longest line plus one read. */
 #define IN_MAX (LINE_MAX_BYTES + 2 + 2 * CHUNK)

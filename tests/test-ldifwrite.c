@@ -315,6 +315,39 @@ END_TEST
 
 /* ---- refusals: an error, and nothing written ---- */
 
+/* A value whose line the reader would refuse is refused before anything is written:
+ * at the limit it round-trips, one byte over (text or base64) it does not. */
+START_TEST(test_line_limit)
+{
+	size_t text_max = KD_LDIF_LINE_MAX - strlen("x: ");
+	size_t binary_max = (KD_LDIF_LINE_MAX - strlen("x:: ")) / 4 * 3;
+	char *big = malloc(text_max + 1);
+	struct kd_value v;
+	struct kd_attr a = {.name = "x", .nvalues = 1, .values = &v};
+	struct kd_entry e = {.dn = "CN=a", .dn_len = 4, .nattrs = 1, .attrs = &a};
+	struct kd_error err;
+	struct mem m;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', text_max + 1);
+	v = (struct kd_value){big, text_max};
+	round_trip(&e, 1);
+	for (int binary = 0; binary < 2; binary++) {
+		if (binary)
+			big[0] = '\0'; /* NUL first: base64 */
+		v = (struct kd_value){big, (binary ? binary_max : text_max) + 1};
+		kd_error_clear(&err);
+		mem_open(&m);
+		ck_assert_int_eq(kd_ldif_write_entry(m.file, &e, &err), KD_ERR_USAGE);
+		ck_assert_ptr_nonnull(strstr(err.message, "too long for an LDIF line"));
+		mem_close(&m);
+		ck_assert_uint_eq(m.len, 0);
+		mem_free(&m);
+	}
+	free(big);
+}
+END_TEST
+
 static const struct refuse_case {
 	const char *dn;
 	size_t dn_len;
@@ -402,6 +435,7 @@ kd_ldifwrite_suite(void)
 	tcase_add_test(tc, test_snapshot);
 	tcase_add_test(tc, test_random_values);
 	tcase_add_test(tc, test_big_value);
+	tcase_add_test(tc, test_line_limit);
 	tcase_add_test(tc, test_header);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);

@@ -10,6 +10,9 @@
 
 struct kd_ldif;
 
+/* The longest logical line (after unfolding) the reader takes; writers stay below. */
+#define KD_LDIF_LINE_MAX ((size_t)16 * 1024 * 1024)
+
 /*
  * Reads entries from @file (borrowed, not closed) named @source in messages.
  * @wanted, when not NULL, is a NULL-terminated list of lower-case attribute names

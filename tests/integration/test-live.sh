@@ -346,6 +346,27 @@ grep -q "lost the connection to the DC" "$w/err" ||
 [ -e "$w/killed.ldif" ] && fail "DC killed mid-search: a snapshot was written"
 ls "$w"/*.tmp.* >/dev/null 2>&1 && fail "temporary files left: $(ls "$w"/*.tmp.*)"
 
+# interrupted: SIGTERM to kdeleg mid-collection leaves neither snapshot nor temp file
+lab_start_dc || exit 1
+warm
+rm -f "$w/pty.log" "$w/interrupted.ldif"
+checks=$((checks + 1))
+lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" --page-size 1 --range-step 1 \
+    -o "$w/interrupted.ldif")" "$w/pty.log" >/dev/null </dev/null &
+pid=$!
+for _ in $(seq 500); do
+    grep -q "accounts: [0-9]* entries" "$w/pty.log" 2>/dev/null && break
+    sleep 0.01
+done
+ls "$w"/interrupted.ldif.tmp.* >/dev/null 2>&1 || echo "note: the interrupt came before the temp file"
+for p in $(ip netns pids "$LAB_NS"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = kdeleg ] && kill -TERM "$p"
+done
+wait "$pid"
+[ -e "$w/interrupted.ldif" ] && fail "interrupted collect wrote a snapshot"
+ls "$w"/interrupted.ldif.tmp.* >/dev/null 2>&1 &&
+    fail "interrupted collect left its temp file: $(ls "$w"/interrupted.ldif.tmp.*)"
+
 echo "timings (s): collect of the lab ($(grep -c '^$' "$w/collect.ldif") entries) $t_collect;" \
     "with 1000 more accounts ($entries entries): pages of 1000 $t_p1000, pages of 2 $t_p2;" \
     "ranges${t_ranges#,};" \

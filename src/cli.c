@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -403,7 +404,8 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 /* Output goes to a temp file renamed over the target only when complete. */
 struct output {
 	FILE *file;
-	char *temp_path;
+	char *temp_path; /* NULL: stdout, or written in place */
+	bool in_place;   /* -o names something other than a regular file */
 };
 
 /* The temp file a signal must not leave behind: partial directory data. */
@@ -439,12 +441,25 @@ guard_temp(char *path)
 static int
 output_open(struct output *o, struct kd_error *err)
 {
+	struct stat st;
 	size_t len;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
 	if (!arg_output || strcmp(arg_output, "-") == 0) {
 		o->file = stdout;
+		return 0;
+	}
+	/* Only a regular file is replaced by rename: a device (/dev/null), a FIFO or a
+	 * terminal is written in place, or the rename would put a file where it was. */
+	if (stat(arg_output, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->file = fopen(arg_output, "w");
+		if (!o->file) {
+			kd_error_set(err, KD_ERR_IO, "cannot open: %s", strerror(errno));
+			kd_error_set_where(err, arg_output, 0, NULL, NULL);
+			return KD_ERR_IO;
+		}
+		o->in_place = true;
 		return 0;
 	}
 	len = strlen(arg_output);
@@ -478,6 +493,14 @@ output_close(struct output *o, bool success, struct kd_error *err)
 {
 	int r = 0;
 
+	if (o->in_place) {
+		if (fclose(o->file) != 0 && success)
+			r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
+					 strerror(errno));
+		if (r < 0)
+			kd_error_set_where(err, arg_output, 0, NULL, NULL);
+		return r;
+	}
 	if (!o->temp_path)
 		return success && fflush(stdout) != 0
 			       ? kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",

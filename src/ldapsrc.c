@@ -1573,6 +1573,16 @@ kd_ldap_check_options(const struct kd_ldap_options *o, struct kd_error *err)
 			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
 			return KD_ERR_USAGE;
 		}
+		/* Kerberos over TLS has no SASL layer: the TLS channel is all that protects
+		 * the answers, and an unverified one lets a man in the middle hide delegations. */
+		if (!o->simple_bind && o->insecure_tls && (ldaps || o->starttls)) {
+			kd_error_set(err, KD_ERR_USAGE,
+				     "refusing Kerberos over unverified TLS (--insecure-tls): "
+				     "nothing would protect the answers; use ldap://, which signs "
+				     "and seals, or verify the certificate (--ca-file)");
+			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
+			return KD_ERR_USAGE;
+		}
 		if (o->simple_bind && !o->starttls && !ldaps) {
 			kd_error_set(err, KD_ERR_USAGE,
 				     "refusing a simple bind over ldap:// (the password would "

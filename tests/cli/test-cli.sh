@@ -107,6 +107,16 @@ expect 3 "-o FILE with a broken snapshot" -- audit --ldif "$top/tests/data/cli/b
 grep -q "previous report" "$work/keep.json" || fail "a failed run replaced the previous report"
 ls "$work"/keep.json.tmp.* >/dev/null 2>&1 && fail "a failed run left a temporary file"
 expect 3 "-o into a missing directory" -- audit --ldif "$lab" -o "$work/missing/dir/r.json"
+# -o to something other than a regular file (a FIFO here, /dev/null in scripts) writes
+# into it: a rename would replace the device or FIFO with a file
+mkfifo "$work/fifo"
+timeout 20 cat "$work/fifo" >"$work/from-fifo" &
+reader=$!
+expect 0 "-o FIFO" -- audit --ldif "$lab" -f json -o "$work/fifo"
+wait "$reader"
+[ -p "$work/fifo" ] || fail "-o FIFO: the FIFO was replaced"
+"$py" -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/from-fifo" || fail "-o FIFO: no JSON came through"
+ls "$work"/fifo.tmp.* >/dev/null 2>&1 && fail "-o FIFO left a temporary file"
 
 # --- failures: exit 3, a message naming the place, no report ---
 expect 3 "missing file" -- audit --ldif "$work/nope.ldif"

@@ -51,6 +51,10 @@ expect 3 "simple bind, one plain URI of two" "refusing a simple bind" -- \
     audit -H ldaps://127.0.0.1:1 -H ldap://127.0.0.1:2 --simple-bind a@b
 expect 3 "StartTLS on ldaps://" "ldaps:// is TLS already" -- \
     audit -H ldaps://127.0.0.1:1 --starttls
+expect 3 "Kerberos over unverified TLS" "refusing Kerberos over unverified TLS" -- \
+    audit -H ldaps://127.0.0.1:1 --insecure-tls
+expect 3 "Kerberos over unverified StartTLS" "refusing Kerberos over unverified TLS" -- \
+    audit -H ldap://127.0.0.1:1 --starttls --insecure-tls
 expect 3 "missing CA file" "cannot read the CA file" -- \
     audit -H ldaps://127.0.0.1:1 --ca-file "$work/none.pem"
 expect 3 "missing password file" "cannot open the password file" -- \

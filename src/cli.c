@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
@@ -487,6 +488,26 @@ output_open(struct output *o, struct kd_error *err)
 	return 0;
 }
 
+/*
+ * After a rename, the directory entry reaches the disk only with the directory:
+ * fsync it too, so a crash leaves the old report or the new one. Best effort (some
+ * file systems cannot sync a directory; the report is complete either way).
+ */
+static void
+sync_directory_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : strdup(".");
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
 /* Renames the temp file into place on success, removes it otherwise. */
 static int
 output_close(struct output *o, bool success, struct kd_error *err)
@@ -521,6 +542,8 @@ output_close(struct output *o, bool success, struct kd_error *err)
 				 strerror(errno));
 		success = false;
 	}
+	if (success)
+		sync_directory_of(arg_output);
 	if (!success)
 		unlink(o->temp_path);
 	if (r < 0)

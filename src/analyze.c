@@ -36,6 +36,8 @@ struct audit {
 	uint8_t *verdict; /* enum verdict, one per principal */
 	uint32_t *touched;
 	size_t ntouched, touched_cap;
+	/* per group trustee: 1 + its unresolved members (0: not counted yet) */
+	size_t *outside;
 	bool failed; /* out of memory somewhere; reported once at the end */
 };
 
@@ -723,6 +725,67 @@ add_pair(struct audit *a, uint32_t resource, uint32_t trustee)
 	a->npairs++;
 }
 
+/* Nested groups walked before the answer is "some, uncounted" (SIZE_MAX). */
+#define NESTED_GROUPS_MAX 1024
+
+/*
+ * Member references of @group and of the groups nested in it that name nothing in
+ * the snapshot (foreign principals, other domains, deleted objects). SIZE_MAX
+ * when the nesting is too wide to walk, or memory ran out: unknown, not none.
+ */
+static size_t
+unresolved_members_of(const struct kd_directory *dir, uint32_t group)
+{
+	uint32_t *seen = malloc(NESTED_GROUPS_MAX * sizeof(*seen));
+	size_t nseen = 0, total = 0;
+
+	if (!seen)
+		return SIZE_MAX;
+	seen[nseen++] = group;
+	for (size_t k = 0; k < nseen && total != SIZE_MAX; k++) {
+		const struct kd_principal *g = kd_directory_get(dir, seen[k]);
+
+		total += g->nunresolved_members;
+		for (uint32_t m = 0; m < g->nmembers; m++) {
+			uint32_t member = g->members[m];
+			bool known = false;
+
+			if (kd_directory_get(dir, member)->kind != KD_KIND_GROUP)
+				continue;
+			for (size_t q = 0; q < nseen && !known; q++)
+				known = seen[q] == member;
+			if (known)
+				continue;
+			if (nseen == NESTED_GROUPS_MAX) {
+				total = SIZE_MAX;
+				break;
+			}
+			seen[nseen++] = member;
+		}
+	}
+	free(seen);
+	return total;
+}
+
+/* unresolved_members_of(), once per group however many resources name it. */
+static size_t
+group_outside(struct audit *a, uint32_t group)
+{
+	if (!a->outside) {
+		a->outside = calloc(kd_directory_count(a->dir), sizeof(*a->outside));
+		if (!a->outside) {
+			a->failed = true;
+			return 0;
+		}
+	}
+	if (!a->outside[group]) {
+		size_t n = unresolved_members_of(a->dir, group);
+
+		a->outside[group] = n == SIZE_MAX ? SIZE_MAX : n + 1;
+	}
+	return a->outside[group] == SIZE_MAX ? SIZE_MAX : a->outside[group] - 1;
+}
+
 static void
 rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 {
@@ -801,12 +864,17 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 					}
 					/* Members outside the snapshot (foreign principals, other
 					 * domains) may hold the grant too: unknown is not "none". */
-					if (t->nunresolved_members &&
-					    !earlier_deny_of(dacl, j, &ace->sid)) {
+					size_t outside = group_outside(a, trustee);
+
+					if (outside && !earlier_deny_of(dacl, j, &ace->sid)) {
 						json_t *ref = sid_ref(a->dir, &ace->sid, NULL);
 
+						/* null: too widely nested to count, but some */
 						set_new(ref, "unresolved_members",
-							json_integer(t->nunresolved_members), a);
+							outside == SIZE_MAX
+								? json_null()
+								: json_integer((json_int_t)outside),
+							a);
 						append_new(unresolved, ref, a);
 					}
 				} else {
@@ -1231,6 +1299,7 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 	free(a.pairs);
 	free(a.verdict);
 	free(a.touched);
+	free(a.outside);
 	if (a.failed) {
 		kd_findings_free(ret);
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory while auditing");

@@ -634,6 +634,32 @@ START_TEST(test_rbcd_group_foreign_members)
 }
 END_TEST
 
+/* ...also when the foreign member sits in a nested group. */
+START_TEST(test_rbcd_nested_foreign_members)
+{
+	const struct tu_ace aces[] = {ALLOW(DOMSID "-2401")};
+	char *rbcd = rbcd_line(aces, 1, 0);
+	char *text = tu_xprintf(BASE_LDIF GROUP("Outer", DOMSID "-2401") MEMBER("Inner") END
+				GROUP("Inner", DOMSID "-2402")
+				"member: CN=S-1-5-21-9-9-9-1105,CN=ForeignSecurityPrincipals," BASE
+				"\nmember: CN=S-1-5-21-9-9-9-1106,CN=ForeignSecurityPrincipals," BASE
+				"\n" END COMPUTER("RES", "2300", U_WS) "%s" END,
+				rbcd);
+	struct tu_audit a;
+	json_t *unresolved;
+
+	tu_audit_run(&a, text);
+	unresolved = json_object_get(find(&a, "resource-based-delegation", "RES$")->details,
+				     "unresolved_trustees");
+	ck_assert_uint_eq(json_array_size(unresolved), 1);
+	ck_assert_str_eq(jstr(json_array_get(unresolved, 0), "name"), "Outer");
+	ck_assert_int_eq(jint(json_array_get(unresolved, 0), "unresolved_members"), 2);
+	tu_audit_free(&a);
+	free(text);
+	free(rbcd);
+}
+END_TEST
+
 START_TEST(test_rbcd_group_members_granted)
 {
 	const struct tu_ace aces[] = {DENY(SID_FRONT), ALLOW(SID_WEBGROUP)};
@@ -1091,6 +1117,7 @@ kd_analyze_suite(void)
 	tcase_add_loop_test(tc, test_rbcd, 0, ARRAY_LEN(rbcd_cases));
 	tcase_add_test(tc, test_rbcd_group_members_granted);
 	tcase_add_test(tc, test_rbcd_group_foreign_members);
+	tcase_add_test(tc, test_rbcd_nested_foreign_members);
 	tcase_add_test(tc, test_rbcd_malformed);
 	suite_add_tcase(s, tc);
 

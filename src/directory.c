@@ -39,12 +39,21 @@ const char kd_directory_filter[] =
 	"(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)"
 	"(objectClass=trustedDomain))";
 
-/* Membership references are kept until finish(): both a group's member and a
- * principal's memberOf may name the same edge, and either may be missing. */
+/*
+ * Membership references are kept until finish(): both a group's member and a
+ * principal's memberOf may name the same edge, and either may be missing.
+ * A member value names any principal, so each keeps its own copy of the DN. A
+ * memberOf value names one of the few groups: those DNs are stored once each and
+ * the reference holds the number of its DN (a million memberOf values name some
+ * thousands of groups).
+ */
 struct pending_ref {
-	const char *dn;    /* in refs_arena */
-	uint32_t from;
-	bool is_member_of; /* from's memberOf (else from's member) */
+	const char *dn; /* in refs_arena */
+	uint32_t from;  /* the group that listed it */
+};
+struct pending_member_of {
+	uint32_t from;  /* the principal that listed it */
+	uint32_t group; /* index into member_of_dns */
 };
 
 struct kd_directory {
@@ -60,9 +69,17 @@ struct kd_directory {
 	struct kd_spn_holder *holders;
 	size_t nholders;
 
-	struct pending_ref *refs; /* kd_large_alloc'd: grows by mremap, never copied */
+	/* kd_large_alloc'd: grow by mremap, never copied; dropped after finish */
+	struct pending_ref *refs;
 	size_t nrefs, refs_cap;
-	struct kd_arena *refs_arena; /* the referenced DNs, dropped after finish */
+	struct pending_member_of *member_of_refs;
+	size_t nmember_of_refs, member_of_refs_cap;
+	struct kd_hashtab member_of_index; /* memberOf DN (case-insensitive) -> its number */
+	const char **member_of_dns;        /* number -> DN */
+	size_t nmember_of_dns, member_of_dns_cap;
+	struct kd_arena *refs_arena;      /* the DNs member names */
+	struct kd_arena *member_of_arena; /* the DNs memberOf names: kept apart, so they
+					     stay in cache while a million values are looked up */
 
 	struct kd_bad_value *bad;
 	size_t nbad, bad_cap;
@@ -117,8 +134,10 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 	kd_hashtab_init(&dir->by_sid);
 	kd_hashtab_init_fold(&dir->by_dn);
 	kd_hashtab_init_fold(&dir->by_spn);
+	kd_hashtab_init_fold(&dir->member_of_index);
 	dir->refs_arena = kd_arena_new();
-	if (!dir->refs_arena)
+	dir->member_of_arena = kd_arena_new();
+	if (!dir->refs_arena || !dir->member_of_arena)
 		goto nomem;
 	*ret_dir = dir;
 	return 0;
@@ -133,8 +152,18 @@ drop_pending(struct kd_directory *dir)
 	kd_large_free(dir->refs, dir->refs_cap * sizeof(*dir->refs));
 	dir->refs = NULL;
 	dir->nrefs = dir->refs_cap = 0;
+	kd_large_free(dir->member_of_refs,
+		      dir->member_of_refs_cap * sizeof(*dir->member_of_refs));
+	dir->member_of_refs = NULL;
+	dir->nmember_of_refs = dir->member_of_refs_cap = 0;
+	kd_hashtab_free(&dir->member_of_index);
+	free(dir->member_of_dns);
+	dir->member_of_dns = NULL;
+	dir->nmember_of_dns = dir->member_of_dns_cap = 0;
 	kd_arena_free(dir->refs_arena);
 	dir->refs_arena = NULL;
+	kd_arena_free(dir->member_of_arena);
+	dir->member_of_arena = NULL;
 }
 
 void
@@ -279,37 +308,74 @@ copy_strings(struct kd_directory *dir, const struct kd_attr *attr, const char **
 	return 0;
 }
 
+/* Makes room for one more element of a kd_large_alloc'd array; false when out of memory. */
+static bool
+grow_large(void **array, size_t *cap, size_t count, size_t elem)
+{
+	size_t new_cap = *cap ? *cap * 2 : 65536;
+	void *grown;
+
+	if (count < *cap)
+		return true;
+	if (new_cap > SIZE_MAX / elem)
+		return false;
+	grown = kd_large_realloc(*array, *cap * elem, new_cap * elem);
+	if (!grown)
+		return false;
+	*array = grown;
+	*cap = new_cap;
+	return true;
+}
+
 static int
-add_refs(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr, bool is_member_of)
+add_members(struct kd_directory *dir, uint32_t group, const struct kd_attr *attr)
 {
 	if (!attr || attr->nvalues == 0)
 		return 0;
-	if (!is_member_of)
-		dir->principals[from].listed_members = true;
-	for (size_t i = 0; attr && i < attr->nvalues; i++) {
+	dir->principals[group].listed_members = true;
+	for (size_t i = 0; i < attr->nvalues; i++) {
 		const struct kd_value *v = &attr->values[i];
 		struct pending_ref *ref;
 
-		if (dir->nrefs == dir->refs_cap) {
-			size_t cap = dir->refs_cap ? dir->refs_cap * 2 : 65536;
-			struct pending_ref *grown =
-				cap > SIZE_MAX / sizeof(*ref)
-					? NULL
-					: kd_large_realloc(dir->refs, dir->refs_cap * sizeof(*ref),
-							   cap * sizeof(*ref));
-
-			if (!grown)
-				return KD_ERR_NOMEM;
-			dir->refs = grown;
-			dir->refs_cap = cap;
-		}
+		if (!grow_large((void **)&dir->refs, &dir->refs_cap, dir->nrefs, sizeof(*ref)))
+			return KD_ERR_NOMEM;
 		ref = &dir->refs[dir->nrefs++];
 		/* as written: the DN table compares case-insensitively */
 		ref->dn = kd_arena_memdup(dir->refs_arena, v->data, v->len);
 		if (!ref->dn)
 			return KD_ERR_NOMEM;
+		ref->from = group;
+	}
+	return 0;
+}
+
+static int
+add_member_of(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr)
+{
+	for (size_t i = 0; attr && i < attr->nvalues; i++) {
+		const struct kd_value *v = &attr->values[i];
+		struct pending_member_of *ref;
+		uint32_t number;
+
+		if (!kd_hashtab_get(&dir->member_of_index, v->data, v->len, &number)) {
+			const char *dn;
+
+			if (dir->nmember_of_dns >= UINT32_MAX ||
+			    !grow_array((void **)&dir->member_of_dns, &dir->member_of_dns_cap,
+					dir->nmember_of_dns, sizeof(*dir->member_of_dns), 1024) ||
+			    !(dn = kd_arena_memdup(dir->member_of_arena, v->data, v->len)))
+				return KD_ERR_NOMEM;
+			number = (uint32_t)dir->nmember_of_dns;
+			if (kd_hashtab_put(&dir->member_of_index, dn, v->len, number, NULL) < 0)
+				return KD_ERR_NOMEM;
+			dir->member_of_dns[dir->nmember_of_dns++] = dn;
+		}
+		if (!grow_large((void **)&dir->member_of_refs, &dir->member_of_refs_cap,
+				dir->nmember_of_refs, sizeof(*ref)))
+			return KD_ERR_NOMEM;
+		ref = &dir->member_of_refs[dir->nmember_of_refs++];
 		ref->from = from;
-		ref->is_member_of = is_member_of;
+		ref->group = number;
 	}
 	return 0;
 }
@@ -602,9 +668,9 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct attrs *at)
 		}
 	}
 
-	r = add_refs(dir, index, at->a[A_MEMBER], false);
+	r = add_members(dir, index, at->a[A_MEMBER]);
 	if (r == 0)
-		r = add_refs(dir, index, at->a[A_MEMBEROF], true);
+		r = add_member_of(dir, index, at->a[A_MEMBEROF]);
 	return r;
 }
 
@@ -691,8 +757,66 @@ fail:
 
 /* ---- finish: indexes, domain, membership, kinds, tier 0, SPN index ---- */
 
-/* How many keys ahead bulk loops prefetch hash slots: enough to cover a miss. */
-#define PREFETCH_AHEAD 8
+/* Bulk index building: kd_hashtab_put_all/get_all callbacks. */
+struct index_pass {
+	struct kd_directory *dir;
+	struct kd_error *err;
+	const uint8_t **sid_keys; /* binary SIDs by principal, NULL when it has none */
+	size_t *sid_key_lens;
+};
+
+static const void *
+dn_at(void *ctx, size_t i, size_t *ret_len)
+{
+	const struct index_pass *pass = ctx;
+	const char *dn = pass->dir->principals[i].dn;
+
+	*ret_len = strlen(dn);
+	return dn;
+}
+
+static int
+dn_indexed(void *ctx, size_t i, bool found, uint32_t existing)
+{
+	const struct index_pass *pass = ctx;
+	const struct kd_principal *p = &pass->dir->principals[i];
+
+	if (!found)
+		return 0;
+	kd_error_set(pass->err, KD_ERR_PARSE,
+		     "the snapshot holds this entry twice (first at line %lu)",
+		     (unsigned long)pass->dir->principals[existing].line);
+	kd_error_set_where(pass->err, NULL, p->line, p->dn, NULL);
+	return KD_ERR_PARSE;
+}
+
+static const void *
+sid_at(void *ctx, size_t i, size_t *ret_len)
+{
+	const struct index_pass *pass = ctx;
+
+	*ret_len = pass->sid_key_lens[i];
+	return pass->sid_keys[i];
+}
+
+static int
+sid_indexed(void *ctx, size_t i, bool found, uint32_t existing)
+{
+	const struct index_pass *pass = ctx;
+	struct kd_principal *p = &pass->dir->principals[i];
+	struct kd_error why;
+	char sid_text[KD_SID_STRING_MAX];
+
+	if (!found)
+		return 0;
+	/* AD keeps SIDs unique; a clash is a directory fact worth reporting. */
+	kd_error_clear(&why);
+	kd_error_set(&why, KD_ERR_PARSE, "SID %s is also carried by '%s'",
+		     kd_sid_to_string(&p->sid, sid_text, sizeof(sid_text)),
+		     pass->dir->principals[existing].dn);
+	p->has_sid = false;
+	return add_bad(pass->dir, (uint32_t)i, "objectSid", &why);
+}
 
 /*
  * The DN and SID indexes are built once the count is known: sized exactly, they
@@ -701,56 +825,41 @@ fail:
 static int
 index_principals(struct kd_directory *dir, struct kd_error *err)
 {
-	uint32_t existing;
-	int r;
+	struct index_pass pass = {.dir = dir, .err = err};
+	uint8_t *block;
+	size_t total = 0;
+	int r = KD_ERR_NOMEM;
 
 	if (kd_hashtab_reserve(&dir->by_dn, dir->count) < 0 ||
 	    kd_hashtab_reserve(&dir->by_sid, dir->count) < 0)
 		return KD_ERR_NOMEM;
+	r = kd_hashtab_put_all(&dir->by_dn, dir->count, dn_at, dn_indexed, &pass);
+	if (r < 0)
+		return r;
+
+	/* The SID table's keys: binary SIDs, side by side in one block of the arena. */
+	for (size_t i = 0; i < dir->count; i++)
+		if (dir->principals[i].has_sid)
+			total += kd_sid_binary_size(&dir->principals[i].sid);
+	pass.sid_keys = calloc(dir->count ? dir->count : 1, sizeof(*pass.sid_keys));
+	pass.sid_key_lens = calloc(dir->count ? dir->count : 1, sizeof(*pass.sid_key_lens));
+	block = kd_arena_alloc(dir->arena, total);
+	if (!pass.sid_keys || !pass.sid_key_lens || !block)
+		goto out;
 	for (size_t i = 0; i < dir->count; i++) {
-		struct kd_principal *p = &dir->principals[i];
-		uint8_t *key;
-		size_t len;
+		const struct kd_principal *p = &dir->principals[i];
 
-		if (i + PREFETCH_AHEAD < dir->count) {
-			const char *ahead = dir->principals[i + PREFETCH_AHEAD].dn;
-
-			kd_hashtab_prefetch(&dir->by_dn, ahead, strlen(ahead));
-		}
-		r = kd_hashtab_put(&dir->by_dn, p->dn, strlen(p->dn), (uint32_t)i, &existing);
-		if (r < 0)
-			return r;
-		if (r == 1) {
-			kd_error_set(err, KD_ERR_PARSE,
-				     "the snapshot holds this entry twice (first at line %lu)",
-				     (unsigned long)dir->principals[existing].line);
-			kd_error_set_where(err, NULL, p->line, p->dn, NULL);
-			return KD_ERR_PARSE;
-		}
 		if (!p->has_sid)
 			continue;
-		key = kd_arena_alloc(dir->arena, kd_sid_binary_size(&p->sid));
-		if (!key)
-			return KD_ERR_NOMEM;
-		len = kd_sid_to_binary(&p->sid, key, kd_sid_binary_size(&p->sid));
-		r = kd_hashtab_put(&dir->by_sid, key, len, (uint32_t)i, &existing);
-		if (r < 0)
-			return r;
-		if (r == 1) {
-			/* AD keeps SIDs unique; a clash is a directory fact worth reporting. */
-			struct kd_error why;
-			char sid_text[KD_SID_STRING_MAX];
-
-			kd_error_clear(&why);
-			kd_error_set(&why, KD_ERR_PARSE, "SID %s is also carried by '%s'",
-				     kd_sid_to_string(&p->sid, sid_text, sizeof(sid_text)),
-				     dir->principals[existing].dn);
-			p->has_sid = false;
-			if ((r = add_bad(dir, (uint32_t)i, "objectSid", &why)) < 0)
-				return r;
-		}
+		pass.sid_keys[i] = block;
+		pass.sid_key_lens[i] = kd_sid_to_binary(&p->sid, block, kd_sid_binary_size(&p->sid));
+		block += pass.sid_key_lens[i];
 	}
-	return 0;
+	r = kd_hashtab_put_all(&dir->by_sid, dir->count, sid_at, sid_indexed, &pass);
+out:
+	free(pass.sid_keys);
+	free(pass.sid_key_lens);
+	return r;
 }
 
 static void
@@ -782,67 +891,133 @@ cmp_u32(const void *a, const void *b)
 	return *x < *y ? -1 : *x > *y;
 }
 
-static int
-cmp_edge(const void *a, const void *b)
+/* Bits needed to write any value below @n. */
+static unsigned
+bits_below(size_t n)
 {
-	const uint64_t *x = a, *y = b;
+	unsigned bits = 0;
 
-	return *x < *y ? -1 : *x > *y;
+	while (bits < 64 && n > ((uint64_t)1 << bits))
+		bits++;
+	return bits;
 }
 
-/* Builds members/member_of from pending references and primary groups. */
+/*
+ * Sorts @n keys of @bits significant bits, least significant digit first, 11 bits
+ * a pass (2048 counters stay in L1). A million-account snapshot has two million
+ * edges: qsort() with a comparison callback took a fifth of a second on them.
+ * @tmp holds @n keys; the result is in @keys.
+ */
+static void
+radix_sort_u64(uint64_t *keys, uint64_t *tmp, size_t n, unsigned bits)
+{
+	enum { DIGIT = 11, BUCKETS = 1 << DIGIT };
+	uint64_t *from = keys, *to = tmp;
+
+	for (unsigned shift = 0; shift < bits; shift += DIGIT) {
+		size_t count[BUCKETS] = {0}, sum = 0;
+		uint64_t *swap;
+
+		for (size_t i = 0; i < n; i++)
+			count[(from[i] >> shift) & (BUCKETS - 1)]++;
+		for (size_t b = 0; b < BUCKETS; b++) {
+			size_t c = count[b];
+
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[count[(from[i] >> shift) & (BUCKETS - 1)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != keys)
+		memcpy(keys, from, n * sizeof(*keys));
+}
+
+struct membership_pass {
+	struct kd_directory *dir;
+	uint64_t *edges;
+	size_t nedges;
+	unsigned member_bits;
+};
+
+static const void *
+member_at(void *ctx, size_t i, size_t *ret_len)
+{
+	const struct membership_pass *pass = ctx;
+	const char *dn = pass->dir->refs[i].dn;
+
+	*ret_len = strlen(dn);
+	return dn;
+}
+
+static int
+member_found(void *ctx, size_t i, bool found, uint32_t member)
+{
+	struct membership_pass *pass = ctx;
+	uint32_t group = pass->dir->refs[i].from;
+	struct kd_principal *g = &pass->dir->principals[group];
+
+	if (!found)
+		g->nunresolved_members++; /* contacts, foreign principals, outside the snapshot */
+	else if (g->kind == KD_KIND_GROUP)
+		pass->edges[pass->nedges++] = (uint64_t)group << pass->member_bits | member;
+	return 0;
+}
+
+/*
+ * Builds members/member_of from pending references and primary groups. Edges
+ * (group, member) are sorted, so each group's members and each principal's groups
+ * come out in index order, one slice each of two arrays.
+ */
 static int
 resolve_membership(struct kd_directory *dir)
 {
-	uint64_t *edges = NULL; /* group << 32 | member */
-	struct kd_hashtab bare_groups = {0};
-	size_t nedges = 0, cap = dir->nrefs + dir->count;
-	size_t *nmembers = NULL, *nmember_of = NULL;
+	struct membership_pass pass = {.dir = dir};
+	uint64_t *edges = NULL, *tmp = NULL; /* group << member_bits | member */
+	uint32_t *bare_group = NULL;         /* memberOf DN number -> group, or KD_NONE */
+	uint32_t *all_members, *all_member_of;
+	size_t nedges = 0, nunique = 0, cap;
+	unsigned member_bits = bits_below(dir->count);
+	uint64_t member_mask = ((uint64_t)1 << member_bits) - 1;
 	int r = KD_ERR_NOMEM;
 
-	if (cap > SIZE_MAX / sizeof(*edges))
+	cap = dir->nrefs + dir->nmember_of_refs + dir->count + 1;
+	if (cap < dir->count || cap > SIZE_MAX / sizeof(*edges))
 		goto out;
-	edges = malloc((cap ? cap : 1) * sizeof(*edges));
-	if (!edges)
+	edges = malloc(cap * sizeof(*edges));
+	tmp = malloc(cap * sizeof(*tmp));
+	bare_group = malloc((dir->nmember_of_dns + 1) * sizeof(*bare_group));
+	if (!edges || !tmp || !bare_group)
 		goto out;
 	/*
 	 * AD keeps memberOf as the back link of member, so a memberOf value adds an
 	 * edge only toward a group whose entry listed no members (empty, or member not
-	 * readable or not asked for). Those groups are few: look memberOf values up in
-	 * a table of just them, which stays in cache, instead of the table of every DN.
+	 * readable or not asked for). One lookup per group DN named, not per value.
 	 */
-	kd_hashtab_init_fold(&bare_groups);
-	for (size_t i = 0; i < dir->count; i++) {
-		const struct kd_principal *p = &dir->principals[i];
+	for (size_t i = 0; i < dir->nmember_of_dns; i++) {
+		const char *dn = dir->member_of_dns[i];
+		uint32_t g = KD_NONE;
 
-		if (p->kind == KD_KIND_GROUP && !p->listed_members &&
-		    kd_hashtab_put(&bare_groups, p->dn, strlen(p->dn), (uint32_t)i, NULL) < 0)
-			goto out;
+		if (kd_hashtab_get(&dir->by_dn, dn, strlen(dn), &g) &&
+		    (dir->principals[g].kind != KD_KIND_GROUP || dir->principals[g].listed_members))
+			g = KD_NONE;
+		bare_group[i] = g;
 	}
-	for (size_t i = 0; i < dir->nrefs; i++) {
-		const struct pending_ref *ref = &dir->refs[i];
-		const char *dn = ref->dn;
-		uint32_t other;
+	for (size_t i = 0; i < dir->nmember_of_refs; i++) {
+		const struct pending_member_of *ref = &dir->member_of_refs[i];
+		uint32_t g = bare_group[ref->group];
 
-		if (i + PREFETCH_AHEAD < dir->nrefs && !dir->refs[i + PREFETCH_AHEAD].is_member_of) {
-			const char *ahead = dir->refs[i + PREFETCH_AHEAD].dn;
-
-			kd_hashtab_prefetch(&dir->by_dn, ahead, strlen(ahead));
-		}
-		if (ref->is_member_of) {
-			if (kd_hashtab_get(&bare_groups, dn, strlen(dn), &other))
-				edges[nedges++] = (uint64_t)other << 32 | ref->from;
-			continue;
-		}
-		if (!kd_hashtab_get(&dir->by_dn, dn, strlen(dn), &other)) {
-			/* Contacts, foreign principals, objects outside the snapshot. */
-			if (!ref->is_member_of)
-				dir->principals[ref->from].nunresolved_members++;
-			continue;
-		}
-		if (dir->principals[ref->from].kind == KD_KIND_GROUP)
-			edges[nedges++] = (uint64_t)ref->from << 32 | other;
+		if (g != KD_NONE)
+			edges[nedges++] = (uint64_t)g << member_bits | ref->from;
 	}
+	pass.nedges = nedges;
+	pass.edges = edges;
+	pass.member_bits = member_bits;
+	kd_hashtab_get_all(&dir->by_dn, dir->nrefs, member_at, member_found, &pass);
+	nedges = pass.nedges;
 	/* MS-SAMR: the primary group is a membership that member/memberOf never show.
 	 * Nearly every account has 513 or 515: remember the last lookup. */
 	for (size_t i = 0, last_rid = 0, last_group = KD_NONE; i < dir->count; i++) {
@@ -856,44 +1031,48 @@ resolve_membership(struct kd_directory *dir)
 		g = (uint32_t)last_group;
 
 		if (g != KD_NONE && g != i && dir->principals[g].kind == KD_KIND_GROUP)
-			edges[nedges++] = (uint64_t)g << 32 | (uint32_t)i;
+			edges[nedges++] = (uint64_t)g << member_bits | i;
 	}
-	if (nedges) /* qsort(NULL, 0) is undefined */
-		qsort(edges, nedges, sizeof(*edges), cmp_edge);
-	nmembers = calloc(dir->count + 1, sizeof(*nmembers));
-	nmember_of = calloc(dir->count + 1, sizeof(*nmember_of));
-	if (!nmembers || !nmember_of)
+	radix_sort_u64(edges, tmp, nedges, 2 * member_bits);
+	for (size_t i = 0; i < nedges; i++)
+		if (i == 0 || edges[i] != edges[nunique - 1])
+			edges[nunique++] = edges[i];
+
+	all_members = kd_arena_calloc(dir->arena, nunique ? nunique : 1, sizeof(uint32_t));
+	all_member_of = kd_arena_calloc(dir->arena, nunique ? nunique : 1, sizeof(uint32_t));
+	if (!all_members || !all_member_of)
 		goto out;
-	for (size_t i = 0; i < nedges; i++) {
-		if (i && edges[i] == edges[i - 1])
-			continue;
-		nmembers[edges[i] >> 32]++;
-		nmember_of[edges[i] & 0xffffffffu]++;
+	/* Sorted by group: each group's members are one run. */
+	for (size_t i = 0; i < nunique; i++) {
+		struct kd_principal *g = &dir->principals[edges[i] >> member_bits];
+
+		if (!g->members)
+			g->members = &all_members[i];
+		all_members[i] = (uint32_t)(edges[i] & member_mask);
+		g->nmembers++;
 	}
-	for (size_t i = 0; i < dir->count; i++) {
+	/* By member: count, hand out slices, then fill in group order. */
+	for (size_t i = 0; i < nunique; i++)
+		dir->principals[edges[i] & member_mask].nmember_of++;
+	for (size_t i = 0, at = 0; i < dir->count; i++) {
 		struct kd_principal *p = &dir->principals[i];
 
-		if (nmembers[i] &&
-		    !(p->members = kd_arena_calloc(dir->arena, nmembers[i], sizeof(uint32_t))))
-			goto out;
-		if (nmember_of[i] &&
-		    !(p->member_of = kd_arena_calloc(dir->arena, nmember_of[i], sizeof(uint32_t))))
-			goto out;
+		if (p->nmember_of) {
+			p->member_of = &all_member_of[at];
+			at += p->nmember_of;
+			p->nmember_of = 0;
+		}
 	}
-	for (size_t i = 0; i < nedges; i++) {
-		uint32_t g = (uint32_t)(edges[i] >> 32), m = (uint32_t)(edges[i] & 0xffffffffu);
+	for (size_t i = 0; i < nunique; i++) {
+		struct kd_principal *m = &dir->principals[edges[i] & member_mask];
 
-		if (i && edges[i] == edges[i - 1])
-			continue;
-		dir->principals[g].members[dir->principals[g].nmembers++] = m;
-		dir->principals[m].member_of[dir->principals[m].nmember_of++] = g;
+		m->member_of[m->nmember_of++] = (uint32_t)(edges[i] >> member_bits);
 	}
 	r = 0;
 out:
-	kd_hashtab_free(&bare_groups);
 	free(edges);
-	free(nmembers);
-	free(nmember_of);
+	free(tmp);
+	free(bare_group);
 	return r;
 }
 
@@ -1059,13 +1238,11 @@ add_holder(struct kd_directory *dir, const char *key, const char *spn, uint32_t 
 	   bool implicit, bool alias, size_t *cap)
 {
 	struct kd_spn_holder *h;
-	uint32_t head, idx;
-	int r;
 
-	if (!grow_array((void **)&dir->holders, cap, dir->nholders, sizeof(*h), 1024))
+	if (dir->nholders >= KD_NONE ||
+	    !grow_array((void **)&dir->holders, cap, dir->nholders, sizeof(*h), 1024))
 		return KD_ERR_NOMEM;
-	idx = (uint32_t)dir->nholders;
-	h = &dir->holders[idx];
+	h = &dir->holders[dir->nholders++];
 	h->key = key;
 	h->spn = spn;
 	h->principal = principal;
@@ -1073,24 +1250,46 @@ add_holder(struct kd_directory *dir, const char *key, const char *spn, uint32_t 
 	h->implicit = implicit;
 	h->alias = alias;
 	h->shared = false;
-	dir->nholders++;
-	r = kd_hashtab_put(&dir->by_spn, key, strlen(key), idx, &head);
-	if (r < 0)
-		return r;
-	if (r == 1) {
-		/* Append to keep input order: duplicates are rare, chains are short. */
-		dir->holders[idx].shared = true;
-		dir->holders[head].shared = true;
-		while (dir->holders[head].next != KD_NONE)
-			head = dir->holders[head].next;
-		dir->holders[head].next = idx;
-	}
+	return 0;
+}
+
+struct spn_pass {
+	struct kd_directory *dir;
+	uint32_t *tail; /* by chain head: its last holder, 0 while the head is alone */
+};
+
+static const void *
+holder_key_at(void *ctx, size_t i, size_t *ret_len)
+{
+	const struct spn_pass *pass = ctx;
+	const char *key = pass->dir->holders[i].key;
+
+	*ret_len = strlen(key);
+	return key;
+}
+
+/* A key seen before: append to its chain, keeping input order. The tail is kept
+ * so that a snapshot holding one SPN a hundred thousand times stays linear. */
+static int
+holder_indexed(void *ctx, size_t i, bool found, uint32_t head)
+{
+	struct spn_pass *pass = ctx;
+	struct kd_spn_holder *holders = pass->dir->holders;
+	uint32_t last = pass->tail[head] ? pass->tail[head] : head;
+
+	if (!found)
+		return 0;
+	holders[i].shared = true;
+	holders[head].shared = true;
+	holders[last].next = (uint32_t)i;
+	pass->tail[head] = (uint32_t)i;
 	return 0;
 }
 
 static int
 index_spns(struct kd_directory *dir)
 {
+	struct spn_pass pass = {.dir = dir};
 	size_t cap = 0, total = 2;
 	char key[KD_SPN_MAX + 64];
 	int r;
@@ -1165,7 +1364,13 @@ index_spns(struct kd_directory *dir)
 			}
 		}
 	}
-	return 0;
+	/* calloc'd pages are mapped when first written: only chains with duplicates cost */
+	pass.tail = calloc(dir->nholders ? dir->nholders : 1, sizeof(*pass.tail));
+	if (!pass.tail)
+		return KD_ERR_NOMEM;
+	r = kd_hashtab_put_all(&dir->by_spn, dir->nholders, holder_key_at, holder_indexed, &pass);
+	free(pass.tail);
+	return r;
 }
 
 int

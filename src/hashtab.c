@@ -146,15 +146,12 @@ kd_hashtab_reserve(struct kd_hashtab *table, size_t count)
 	return cap > table->cap ? resize(table, cap) : 0;
 }
 
-int
-kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t value,
-	       uint32_t *ret_existing)
+static int
+put_hashed(struct kd_hashtab *table, const void *key, size_t len, uint32_t hash, uint32_t value,
+	   uint32_t *ret_existing)
 {
-	uint32_t hash = hash_bytes(table, key, len);
 	struct kd_hashtab_slot *s;
 
-	if (len > UINT32_MAX)
-		return KD_ERR_NOMEM;
 	/* 3/4 keeps the million-key tables at half the memory of 1/2 for ~1 more probe. */
 	if (table->count + 1 > table->cap / 4 * 3) {
 		int r = resize(table, table->cap ? table->cap * 2 : 64);
@@ -176,12 +173,117 @@ kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t v
 	return 0;
 }
 
-void
-kd_hashtab_prefetch(const struct kd_hashtab *table, const void *key, size_t len)
+int
+kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t value,
+	       uint32_t *ret_existing)
 {
-	if (table->cap == 0 || len > UINT32_MAX)
+	if (len > UINT32_MAX)
+		return KD_ERR_NOMEM;
+	return put_hashed(table, key, len, hash_bytes(table, key, len), value, ret_existing);
+}
+
+/* How far ahead bulk loops work: slots are loaded AHEAD keys ahead, the keys in
+ * them AHEAD / 2 ahead, so each load has the time of AHEAD / 2 probes to arrive. */
+#define AHEAD 16u
+
+struct pending_key {
+	const void *key; /* NULL: skipped */
+	size_t len;
+	uint32_t hash;
+};
+
+static void
+stage_key(const struct kd_hashtab *table, struct pending_key *k, size_t i,
+	  kd_hashtab_key_fn *key_at, void *ctx)
+{
+	k->key = key_at(ctx, i, &k->len);
+	if (!k->key || k->len > UINT32_MAX) {
+		k->key = NULL;
 		return;
-	__builtin_prefetch(&table->slots[hash_bytes(table, key, len) & (table->cap - 1)]);
+	}
+	k->hash = hash_bytes(table, k->key, k->len);
+	__builtin_prefetch(&table->slots[k->hash & (table->cap - 1)]);
+}
+
+/* The slot was loaded AHEAD / 2 keys ago: start loading the key it holds, the
+ * comparison's miss on a hit. */
+static void
+prefetch_key(const struct kd_hashtab *table, const struct pending_key *k)
+{
+	const struct kd_hashtab_slot *s;
+
+	if (!k->key)
+		return;
+	s = &table->slots[k->hash & (table->cap - 1)];
+	if (s->key && s->hash == k->hash)
+		__builtin_prefetch(s->key);
+}
+
+static int
+bulk(struct kd_hashtab *table, bool insert, size_t count, kd_hashtab_key_fn *key_at,
+     kd_hashtab_each_fn *each, void *ctx)
+{
+	struct pending_key ring[AHEAD];
+
+	if (table->cap == 0 && insert && kd_hashtab_reserve(table, count) < 0)
+		return KD_ERR_NOMEM;
+	if (table->cap == 0) {
+		/* nothing to find, nor to prefetch from */
+		for (size_t i = 0; i < count; i++) {
+			size_t len;
+			int r;
+
+			if (key_at(ctx, i, &len) && (r = each(ctx, i, false, 0)) < 0)
+				return r;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < count && i < AHEAD; i++)
+		stage_key(table, &ring[i], i, key_at, ctx);
+	for (size_t i = 0; i < count; i++) {
+		struct pending_key k = ring[i % AHEAD];
+		bool found = false;
+		uint32_t value = 0;
+		int r;
+
+		if (i + AHEAD < count)
+			stage_key(table, &ring[i % AHEAD], i + AHEAD, key_at, ctx);
+		if (i + AHEAD / 2 < count && !insert)
+			prefetch_key(table, &ring[(i + AHEAD / 2) % AHEAD]);
+		if (!k.key)
+			continue;
+		if (insert) {
+			if (i > UINT32_MAX)
+				return KD_ERR_NOMEM;
+			r = put_hashed(table, k.key, k.len, k.hash, (uint32_t)i, &value);
+			if (r < 0)
+				return r;
+			found = r == 1;
+		} else {
+			const struct kd_hashtab_slot *s = find_slot(table, k.key, k.len, k.hash);
+
+			found = s->key != NULL;
+			value = found ? s->value : 0;
+		}
+		if ((r = each(ctx, i, found, value)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+kd_hashtab_put_all(struct kd_hashtab *table, size_t count, kd_hashtab_key_fn *key_at,
+		   kd_hashtab_each_fn *each, void *ctx)
+{
+	return bulk(table, true, count, key_at, each, ctx);
+}
+
+int
+kd_hashtab_get_all(const struct kd_hashtab *table, size_t count, kd_hashtab_key_fn *key_at,
+		   kd_hashtab_each_fn *each, void *ctx)
+{
+	/* bulk() writes only when inserting */
+	return bulk((struct kd_hashtab *)table, false, count, key_at, each, ctx);
 }
 
 bool

@@ -9,6 +9,7 @@
 
 #include "kdeleg/directory.h"
 #include "kdeleg/ldif.h"
+#include "kdeleg/strbuf.h"
 #define TU_LDIF_FIXTURES
 #include "testutil.h"
 
@@ -344,6 +345,57 @@ START_TEST(test_member_of_non_group_ignored)
 }
 END_TEST
 
+/*
+ * Order and sharing: memberOf values naming one bare group in several spellings
+ * (case), a principal in several groups, groups listed before and after their
+ * members. Members and groups come out in index (input) order.
+ */
+static const char order_ldif[] =
+	DOMAIN_ENTRY
+	GROUP("Late", DOMSID "-1410") MEMBER("u3") MEMBER("u1") MEMBER("u2") END
+	USER("u1", "1401", "512") "memberOf: cn=BARE,cn=users,dc=CORP,dc=example\n" END
+	USER("u2", "1402", "512") MEMBER_OF("Bare") MEMBER_OF("Bare") END
+	USER("u3", "1403", "512") "memberOf: CN=Bare,CN=Users,DC=corp,DC=example\n" END
+	GROUP("Bare", DOMSID "-1411") END
+	GROUP("Early", DOMSID "-1412") MEMBER("u2") MEMBER("Late") MEMBER("u1") END;
+
+START_TEST(test_member_order_and_spellings)
+{
+	struct kd_directory *dir = load_ok(order_ldif);
+	uint32_t late = by_cn(dir, "Late"), bare = by_cn(dir, "Bare"), early = by_cn(dir, "Early");
+	uint32_t u1 = by_cn(dir, "u1"), u2 = by_cn(dir, "u2"), u3 = by_cn(dir, "u3");
+	const struct kd_principal *g;
+	const struct kd_principal *u;
+
+	g = kd_directory_get(dir, late);
+	ck_assert_uint_eq(g->nmembers, 3);
+	ck_assert_uint_eq(g->members[0], u1);
+	ck_assert_uint_eq(g->members[1], u2);
+	ck_assert_uint_eq(g->members[2], u3);
+	/* three spellings of one DN, one of them twice: one edge each */
+	g = kd_directory_get(dir, bare);
+	ck_assert_uint_eq(g->nmembers, 3);
+	ck_assert_uint_eq(g->members[0], u1);
+	ck_assert_uint_eq(g->members[2], u3);
+	g = kd_directory_get(dir, early);
+	ck_assert_uint_eq(g->nmembers, 3);
+	ck_assert_uint_eq(g->members[0], late);
+	ck_assert_uint_eq(g->members[1], u1);
+	ck_assert_uint_eq(g->members[2], u2);
+	u = kd_directory_get(dir, u2);
+	ck_assert_uint_eq(u->nmember_of, 3);
+	ck_assert_uint_eq(u->member_of[0], late);
+	ck_assert_uint_eq(u->member_of[1], bare);
+	ck_assert_uint_eq(u->member_of[2], early);
+	u = kd_directory_get(dir, u3);
+	ck_assert_uint_eq(u->nmember_of, 2);
+	ck_assert_uint_eq(kd_directory_get(dir, late)->nmember_of, 1);
+	ck_assert_uint_eq(kd_directory_get(dir, late)->member_of[0], early);
+	ck_assert(kd_directory_is_member(dir, u3, early)); /* through Late */
+	kd_directory_free(dir);
+}
+END_TEST
+
 /* A ∋ B ∋ A, with users at both levels, nested under Domain Admins. */
 static const char cycle_ldif[] =
 	DOMAIN_ENTRY
@@ -514,6 +566,47 @@ START_TEST(test_spn_lookup_max)
 	ck_assert_uint_eq(holders[0], by_cn(dir, "dup1"));
 	ck_assert_uint_eq(holders[1], 12345);
 	kd_directory_free(dir);
+}
+END_TEST
+
+/* Many holders of one SPN: one chain in input order, built in linear time. */
+START_TEST(test_spn_long_chain)
+{
+	enum { HOLDERS = 20000 };
+	struct kd_strbuf ldif;
+	struct kd_directory *dir;
+	const struct kd_spn_holder *holders;
+	uint32_t first[3];
+	size_t n, chain = 0;
+	uint32_t last = KD_NONE;
+	bool via_alias;
+
+	kd_strbuf_init(&ldif, 16u << 20);
+	ck_assert_int_eq(kd_strbuf_puts(&ldif, DOMAIN_ENTRY), 0);
+	for (unsigned int i = 0; i < HOLDERS; i++)
+		ck_assert_int_eq(kd_strbuf_printf(&ldif,
+						   "dn: CN=s%u," USERS "\nobjectClass: user\n"
+						   "objectSid: " DOMSID "-%u\nuserAccountControl: 512\n"
+						   "servicePrincipalName: %s/shared.corp.example\n\n",
+						   i, 5000 + i, i % 2 ? "HTTP" : "http"),
+				 0);
+	dir = load_ok(kd_strbuf_str(&ldif));
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "http/SHARED.corp.example", first, 3,
+						&via_alias),
+			  HOLDERS);
+	n = kd_directory_spn_holders(dir, &holders);
+	for (uint32_t h = kd_directory_spn_head(dir, "http/shared.corp.example"); h != KD_NONE;
+	     h = holders[h].next) {
+		ck_assert_uint_lt(h, n);
+		ck_assert(holders[h].shared);
+		if (last != KD_NONE)
+			ck_assert_uint_gt(holders[h].principal, holders[last].principal);
+		last = h;
+		chain++;
+	}
+	ck_assert_uint_eq(chain, HOLDERS);
+	kd_directory_free(dir);
+	kd_strbuf_free(&ldif);
 }
 END_TEST
 
@@ -813,6 +906,7 @@ kd_directory_suite(void)
 	tcase_add_test(tc, test_member_both_deduped);
 	tcase_add_test(tc, test_member_primary_group);
 	tcase_add_test(tc, test_member_of_non_group_ignored);
+	tcase_add_test(tc, test_member_order_and_spellings);
 	tcase_add_test(tc, test_nesting_cycle);
 	suite_add_tcase(s, tc);
 
@@ -823,6 +917,7 @@ kd_directory_suite(void)
 	tc = tcase_create("spn-index");
 	tcase_add_loop_test(tc, test_spn_lookup, 0, ARRAY_LEN(spn_cases));
 	tcase_add_test(tc, test_spn_lookup_max);
+	tcase_add_test(tc, test_spn_long_chain);
 	tcase_add_test(tc, test_spn_holders_implicit_krbtgt);
 	tcase_add_test(tc, test_spn_bad_value);
 	tcase_add_test(tc, test_spn_no_krbtgt_without_domain_rid);

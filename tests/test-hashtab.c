@@ -191,6 +191,161 @@ START_TEST(test_many)
 }
 END_TEST
 
+/*
+ * Bulk put/get. Keys 0..MANY-1 are many_keys, every 7th skipped (NULL), and from
+ * MANY on the same keys again (duplicates) or, for gets, absent ones. @each
+ * records what it is told, so order and values can be checked against the
+ * one-at-a-time calls.
+ */
+struct bulk_log {
+	size_t calls;
+	size_t last_i;
+	size_t found;
+	size_t stop_at; /* stop with -42 at this key, SIZE_MAX never */
+	bool in_order;
+	bool values_ok;
+	char absent[32];
+};
+
+static bool
+bulk_skipped(size_t i)
+{
+	return (i < 2 * MANY ? i % MANY : i) % 7 == 3;
+}
+
+/* How many of keys 0..n-1 are not skipped. */
+static size_t
+bulk_kept(size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		kept += !bulk_skipped(i);
+	return kept;
+}
+
+static const void *
+bulk_key_at(void *ctx, size_t i, size_t *ret_len)
+{
+	struct bulk_log *log = ctx;
+	const char *key;
+
+	if (bulk_skipped(i))
+		return NULL;
+	if (i < MANY) {
+		key = many_keys[i];
+	} else if (i < 2 * MANY) {
+		key = many_keys[i - MANY];
+	} else {
+		snprintf(log->absent, sizeof(log->absent), "absent-%zu", i);
+		key = log->absent;
+	}
+	*ret_len = strlen(key);
+	return key;
+}
+
+static int
+bulk_each(void *ctx, size_t i, bool found, uint32_t value)
+{
+	struct bulk_log *log = ctx;
+
+	if (log->calls && i <= log->last_i)
+		log->in_order = false;
+	if (bulk_skipped(i))
+		log->in_order = false; /* a skipped key was reported */
+	log->calls++;
+	log->last_i = i;
+	if (found) {
+		log->found++;
+		/* a duplicate (or a get) reports the index its key was first put at */
+		if (value != (i < MANY ? i : i < 2 * MANY ? i - MANY : UINT32_MAX))
+			log->values_ok = false;
+	}
+	return i == log->stop_at ? -42 : 0;
+}
+
+static struct bulk_log
+bulk_log_new(size_t stop_at)
+{
+	struct bulk_log log = {.stop_at = stop_at, .in_order = true, .values_ok = true};
+
+	return log;
+}
+
+START_TEST(test_bulk_put_get)
+{
+	size_t kept = bulk_kept(MANY);
+	struct bulk_log log = bulk_log_new(SIZE_MAX);
+
+	/* Into an empty table: it sizes itself; every kept key inserted, none found. */
+	ck_assert_int_eq(kd_hashtab_put_all(&table, MANY, bulk_key_at, bulk_each, &log), 0);
+	ck_assert_uint_eq(log.calls, kept);
+	ck_assert_uint_eq(log.found, 0);
+	ck_assert(log.in_order);
+	ck_assert_uint_eq(table.count, kept);
+	for (unsigned int i = 0; i < MANY; i++) {
+		uint32_t v = UINT32_MAX;
+
+		ck_assert_int_eq(kd_hashtab_get(&table, many_keys[i], strlen(many_keys[i]), &v),
+				 !bulk_skipped(i));
+		if (!bulk_skipped(i))
+			ck_assert_uint_eq(v, i);
+	}
+	/* The kept keys twice more: each reports the index it was first put at. */
+	log = bulk_log_new(SIZE_MAX);
+	ck_assert_int_eq(kd_hashtab_put_all(&table, 2 * MANY, bulk_key_at, bulk_each, &log), 0);
+	ck_assert(log.in_order);
+	ck_assert(log.values_ok);
+	ck_assert_uint_eq(table.count, kept);
+	ck_assert_uint_eq(log.found, 2 * kept); /* both rounds of keys were there */
+
+	/* Gets: present keys with their values, absent ones (from 2 * MANY) not found. */
+	log = bulk_log_new(SIZE_MAX);
+	ck_assert_int_eq(kd_hashtab_get_all(&table, 3 * MANY, bulk_key_at, bulk_each, &log), 0);
+	ck_assert(log.in_order);
+	ck_assert(log.values_ok);
+	ck_assert_uint_eq(log.found, 2 * kept);
+	ck_assert_uint_eq(log.calls, bulk_kept(3 * MANY));
+}
+END_TEST
+
+/* A negative return from @each stops the loop there and is passed on. */
+START_TEST(test_bulk_stop)
+{
+	struct bulk_log log = bulk_log_new(1000);
+
+	ck_assert_int_eq(kd_hashtab_put_all(&table, MANY, bulk_key_at, bulk_each, &log), -42);
+	ck_assert_uint_eq(log.last_i, 1000);
+	ck_assert_uint_eq(table.count, bulk_kept(1001)); /* nothing past the stop */
+	log = bulk_log_new(5);
+	ck_assert_int_eq(kd_hashtab_get_all(&table, MANY, bulk_key_at, bulk_each, &log), -42);
+	ck_assert_uint_eq(log.last_i, 5);
+	ck_assert_uint_eq(log.found, 5);
+}
+END_TEST
+
+/* Gets on a table that never held a key still report every key, as absent. */
+START_TEST(test_bulk_get_empty)
+{
+	struct bulk_log log = bulk_log_new(SIZE_MAX);
+
+	ck_assert_int_eq(kd_hashtab_get_all(&table, 100, bulk_key_at, bulk_each, &log), 0);
+	ck_assert_uint_eq(log.calls, bulk_kept(100));
+	ck_assert_uint_eq(log.found, 0);
+	ck_assert(log.in_order);
+	ck_assert_uint_eq(table.cap, 0);
+	log = bulk_log_new(0);
+	ck_assert_int_eq(kd_hashtab_get_all(&table, 100, bulk_key_at, bulk_each, &log), -42);
+	ck_assert_uint_eq(log.calls, 1);
+	/* counts of 0 and below the prefetch distance */
+	for (size_t n = 0; n < 20; n++) {
+		log = bulk_log_new(SIZE_MAX);
+		ck_assert_int_eq(kd_hashtab_put_all(&table, n, bulk_key_at, bulk_each, &log), 0);
+		ck_assert_uint_eq(log.calls, bulk_kept(n));
+	}
+}
+END_TEST
+
 /* Keys sharing long prefixes and differing only at the end (SPN-like). */
 START_TEST(test_many_long_prefix)
 {
@@ -314,6 +469,9 @@ kd_hashtab_suite(void)
 	tcase_add_checked_fixture(tc, setup_many, teardown_many);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_many_long_prefix);
+	tcase_add_test(tc, test_bulk_put_get);
+	tcase_add_test(tc, test_bulk_stop);
+	tcase_add_test(tc, test_bulk_get_empty);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -34,10 +34,21 @@ int kd_hashtab_reserve(struct kd_hashtab *table, size_t count);
 int kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32_t value,
 		   uint32_t *ret_existing);
 /*
- * Starts loading the slot where @key would be. Loops over a million keys call it a
- * few keys ahead of the put or get: the probe is a cache miss, hidden this way.
+ * Bulk operations over keys 0..@count-1 that @key_at hands out (NULL: skip key @i).
+ * A million probes into a table of a million keys are a million cache misses; these
+ * overlap them by loading slots, then the keys those slots hold, some keys ahead.
+ * @each is called in order of @i, skipped keys left out. For kd_hashtab_put_all,
+ * @found is false when key @i was inserted with value @i, true when it was already
+ * there with @value. For kd_hashtab_get_all, whether key @i is present and its value.
+ * A negative return from @each stops the loop and is returned. Size the table first
+ * (kd_hashtab_reserve): the puts then never rehash.
  */
-void kd_hashtab_prefetch(const struct kd_hashtab *table, const void *key, size_t len);
+typedef const void *kd_hashtab_key_fn(void *ctx, size_t i, size_t *ret_len);
+typedef int kd_hashtab_each_fn(void *ctx, size_t i, bool found, uint32_t value);
+int kd_hashtab_put_all(struct kd_hashtab *table, size_t count, kd_hashtab_key_fn *key_at,
+		       kd_hashtab_each_fn *each, void *ctx);
+int kd_hashtab_get_all(const struct kd_hashtab *table, size_t count, kd_hashtab_key_fn *key_at,
+		       kd_hashtab_each_fn *each, void *ctx);
 
 /* Finds @key; false when absent. */
 bool kd_hashtab_get(const struct kd_hashtab *table, const void *key, size_t len,

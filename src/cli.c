@@ -20,6 +20,7 @@
 #include "kdeleg/cli.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/ldapsrc.h"
+#include "kdeleg/ldif-pipe.h"
 #include "kdeleg/ldif-write.h"
 #include "kdeleg/ldif.h"
 #include "kdeleg/password.h"
@@ -569,7 +570,7 @@ load_ldif(struct kd_directory *dir, const char *path, struct kd_error *err)
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *source = is_stdin ? "<stdin>" : path;
 	FILE *file = is_stdin ? stdin : fopen(path, "rb");
-	struct kd_ldif *ldif = NULL;
+	struct kd_ldif_pipe *pipe = NULL;
 	const struct kd_entry *entry;
 	int r;
 
@@ -578,16 +579,17 @@ load_ldif(struct kd_directory *dir, const char *path, struct kd_error *err)
 		kd_error_set_where(err, source, 0, NULL, NULL);
 		return KD_ERR_IO;
 	}
-	r = kd_ldif_open(file, source, kd_directory_attributes, &ldif, err);
+	/* parsing on a second thread, the model built on this one */
+	r = kd_ldif_pipe_open(file, source, kd_directory_attributes, &pipe, err);
 	while (r == 0) {
-		r = kd_ldif_next(ldif, &entry, err);
+		r = kd_ldif_pipe_next(pipe, &entry, err);
 		if (r < 0 || !entry)
 			break;
 		r = kd_directory_add(dir, entry, err);
 	}
 	if (r < 0)
 		kd_error_set_where(err, source, 0, NULL, NULL);
-	kd_ldif_free(ldif);
+	kd_ldif_pipe_free(pipe);
 	if (!is_stdin)
 		fclose(file);
 	return r;

@@ -20,7 +20,6 @@
 #include "kdeleg/cli.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/ldapsrc.h"
-#include "kdeleg/ldif-pipe.h"
 #include "kdeleg/ldif-write.h"
 #include "kdeleg/ldif.h"
 #include "kdeleg/password.h"
@@ -570,7 +569,7 @@ load_ldif(struct kd_directory *dir, const char *path, struct kd_error *err)
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *source = is_stdin ? "<stdin>" : path;
 	FILE *file = is_stdin ? stdin : fopen(path, "rb");
-	struct kd_ldif_pipe *pipe = NULL;
+	struct kd_ldif *ldif = NULL;
 	const struct kd_entry *entry;
 	int r;
 
@@ -579,17 +578,16 @@ load_ldif(struct kd_directory *dir, const char *path, struct kd_error *err)
 		kd_error_set_where(err, source, 0, NULL, NULL);
 		return KD_ERR_IO;
 	}
-	/* parsing on a second thread, the model built on this one */
-	r = kd_ldif_pipe_open(file, source, kd_directory_attributes, &pipe, err);
+	r = kd_ldif_open(file, source, kd_directory_attributes, &ldif, err);
 	while (r == 0) {
-		r = kd_ldif_pipe_next(pipe, &entry, err);
+		r = kd_ldif_next(ldif, &entry, err);
 		if (r < 0 || !entry)
 			break;
 		r = kd_directory_add(dir, entry, err);
 	}
 	if (r < 0)
 		kd_error_set_where(err, source, 0, NULL, NULL);
-	kd_ldif_pipe_free(pipe);
+	kd_ldif_free(ldif);
 	if (!is_stdin)
 		fclose(file);
 	return r;

@@ -39,21 +39,11 @@ const char kd_directory_filter[] =
 	"(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)"
 	"(objectClass=trustedDomain))";
 
-/*
- * Membership references are kept until finish(): both a group's member and a
- * principal's memberOf may name the same edge, and either may be missing.
- * A member value names any principal, so each keeps its own copy of the DN. A
- * memberOf value names one of the few groups: those DNs are stored once each and
- * the reference holds the number of its DN (a million memberOf values name some
- * thousands of groups).
- */
+/* Membership references are kept until finish(): both a group's member and a
+ * principal's memberOf may name the same edge, and either may be missing. */
 struct pending_ref {
 	const char *dn; /* in refs_arena */
-	uint32_t from;  /* the group that listed it */
-};
-struct pending_member_of {
-	uint32_t from;  /* the principal that listed it */
-	uint32_t group; /* index into member_of_dns */
+	uint32_t from;  /* the principal whose member or memberOf value it is */
 };
 
 struct kd_directory {
@@ -70,16 +60,13 @@ struct kd_directory {
 	size_t nholders;
 
 	/* kd_large_alloc'd: grow by mremap, never copied; dropped after finish */
-	struct pending_ref *refs;
+	struct pending_ref *refs; /* member values */
 	size_t nrefs, refs_cap;
-	struct pending_member_of *member_of_refs;
+	struct pending_ref *member_of_refs; /* memberOf values */
 	size_t nmember_of_refs, member_of_refs_cap;
-	struct kd_hashtab member_of_index; /* memberOf DN (case-insensitive) -> its number */
-	const char **member_of_dns;        /* number -> DN */
-	size_t nmember_of_dns, member_of_dns_cap;
-	struct kd_arena *refs_arena;      /* the DNs member names */
-	struct kd_arena *member_of_arena; /* the DNs memberOf names: kept apart, so they
-					     stay in cache while a million values are looked up */
+	struct kd_arena *refs_arena; /* the DNs they name */
+	uint32_t *bare_groups;       /* groups that listed no members, in input order */
+	size_t nbare_groups, bare_groups_cap;
 
 	struct kd_bad_value *bad;
 	size_t nbad, bad_cap;
@@ -134,10 +121,8 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 	kd_hashtab_init(&dir->by_sid);
 	kd_hashtab_init_fold(&dir->by_dn);
 	kd_hashtab_init_fold(&dir->by_spn);
-	kd_hashtab_init_fold(&dir->member_of_index);
 	dir->refs_arena = kd_arena_new();
-	dir->member_of_arena = kd_arena_new();
-	if (!dir->refs_arena || !dir->member_of_arena)
+	if (!dir->refs_arena)
 		goto nomem;
 	*ret_dir = dir;
 	return 0;
@@ -152,18 +137,15 @@ drop_pending(struct kd_directory *dir)
 	kd_large_free(dir->refs, dir->refs_cap * sizeof(*dir->refs));
 	dir->refs = NULL;
 	dir->nrefs = dir->refs_cap = 0;
+	free(dir->bare_groups);
+	dir->bare_groups = NULL;
+	dir->nbare_groups = dir->bare_groups_cap = 0;
 	kd_large_free(dir->member_of_refs,
 		      dir->member_of_refs_cap * sizeof(*dir->member_of_refs));
 	dir->member_of_refs = NULL;
 	dir->nmember_of_refs = dir->member_of_refs_cap = 0;
-	kd_hashtab_free(&dir->member_of_index);
-	free(dir->member_of_dns);
-	dir->member_of_dns = NULL;
-	dir->nmember_of_dns = dir->member_of_dns_cap = 0;
 	kd_arena_free(dir->refs_arena);
 	dir->refs_arena = NULL;
-	kd_arena_free(dir->member_of_arena);
-	dir->member_of_arena = NULL;
 }
 
 void
@@ -327,55 +309,23 @@ grow_large(void **array, size_t *cap, size_t count, size_t elem)
 	return true;
 }
 
+/* Keeps the DNs of a member or memberOf attribute for finish(), as written: the DN
+ * table compares case-insensitively. */
 static int
-add_members(struct kd_directory *dir, uint32_t group, const struct kd_attr *attr)
-{
-	if (!attr || attr->nvalues == 0)
-		return 0;
-	dir->principals[group].listed_members = true;
-	for (size_t i = 0; i < attr->nvalues; i++) {
-		const struct kd_value *v = &attr->values[i];
-		struct pending_ref *ref;
-
-		if (!grow_large((void **)&dir->refs, &dir->refs_cap, dir->nrefs, sizeof(*ref)))
-			return KD_ERR_NOMEM;
-		ref = &dir->refs[dir->nrefs++];
-		/* as written: the DN table compares case-insensitively */
-		ref->dn = kd_arena_memdup(dir->refs_arena, v->data, v->len);
-		if (!ref->dn)
-			return KD_ERR_NOMEM;
-		ref->from = group;
-	}
-	return 0;
-}
-
-static int
-add_member_of(struct kd_directory *dir, uint32_t from, const struct kd_attr *attr)
+add_refs(struct kd_directory *dir, struct pending_ref **refs, size_t *nrefs, size_t *cap,
+	 uint32_t from, const struct kd_attr *attr)
 {
 	for (size_t i = 0; attr && i < attr->nvalues; i++) {
 		const struct kd_value *v = &attr->values[i];
-		struct pending_member_of *ref;
-		uint32_t number;
+		struct pending_ref *ref;
 
-		if (!kd_hashtab_get(&dir->member_of_index, v->data, v->len, &number)) {
-			const char *dn;
-
-			if (dir->nmember_of_dns >= UINT32_MAX ||
-			    !grow_array((void **)&dir->member_of_dns, &dir->member_of_dns_cap,
-					dir->nmember_of_dns, sizeof(*dir->member_of_dns), 1024) ||
-			    !(dn = kd_arena_memdup(dir->member_of_arena, v->data, v->len)))
-				return KD_ERR_NOMEM;
-			number = (uint32_t)dir->nmember_of_dns;
-			if (kd_hashtab_put(&dir->member_of_index, dn, v->len, number, NULL) < 0)
-				return KD_ERR_NOMEM;
-			dir->member_of_dns[dir->nmember_of_dns++] = dn;
-		}
-		if (!grow_large((void **)&dir->member_of_refs, &dir->member_of_refs_cap,
-				dir->nmember_of_refs, sizeof(*ref)))
+		if (!grow_large((void **)refs, cap, *nrefs, sizeof(*ref)))
 			return KD_ERR_NOMEM;
-		ref = &dir->member_of_refs[dir->nmember_of_refs++];
+		ref = &(*refs)[(*nrefs)++];
+		ref->dn = kd_arena_memdup(dir->refs_arena, v->data, v->len);
+		if (!ref->dn)
+			return KD_ERR_NOMEM;
 		ref->from = from;
-		ref->group = number;
 	}
 	return 0;
 }
@@ -668,9 +618,18 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct attrs *at)
 		}
 	}
 
-	r = add_members(dir, index, at->a[A_MEMBER]);
+	if (at->a[A_MEMBER] && at->a[A_MEMBER]->nvalues)
+		p->listed_members = true;
+	else if (p->kind == KD_KIND_GROUP) {
+		if (!grow_array((void **)&dir->bare_groups, &dir->bare_groups_cap,
+				dir->nbare_groups, sizeof(*dir->bare_groups), 256))
+			return KD_ERR_NOMEM;
+		dir->bare_groups[dir->nbare_groups++] = index;
+	}
+	r = add_refs(dir, &dir->refs, &dir->nrefs, &dir->refs_cap, index, at->a[A_MEMBER]);
 	if (r == 0)
-		r = add_member_of(dir, index, at->a[A_MEMBEROF]);
+		r = add_refs(dir, &dir->member_of_refs, &dir->nmember_of_refs,
+			     &dir->member_of_refs_cap, index, at->a[A_MEMBEROF]);
 	return r;
 }
 
@@ -938,16 +897,17 @@ radix_sort_u64(uint64_t *keys, uint64_t *tmp, size_t n, unsigned bits)
 
 struct membership_pass {
 	struct kd_directory *dir;
+	const struct pending_ref *refs;
 	uint64_t *edges;
 	size_t nedges;
 	unsigned member_bits;
 };
 
 static const void *
-member_at(void *ctx, size_t i, size_t *ret_len)
+ref_at(void *ctx, size_t i, size_t *ret_len)
 {
 	const struct membership_pass *pass = ctx;
-	const char *dn = pass->dir->refs[i].dn;
+	const char *dn = pass->refs[i].dn;
 
 	*ret_len = strlen(dn);
 	return dn;
@@ -957,13 +917,23 @@ static int
 member_found(void *ctx, size_t i, bool found, uint32_t member)
 {
 	struct membership_pass *pass = ctx;
-	uint32_t group = pass->dir->refs[i].from;
+	uint32_t group = pass->refs[i].from;
 	struct kd_principal *g = &pass->dir->principals[group];
 
 	if (!found)
 		g->nunresolved_members++; /* contacts, foreign principals, outside the snapshot */
 	else if (g->kind == KD_KIND_GROUP)
 		pass->edges[pass->nedges++] = (uint64_t)group << pass->member_bits | member;
+	return 0;
+}
+
+static int
+member_of_found(void *ctx, size_t i, bool found, uint32_t group)
+{
+	struct membership_pass *pass = ctx;
+
+	if (found)
+		pass->edges[pass->nedges++] = (uint64_t)group << pass->member_bits | pass->refs[i].from;
 	return 0;
 }
 
@@ -976,47 +946,42 @@ static int
 resolve_membership(struct kd_directory *dir)
 {
 	struct membership_pass pass = {.dir = dir};
+	struct kd_hashtab bare_groups;
 	uint64_t *edges = NULL, *tmp = NULL; /* group << member_bits | member */
-	uint32_t *bare_group = NULL;         /* memberOf DN number -> group, or KD_NONE */
 	uint32_t *all_members, *all_member_of;
 	size_t nedges = 0, nunique = 0, cap;
 	unsigned member_bits = bits_below(dir->count);
 	uint64_t member_mask = ((uint64_t)1 << member_bits) - 1;
 	int r = KD_ERR_NOMEM;
 
+	kd_hashtab_init_fold(&bare_groups);
 	cap = dir->nrefs + dir->nmember_of_refs + dir->count + 1;
 	if (cap < dir->count || cap > SIZE_MAX / sizeof(*edges))
 		goto out;
 	edges = malloc(cap * sizeof(*edges));
 	tmp = malloc(cap * sizeof(*tmp));
-	bare_group = malloc((dir->nmember_of_dns + 1) * sizeof(*bare_group));
-	if (!edges || !tmp || !bare_group)
+	if (!edges || !tmp)
 		goto out;
+	pass.edges = edges;
+	pass.member_bits = member_bits;
+	pass.refs = dir->refs;
+	kd_hashtab_get_all(&dir->by_dn, dir->nrefs, ref_at, member_found, &pass);
 	/*
 	 * AD keeps memberOf as the back link of member, so a memberOf value adds an
 	 * edge only toward a group whose entry listed no members (empty, or member not
-	 * readable or not asked for). One lookup per group DN named, not per value.
+	 * readable or not asked for). Those groups are few, usually none: look memberOf
+	 * values up in a table of just them, which stays in cache.
 	 */
-	for (size_t i = 0; i < dir->nmember_of_dns; i++) {
-		const char *dn = dir->member_of_dns[i];
-		uint32_t g = KD_NONE;
+	for (size_t i = 0; i < dir->nbare_groups; i++) {
+		const char *dn = dir->principals[dir->bare_groups[i]].dn;
 
-		if (kd_hashtab_get(&dir->by_dn, dn, strlen(dn), &g) &&
-		    (dir->principals[g].kind != KD_KIND_GROUP || dir->principals[g].listed_members))
-			g = KD_NONE;
-		bare_group[i] = g;
+		if (kd_hashtab_put(&bare_groups, dn, strlen(dn), dir->bare_groups[i], NULL) < 0)
+			goto out;
 	}
-	for (size_t i = 0; i < dir->nmember_of_refs; i++) {
-		const struct pending_member_of *ref = &dir->member_of_refs[i];
-		uint32_t g = bare_group[ref->group];
-
-		if (g != KD_NONE)
-			edges[nedges++] = (uint64_t)g << member_bits | ref->from;
-	}
-	pass.nedges = nedges;
-	pass.edges = edges;
-	pass.member_bits = member_bits;
-	kd_hashtab_get_all(&dir->by_dn, dir->nrefs, member_at, member_found, &pass);
+	pass.refs = dir->member_of_refs;
+	if (bare_groups.count)
+		kd_hashtab_get_all(&bare_groups, dir->nmember_of_refs, ref_at, member_of_found,
+				   &pass);
 	nedges = pass.nedges;
 	/* MS-SAMR: the primary group is a membership that member/memberOf never show.
 	 * Nearly every account has 513 or 515: remember the last lookup. */
@@ -1070,9 +1035,9 @@ resolve_membership(struct kd_directory *dir)
 	}
 	r = 0;
 out:
+	kd_hashtab_free(&bare_groups);
 	free(edges);
 	free(tmp);
-	free(bare_group);
 	return r;
 }
 

@@ -56,8 +56,8 @@ struct kd_directory {
 	struct kd_hashtab by_sid; /* binary SID -> index */
 	struct kd_hashtab by_dn;  /* DN (case-insensitive) -> index */
 	struct kd_hashtab by_spn; /* key (case-insensitive) -> first holder */
-	struct kd_spn_holder *holders;
-	size_t nholders;
+	struct kd_spn_holder *holders; /* kd_large_alloc'd */
+	size_t nholders, holders_cap;
 
 	/* kd_large_alloc'd: grow by mremap, never copied; dropped after finish */
 	struct pending_ref *refs; /* member values */
@@ -158,7 +158,7 @@ kd_directory_free(struct kd_directory *dir)
 	kd_hashtab_free(&dir->by_spn);
 	drop_pending(dir);
 	kd_large_free(dir->principals, dir->cap * sizeof(*dir->principals));
-	free(dir->holders);
+	kd_large_free(dir->holders, dir->holders_cap * sizeof(*dir->holders));
 	free(dir->bad);
 	kd_spnmap_free(dir->spnmap);
 	kd_arena_free(dir->arena);
@@ -717,11 +717,15 @@ fail:
 /* ---- finish: indexes, domain, membership, kinds, tier 0, SPN index ---- */
 
 /* Bulk index building: kd_hashtab_put_all/get_all callbacks. */
+struct sid_key {
+	const uint8_t *bytes; /* the binary SID in the arena, NULL when there is none */
+	size_t len;
+};
+
 struct index_pass {
 	struct kd_directory *dir;
 	struct kd_error *err;
-	const uint8_t **sid_keys; /* binary SIDs by principal, NULL when it has none */
-	size_t *sid_key_lens;
+	struct sid_key *sid_keys; /* by principal */
 };
 
 static const void *
@@ -754,8 +758,8 @@ sid_at(void *ctx, size_t i, size_t *ret_len)
 {
 	const struct index_pass *pass = ctx;
 
-	*ret_len = pass->sid_key_lens[i];
-	return pass->sid_keys[i];
+	*ret_len = pass->sid_keys[i].len;
+	return pass->sid_keys[i].bytes;
 }
 
 static int
@@ -786,7 +790,7 @@ index_principals(struct kd_directory *dir, struct kd_error *err)
 {
 	struct index_pass pass = {.dir = dir, .err = err};
 	uint8_t *block;
-	size_t total = 0;
+	size_t total = 0, keys_size;
 	int r = KD_ERR_NOMEM;
 
 	if (kd_hashtab_reserve(&dir->by_dn, dir->count) < 0 ||
@@ -800,24 +804,23 @@ index_principals(struct kd_directory *dir, struct kd_error *err)
 	for (size_t i = 0; i < dir->count; i++)
 		if (dir->principals[i].has_sid)
 			total += kd_sid_binary_size(&dir->principals[i].sid);
-	pass.sid_keys = calloc(dir->count ? dir->count : 1, sizeof(*pass.sid_keys));
-	pass.sid_key_lens = calloc(dir->count ? dir->count : 1, sizeof(*pass.sid_key_lens));
+	keys_size = (dir->count ? dir->count : 1) * sizeof(*pass.sid_keys);
+	pass.sid_keys = kd_large_alloc(keys_size);
 	block = kd_arena_alloc(dir->arena, total);
-	if (!pass.sid_keys || !pass.sid_key_lens || !block)
+	if (!pass.sid_keys || !block)
 		goto out;
 	for (size_t i = 0; i < dir->count; i++) {
 		const struct kd_principal *p = &dir->principals[i];
 
 		if (!p->has_sid)
 			continue;
-		pass.sid_keys[i] = block;
-		pass.sid_key_lens[i] = kd_sid_to_binary(&p->sid, block, kd_sid_binary_size(&p->sid));
-		block += pass.sid_key_lens[i];
+		pass.sid_keys[i].bytes = block;
+		pass.sid_keys[i].len = kd_sid_to_binary(&p->sid, block, kd_sid_binary_size(&p->sid));
+		block += pass.sid_keys[i].len;
 	}
 	r = kd_hashtab_put_all(&dir->by_sid, dir->count, sid_at, sid_indexed, &pass);
 out:
-	free(pass.sid_keys);
-	free(pass.sid_key_lens);
+	kd_large_free(pass.sid_keys, keys_size);
 	return r;
 }
 
@@ -958,8 +961,9 @@ resolve_membership(struct kd_directory *dir)
 	cap = dir->nrefs + dir->nmember_of_refs + dir->count + 1;
 	if (cap < dir->count || cap > SIZE_MAX / sizeof(*edges))
 		goto out;
-	edges = malloc(cap * sizeof(*edges));
-	tmp = malloc(cap * sizeof(*tmp));
+	/* Large and written once: huge pages spare a page fault every 4 KiB. */
+	edges = kd_large_alloc(cap * sizeof(*edges));
+	tmp = kd_large_alloc(cap * sizeof(*tmp));
 	if (!edges || !tmp)
 		goto out;
 	pass.edges = edges;
@@ -1036,8 +1040,8 @@ resolve_membership(struct kd_directory *dir)
 	r = 0;
 out:
 	kd_hashtab_free(&bare_groups);
-	free(edges);
-	free(tmp);
+	kd_large_free(edges, cap * sizeof(*edges));
+	kd_large_free(tmp, cap * sizeof(*tmp));
 	return r;
 }
 
@@ -1200,12 +1204,12 @@ settle_tier0(struct kd_directory *dir)
 
 static int
 add_holder(struct kd_directory *dir, const char *key, const char *spn, uint32_t principal,
-	   bool implicit, bool alias, size_t *cap)
+	   bool implicit, bool alias)
 {
 	struct kd_spn_holder *h;
 
 	if (dir->nholders >= KD_NONE ||
-	    !grow_array((void **)&dir->holders, cap, dir->nholders, sizeof(*h), 1024))
+	    !grow_large((void **)&dir->holders, &dir->holders_cap, dir->nholders, sizeof(*h)))
 		return KD_ERR_NOMEM;
 	h = &dir->holders[dir->nholders++];
 	h->key = key;
@@ -1255,15 +1259,16 @@ static int
 index_spns(struct kd_directory *dir)
 {
 	struct spn_pass pass = {.dir = dir};
-	size_t cap = 0, total = 2;
+	size_t total = 2;
 	char key[KD_SPN_MAX + 64];
 	int r;
 
 	for (size_t i = 0; i < dir->count; i++)
 		total += dir->principals[i].nspns;
-	if (kd_hashtab_reserve(&dir->by_spn, total) < 0 ||
-	    !grow_array((void **)&dir->holders, &cap, 0, sizeof(*dir->holders), total))
+	if (kd_hashtab_reserve(&dir->by_spn, total) < 0 || total > SIZE_MAX / sizeof(*dir->holders) ||
+	    !(dir->holders = kd_large_alloc(total * sizeof(*dir->holders))))
 		return KD_ERR_NOMEM;
+	dir->holders_cap = total;
 
 	for (size_t i = 0; i < dir->count; i++) {
 		const struct kd_principal *p = &dir->principals[i];
@@ -1292,8 +1297,7 @@ index_spns(struct kd_directory *dir)
 				return KD_ERR_NOMEM;
 			alias = kd_spnmap_target(dir->spnmap, spn.service_class,
 						 spn.service_class_len) != NULL;
-			if ((r = add_holder(dir, stored, p->spns[j], (uint32_t)i, false, alias,
-					    &cap)) < 0)
+			if ((r = add_holder(dir, stored, p->spns[j], (uint32_t)i, false, alias)) < 0)
 				return r;
 		}
 		/* The KDC knows krbtgt by its principal name, SPN or not. */
@@ -1323,8 +1327,7 @@ index_spns(struct kd_directory *dir)
 				memcpy(k_spn, "krbtgt/", 7);
 				for (size_t c = 0; c <= nlen; c++)
 					k_spn[7 + c] = (char)toupper((unsigned char)names[k][c]);
-				if ((r = add_holder(dir, k_key, k_spn, (uint32_t)i, true, false,
-						    &cap)) < 0)
+				if ((r = add_holder(dir, k_key, k_spn, (uint32_t)i, true, false)) < 0)
 					return r;
 			}
 		}

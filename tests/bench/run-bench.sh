@@ -6,6 +6,8 @@
 #   tests/bench/run-bench.sh BUILD_DIR [SIZES...]     (default sizes: 100000 1000000)
 #
 # Environment: RUNS (timed runs per size, default 5), SEED (generator seed, default 1),
+# BASELINE (another kdeleg executable, e.g. a build of an older commit: run alternately
+# with this one, for a ratio measured side by side),
 # TIMER (auto = default, gnu-time, python; see below),
 # CHECK (1 = validate a snapshot when it is generated, default 1), PYTHON (default
 # /usr/bin/python3, else python3). Snapshots are cached in tests/bench/out/, keyed by
@@ -45,6 +47,8 @@ GEN=$HERE/gen-snapshot.py
 OUT=$HERE/out
 KD=$BUILD_DIR/kdeleg
 [ -x "$KD" ] || die "no executable kdeleg at '$KD' (build it first: meson compile -C $BUILD_DIR)"
+BASE_KD=${BASELINE:-}
+[ -z "$BASE_KD" ] || [ -x "$BASE_KD" ] || die "BASELINE is not an executable: '$BASE_KD'"
 command -v "$PYTHON" > /dev/null || die "python3 not found (set PYTHON=)"
 mkdir -p "$OUT"
 
@@ -164,11 +168,12 @@ else
 	fi
 fi
 
-run_kdeleg() { # run_kdeleg MEASUREFILE LDIF
+run_kdeleg() { # run_kdeleg MEASUREFILE LDIF [EXECUTABLE]
+	local kd=${3:-$KD}
 	if [ "$OUTMODE" = dash-o ]; then
-		measure "$1" "$KD" audit --ldif "$2" --format json -o /dev/null > "$KD_STDOUT" 2> "$KD_ERR"
+		measure "$1" "$kd" audit --ldif "$2" --format json -o /dev/null > "$KD_STDOUT" 2> "$KD_ERR"
 	else
-		measure "$1" "$KD" audit --ldif "$2" --format json > /dev/null 2> "$KD_ERR"
+		measure "$1" "$kd" audit --ldif "$2" --format json > /dev/null 2> "$KD_ERR"
 	fi
 }
 
@@ -194,6 +199,9 @@ for n in "${SIZES[@]}"; do
 			exit 1
 		fi
 		printf '%s\tkdeleg\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
+		[ -n "$BASE_KD" ] || continue
+		run_kdeleg "$TMP/m" "$f" "$BASE_KD" || die "BASELINE $BASE_KD failed on ${f#"$HERE"/} (run $r)"
+		printf '%s\tbaseline\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
 	done
 	if [ -s "$KD_ERR" ]; then # e.g. phase timings kdeleg prints on stderr
 		# shellcheck disable=SC2016 # literal backquotes for Markdown
@@ -232,6 +240,9 @@ REPORT=$OUT/bench-$(date -u +%Y%m%dT%H%M%SZ).md
 	echo "- kdeleg: ${kdver:-version unknown}, commit $commit, build ${buildinfo:-options unknown (no meson introspect)}"
 	echo "- command: \`kdeleg audit --ldif FILE --format json $([ "$OUTMODE" = dash-o ] && echo '-o /dev/null' || echo '> /dev/null')\`; $RUNS runs per row; warm page cache; timer: $TIMER_DESC"
 	echo "- snapshots: gen-snapshot.py seed $SEED (generator $GEN_HASH); MB = 10^6 bytes"
+	if [ -n "$BASE_KD" ]; then
+		echo "- baseline: \`$BASE_KD\` ($("$BASE_KD" --version 2> /dev/null | head -n1 || echo 'version unknown')), run alternately with kdeleg, run for run"
+	fi
 	echo "- load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo '?') (above nproc = contended, numbers unreliable)"
 	echo
 	"$PYTHON" - "$RAW" << 'EOF'
@@ -243,10 +254,17 @@ for line in open(sys.argv[1]):
 print("| accounts | program | file MB | entries | median wall s | min / max wall s "
       "| median peak RSS MB | MB/s | × cat |")
 print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-label = {"kdeleg": "kdeleg audit", "wc": "wc -l (I/O floor)", "cat": "cat > /dev/null (I/O floor)"}
+label = {"kdeleg": "kdeleg audit", "baseline": "baseline kdeleg audit",
+         "wc": "wc -l (I/O floor)", "cat": "cat > /dev/null (I/O floor)"}
+ratios = []
 for n in sorted({k[0] for k in rows}):
     cat_med = statistics.median(w for w, *_ in rows[(n, "cat")])
-    for tool in ("kdeleg", "wc", "cat"):
+    if (n, "baseline") in rows:
+        ratios.append((n, statistics.median(w for w, *_ in rows[(n, "kdeleg")]) /
+                       statistics.median(w for w, *_ in rows[(n, "baseline")])))
+    for tool in ("kdeleg", "baseline", "wc", "cat"):
+        if (n, tool) not in rows:
+            continue
         r = rows[(n, tool)]
         walls = [x[0] for x in r]
         med = statistics.median(walls)
@@ -256,6 +274,10 @@ for n in sorted({k[0] for k in rows}):
         ratio = "%.1f" % (med / cat_med) if cat_med > 0 else "n/a"
         print("| %d | %s | %.1f | %d | %.3f | %.3f / %.3f | %.1f | %s | %s |" % (
             n, label[tool], mb, r[0][3], med, min(walls), max(walls), rss, rate, ratio))
+if ratios:
+    print()
+    print("kdeleg / baseline, median wall: " +
+          ", ".join("%.3f at %d accounts" % (x, n) for n, x in ratios))
 EOF
 	if [ -s "$NOTES" ]; then
 		echo

@@ -132,17 +132,50 @@ kd_json_text(const char *text)
 {
 	struct kd_strbuf escaped;
 	json_t *out = NULL;
+	size_t len;
 
 	if (!text)
 		return json_null();
-	if (kd_utf8_valid(text, strlen(text)))
-		return json_string(text);
+	len = strlen(text);
+	if (kd_utf8_valid(text, len)) /* checked: jansson need not check again */
+		return json_stringn_nocheck(text, len);
 	/* jansson refuses invalid UTF-8; keep the value visible, escaped, whole. */
 	kd_strbuf_init(&escaped, 4 * strlen(text) + 1);
 	if (kd_strbuf_append_safe(&escaped, text, strlen(text)) == 0)
 		out = json_string(kd_strbuf_str(&escaped));
 	kd_strbuf_free(&escaped);
 	return out;
+}
+
+/* Built by hand, not with json_pack(): a report names accounts a hundred thousand
+ * times, and the keys are ours, so they skip jansson's UTF-8 check. */
+static json_t *
+account_object(json_t *name, json_t *dn, json_t *sid, const char *kind, bool enabled,
+	       bool tier0)
+{
+	json_t *o = json_object(), *kind_text = json_string_nocheck(kind);
+	int r = 0;
+
+	if (!o || !name || !dn || !sid || !kind_text) {
+		json_decref(o);
+		json_decref(name);
+		json_decref(dn);
+		json_decref(sid);
+		json_decref(kind_text);
+		return NULL;
+	}
+	/* each call takes its value, even when it fails */
+	r |= json_object_set_new_nocheck(o, "name", name);
+	r |= json_object_set_new_nocheck(o, "dn", dn);
+	r |= json_object_set_new_nocheck(o, "sid", sid);
+	r |= json_object_set_new_nocheck(o, "kind", kind_text);
+	r |= json_object_set_new_nocheck(o, "enabled", json_boolean(enabled));
+	r |= json_object_set_new_nocheck(o, "tier0", json_boolean(tier0));
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 json_t *
@@ -153,16 +186,16 @@ kd_json_account(const struct kd_directory *dir, uint32_t index)
 	char sid[KD_SID_STRING_MAX];
 
 	if (!p) /* a finding about the domain object itself */
-		return json_pack("{s:o, s:o, s:o, s:s, s:b, s:b}", "name", kd_json_text(d->dns_name),
-				 "dn", kd_json_text(d->dn), "sid",
-				 d->has_sid ? json_string(kd_sid_to_string(&d->sid, sid, sizeof(sid)))
-					    : json_null(),
-				 "kind", "domain", "enabled", true, "tier0", true);
-	return json_pack("{s:o, s:o, s:o, s:s, s:b, s:b}", "name", kd_json_text(p->name), "dn",
-			 kd_json_text(p->dn), "sid",
-			 p->has_sid ? json_string(kd_sid_to_string(&p->sid, sid, sizeof(sid)))
-				    : json_null(),
-			 "kind", kd_kind_name(p->kind), "enabled", p->enabled, "tier0", p->tier0);
+		return account_object(kd_json_text(d->dns_name), kd_json_text(d->dn),
+				      d->has_sid ? json_string_nocheck(kd_sid_to_string(
+							   &d->sid, sid, sizeof(sid)))
+						 : json_null(),
+				      "domain", true, true);
+	return account_object(kd_json_text(p->name), kd_json_text(p->dn),
+			      p->has_sid ? json_string_nocheck(
+						   kd_sid_to_string(&p->sid, sid, sizeof(sid)))
+					 : json_null(),
+			      kd_kind_name(p->kind), p->enabled, p->tier0);
 }
 
 /* Names a SID: an account of the snapshot, a well-known principal, or unresolved. */

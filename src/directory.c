@@ -73,6 +73,7 @@ struct kd_directory {
 
 	size_t entries;
 	size_t trusted_domains;
+	struct kd_directory_counts counts; /* set by finish */
 	bool finished;
 };
 
@@ -1341,6 +1342,49 @@ index_spns(struct kd_directory *dir)
 	return r;
 }
 
+/* A pass over every principal: done once at finish, the report asks several times. */
+static void
+count_kinds(const struct kd_directory *dir, struct kd_directory_counts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->entries = dir->entries;
+	ret->trusts = dir->trusted_domains;
+	for (size_t i = 0; i < dir->count; i++) {
+		const struct kd_principal *p = &dir->principals[i];
+
+		switch (p->kind) {
+		case KD_KIND_USER:
+		case KD_KIND_KRBTGT:
+			ret->users++;
+			break;
+		case KD_KIND_COMPUTER:
+			ret->computers++;
+			break;
+		case KD_KIND_DC:
+		case KD_KIND_RODC:
+			ret->dcs++;
+			break;
+		case KD_KIND_MSA:
+		case KD_KIND_GMSA:
+			ret->service_accounts++;
+			break;
+		case KD_KIND_GROUP:
+			ret->groups++;
+			break;
+		case KD_KIND_TRUST:
+			ret->trusts++;
+			break;
+		case KD_KIND_FOREIGN:
+		case KD_KIND_UNKNOWN:
+			ret->other++;
+			break;
+		}
+		if (p->kind != KD_KIND_GROUP && p->enabled)
+			ret->enabled++;
+		ret->spns += p->nspns;
+	}
+}
+
 int
 kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
 {
@@ -1364,6 +1408,7 @@ kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
 		r = index_spns(dir);
 	if (r < 0)
 		return kd_error_set(err, r, "out of memory while indexing the directory");
+	count_kinds(dir, &dir->counts);
 	dir->finished = true;
 	return 0;
 }
@@ -1609,41 +1654,10 @@ kd_directory_bad_values(const struct kd_directory *dir, const struct kd_bad_valu
 void
 kd_directory_counts(const struct kd_directory *dir, struct kd_directory_counts *ret)
 {
-	memset(ret, 0, sizeof(*ret));
-	ret->entries = dir->entries;
-	ret->trusts = dir->trusted_domains;
-	for (size_t i = 0; i < dir->count; i++) {
-		const struct kd_principal *p = &dir->principals[i];
-
-		switch (p->kind) {
-		case KD_KIND_USER:
-		case KD_KIND_KRBTGT:
-			ret->users++;
-			break;
-		case KD_KIND_COMPUTER:
-			ret->computers++;
-			break;
-		case KD_KIND_DC:
-		case KD_KIND_RODC:
-			ret->dcs++;
-			break;
-		case KD_KIND_MSA:
-		case KD_KIND_GMSA:
-			ret->service_accounts++;
-			break;
-		case KD_KIND_GROUP:
-			ret->groups++;
-			break;
-		case KD_KIND_TRUST:
-			ret->trusts++;
-			break;
-		case KD_KIND_FOREIGN:
-		case KD_KIND_UNKNOWN:
-			ret->other++;
-			break;
-		}
-		if (p->kind != KD_KIND_GROUP && p->enabled)
-			ret->enabled++;
-		ret->spns += p->nspns;
+	if (dir->finished) {
+		*ret = dir->counts;
+		return;
 	}
+	count_kinds(dir, ret);
 }
+

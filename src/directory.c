@@ -952,7 +952,7 @@ resolve_membership(struct kd_directory *dir)
 	struct membership_pass pass = {.dir = dir};
 	struct kd_hashtab bare_groups;
 	uint64_t *edges = NULL, *tmp = NULL; /* group << member_bits | member */
-	uint32_t *all_members, *all_member_of;
+	uint32_t *all_members, *all_member_of, *cursor;
 	size_t nedges = 0, nunique = 0, cap;
 	unsigned member_bits = bits_below(dir->count);
 	uint64_t member_mask = ((uint64_t)1 << member_bits) - 1;
@@ -1021,23 +1021,27 @@ resolve_membership(struct kd_directory *dir)
 		all_members[i] = (uint32_t)(edges[i] & member_mask);
 		g->nmembers++;
 	}
-	/* By member: count, hand out slices, then fill in group order. */
+	/*
+	 * By member: count, hand out slices, then fill in group order. The counts and
+	 * cursors live in the radix sort's spare buffer (4 bytes a principal), not in
+	 * the principals: two million random visits to 200-byte records missed cache.
+	 */
+	cursor = (uint32_t *)(void *)tmp;
+	memset(cursor, 0, (dir->count + 1) * sizeof(*cursor));
 	for (size_t i = 0; i < nunique; i++)
-		dir->principals[edges[i] & member_mask].nmember_of++;
+		cursor[edges[i] & member_mask]++;
 	for (size_t i = 0, at = 0; i < dir->count; i++) {
-		struct kd_principal *p = &dir->principals[i];
+		uint32_t n = cursor[i];
 
-		if (p->nmember_of) {
-			p->member_of = &all_member_of[at];
-			at += p->nmember_of;
-			p->nmember_of = 0;
+		cursor[i] = (uint32_t)at;
+		if (n) {
+			dir->principals[i].member_of = &all_member_of[at];
+			dir->principals[i].nmember_of = n;
+			at += n;
 		}
 	}
-	for (size_t i = 0; i < nunique; i++) {
-		struct kd_principal *m = &dir->principals[edges[i] & member_mask];
-
-		m->member_of[m->nmember_of++] = (uint32_t)(edges[i] >> member_bits);
-	}
+	for (size_t i = 0; i < nunique; i++)
+		all_member_of[cursor[edges[i] & member_mask]++] = (uint32_t)(edges[i] >> member_bits);
 	r = 0;
 out:
 	kd_hashtab_free(&bare_groups);

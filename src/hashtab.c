@@ -197,10 +197,8 @@ stage_key(const struct kd_hashtab *table, struct pending_key *k, size_t i,
 	  kd_hashtab_key_fn *key_at, void *ctx)
 {
 	k->key = key_at(ctx, i, &k->len);
-	if (!k->key || k->len > UINT32_MAX) {
-		k->key = NULL;
+	if (!k->key || k->len > UINT32_MAX) /* the latter fails when its turn comes */
 		return;
-	}
 	k->hash = hash_bytes(table, k->key, k->len);
 	__builtin_prefetch(&table->slots[k->hash & (table->cap - 1)]);
 }
@@ -212,7 +210,7 @@ prefetch_key(const struct kd_hashtab *table, const struct pending_key *k)
 {
 	const struct kd_hashtab_slot *s;
 
-	if (!k->key)
+	if (!k->key || k->len > UINT32_MAX)
 		return;
 	s = &table->slots[k->hash & (table->cap - 1)];
 	if (s->key && s->hash == k->hash)
@@ -252,9 +250,9 @@ bulk(struct kd_hashtab *table, bool insert, size_t count, kd_hashtab_key_fn *key
 			prefetch_key(table, &ring[(i + AHEAD / 2) % AHEAD]);
 		if (!k.key)
 			continue;
+		if (k.len > UINT32_MAX || (insert && i > UINT32_MAX))
+			return KD_ERR_NOMEM; /* as kd_hashtab_put: lengths and values are 32-bit */
 		if (insert) {
-			if (i > UINT32_MAX)
-				return KD_ERR_NOMEM;
 			r = put_hashed(table, k.key, k.len, k.hash, (uint32_t)i, &value);
 			if (r < 0)
 				return r;

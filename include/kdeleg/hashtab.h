@@ -40,8 +40,9 @@ int kd_hashtab_put(struct kd_hashtab *table, const void *key, size_t len, uint32
  * @each is called in order of @i, skipped keys left out. For kd_hashtab_put_all,
  * @found is false when key @i was inserted with value @i, true when it was already
  * there with @value. For kd_hashtab_get_all, whether key @i is present and its value.
- * A negative return from @each stops the loop and is returned. Size the table first
- * (kd_hashtab_reserve): the puts then never rehash.
+ * A negative return from @each stops the loop and is returned; KD_ERR_NOMEM as for
+ * kd_hashtab_put (growth, a key over 4 GiB, a put at @i past UINT32_MAX). Size the
+ * table first (kd_hashtab_reserve): the puts then never rehash.
  */
 typedef const void *kd_hashtab_key_fn(void *ctx, size_t i, size_t *ret_len);
 typedef int kd_hashtab_each_fn(void *ctx, size_t i, bool found, uint32_t value);

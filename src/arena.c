@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kdeleg/arena.h"
 
 #define ALIGN 16u
-/* 2 MiB, one huge page: chunks are filled front to back, so all of it gets used. */
-#define CHUNK_SIZE (2u * 1024u * 1024u - 64u)
+/* A chunk with its header is 2 MiB, one huge page: chunks are filled front to back,
+ * so all of it gets used. */
+#define CHUNK_SIZE (2u * 1024u * 1024u - sizeof(struct chunk))
 
 struct chunk {
 	struct chunk *next;
@@ -156,22 +158,48 @@ kd_arena_used(const struct kd_arena *arena)
 	return arena->used;
 }
 
+#if !KD_ARENA_MALLOC
+static size_t
+round_to_page(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (size + page - 1) / page * page;
+}
+#endif
+
 void *
 kd_large_alloc(size_t size)
 {
 #if KD_ARENA_MALLOC
 	return calloc(1, size ? size : 1);
 #else
-	void *p;
+	const size_t huge = (size_t)2 << 20;
+	char *p, *aligned;
+	size_t head;
 
 	if (size == 0)
 		size = 1;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (size < huge || size > SIZE_MAX - huge) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	/*
+	 * A huge page needs a 2 MiB-aligned range: recent kernels align mappings this
+	 * large themselves, older ones (bookworm's 6.1) do not. Map 2 MiB more and give
+	 * back the ends, so that the block is exactly [aligned, aligned + size).
+	 */
+	p = mmap(NULL, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
+	aligned = (char *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+	head = (size_t)(aligned - p);
+	if (head)
+		munmap(p, head);
+	munmap(aligned + round_to_page(size), huge - head);
 	/* Advice only: without THP the block still works with 4 KiB pages. */
-	madvise(p, size, MADV_HUGEPAGE);
-	return p;
+	madvise(aligned, size, MADV_HUGEPAGE);
+	return aligned;
 #endif
 }
 

@@ -184,6 +184,7 @@ kd_json_account(const struct kd_directory *dir, uint32_t index)
 	const struct kd_principal *p = kd_directory_get(dir, index);
 	const struct kd_domain *d = kd_directory_domain(dir);
 	char sid[KD_SID_STRING_MAX];
+	struct kd_sid own;
 
 	if (!p) /* a finding about the domain object itself */
 		return account_object(kd_json_text(d->dns_name), kd_json_text(d->dn),
@@ -191,9 +192,10 @@ kd_json_account(const struct kd_directory *dir, uint32_t index)
 							   &d->sid, sid, sizeof(sid)))
 						 : json_null(),
 				      "domain", true, true);
+	own = kd_principal_sid(p);
 	return account_object(kd_json_text(p->name), kd_json_text(p->dn),
 			      p->has_sid ? json_string_nocheck(
-						   kd_sid_to_string(&p->sid, sid, sizeof(sid)))
+						   kd_sid_to_string(&own, sid, sizeof(sid)))
 					 : json_null(),
 			      kd_kind_name(p->kind), p->enabled, p->tier0);
 }
@@ -263,7 +265,9 @@ fingerprint(const struct audit *a, const char *rule_id, uint32_t principal, cons
 		sid[0] = '\0';
 	kd_sha256_update(&ctx, sid, strlen(sid) + 1);
 	if (p && p->has_sid) {
-		kd_sid_to_string(&p->sid, sid, sizeof(sid));
+		struct kd_sid own = kd_principal_sid(p);
+
+		kd_sid_to_string(&own, sid, sizeof(sid));
 		kd_sha256_update(&ctx, sid, strlen(sid) + 1);
 	} else {
 		const char *dn = p ? p->dn : a->domain->dn ? a->domain->dn : "";
@@ -590,8 +594,12 @@ token_has(const struct kd_directory *dir, uint32_t who, uint32_t resource,
 	char text[KD_SID_STRING_MAX];
 	uint32_t index;
 
-	if (p->has_sid && kd_sid_equal(&p->sid, sid))
-		return 1;
+	if (p->has_sid) {
+		struct kd_sid own = kd_principal_sid(p);
+
+		if (kd_sid_equal(&own, sid))
+			return 1;
+	}
 	kd_sid_to_string(sid, text, sizeof(text));
 	if (in_every_token(text) || strcmp(text, "S-1-18-1") == 0 ||
 	    strcmp(text, "S-1-18-2") == 0)

@@ -462,6 +462,7 @@ read_int(struct kd_directory *dir, uint32_t index, const struct kd_value *v, con
 	return 0;
 }
 
+/* An objectSid value; one that does not parse is a bad value of @index. */
 static int
 read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v, bool *ret_has,
 	 struct kd_sid *ret_sid)
@@ -483,6 +484,51 @@ read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v, boo
 		return add_bad(dir, index, "objectSid", &why);
 	*ret_has = true;
 	return 0;
+}
+
+/* A principal keeps its SID in binary form (see kd_principal.sid_binary). */
+static int
+read_principal_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v)
+{
+	struct kd_principal *p = &dir->principals[index];
+	struct kd_sid sid;
+	bool has;
+	uint8_t *binary;
+	int r = read_sid(dir, index, v, &has, &sid);
+
+	if (r < 0 || !has)
+		return r;
+	binary = kd_arena_alloc(dir->arena, kd_sid_binary_size(&sid));
+	if (!binary)
+		return KD_ERR_NOMEM;
+	kd_sid_to_binary(&sid, binary, kd_sid_binary_size(&sid));
+	p->sid_binary = binary;
+	p->has_sid = true;
+	return 0;
+}
+
+struct kd_sid
+kd_principal_sid(const struct kd_principal *p)
+{
+	struct kd_sid sid;
+
+	/* checked when it was read: this parse cannot fail */
+	if (!p->has_sid ||
+	    kd_sid_from_binary(p->sid_binary, 8 + 4 * (size_t)p->sid_binary[1], &sid, NULL) < 0)
+		memset(&sid, 0, sizeof(sid));
+	return sid;
+}
+
+uint32_t
+kd_principal_rid(const struct kd_principal *p)
+{
+	const uint8_t *last;
+
+	if (!p->has_sid || p->sid_binary[1] == 0)
+		return 0;
+	last = p->sid_binary + 8 + 4 * ((size_t)p->sid_binary[1] - 1);
+	return (uint32_t)last[0] | (uint32_t)last[1] << 8 | (uint32_t)last[2] << 16 |
+	       (uint32_t)last[3] << 24;
 }
 
 static int
@@ -565,7 +611,7 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct attrs *at)
 	v = first_value(at, A_DNSHOSTNAME);
 	if (v && !(p->dns_host_name = kd_arena_memdup(dir->arena, v->data, v->len)))
 		return KD_ERR_NOMEM;
-	r = read_sid(dir, index, first_value(at, A_OBJECTSID), &p->has_sid, &p->sid);
+	r = read_principal_sid(dir, index, first_value(at, A_OBJECTSID));
 	if (r < 0)
 		return r;
 
@@ -718,15 +764,9 @@ fail:
 /* ---- finish: indexes, domain, membership, kinds, tier 0, SPN index ---- */
 
 /* Bulk index building: kd_hashtab_put_all/get_all callbacks. */
-struct sid_key {
-	const uint8_t *bytes; /* the binary SID in the arena, NULL when there is none */
-	size_t len;
-};
-
 struct index_pass {
 	struct kd_directory *dir;
 	struct kd_error *err;
-	struct sid_key *sid_keys; /* by principal */
 };
 
 static const void *
@@ -758,9 +798,12 @@ static const void *
 sid_at(void *ctx, size_t i, size_t *ret_len)
 {
 	const struct index_pass *pass = ctx;
+	const struct kd_principal *p = &pass->dir->principals[i];
 
-	*ret_len = pass->sid_keys[i].len;
-	return pass->sid_keys[i].bytes;
+	if (!p->has_sid)
+		return NULL;
+	*ret_len = 8 + 4 * (size_t)p->sid_binary[1];
+	return p->sid_binary;
 }
 
 static int
@@ -770,13 +813,15 @@ sid_indexed(void *ctx, size_t i, bool found, uint32_t existing)
 	struct kd_principal *p = &pass->dir->principals[i];
 	struct kd_error why;
 	char sid_text[KD_SID_STRING_MAX];
+	struct kd_sid sid;
 
 	if (!found)
 		return 0;
 	/* AD keeps SIDs unique; a clash is a directory fact worth reporting. */
+	sid = kd_principal_sid(p);
 	kd_error_clear(&why);
 	kd_error_set(&why, KD_ERR_PARSE, "SID %s is also carried by '%s'",
-		     kd_sid_to_string(&p->sid, sid_text, sizeof(sid_text)),
+		     kd_sid_to_string(&sid, sid_text, sizeof(sid_text)),
 		     pass->dir->principals[existing].dn);
 	p->has_sid = false;
 	return add_bad(pass->dir, (uint32_t)i, "objectSid", &why);
@@ -790,9 +835,7 @@ static int
 index_principals(struct kd_directory *dir, struct kd_error *err)
 {
 	struct index_pass pass = {.dir = dir, .err = err};
-	uint8_t *block;
-	size_t total = 0, keys_size;
-	int r = KD_ERR_NOMEM;
+	int r;
 
 	if (kd_hashtab_reserve(&dir->by_dn, dir->count) < 0 ||
 	    kd_hashtab_reserve(&dir->by_sid, dir->count) < 0)
@@ -800,29 +843,8 @@ index_principals(struct kd_directory *dir, struct kd_error *err)
 	r = kd_hashtab_put_all(&dir->by_dn, dir->count, dn_at, dn_indexed, &pass);
 	if (r < 0)
 		return r;
-
-	/* The SID table's keys: binary SIDs, side by side in one block of the arena. */
-	for (size_t i = 0; i < dir->count; i++)
-		if (dir->principals[i].has_sid)
-			total += kd_sid_binary_size(&dir->principals[i].sid);
-	keys_size = (dir->count ? dir->count : 1) * sizeof(*pass.sid_keys);
-	pass.sid_keys = kd_large_alloc(keys_size);
-	block = kd_arena_alloc(dir->arena, total);
-	if (!pass.sid_keys || !block)
-		goto out;
-	for (size_t i = 0; i < dir->count; i++) {
-		const struct kd_principal *p = &dir->principals[i];
-
-		if (!p->has_sid)
-			continue;
-		pass.sid_keys[i].bytes = block;
-		pass.sid_keys[i].len = kd_sid_to_binary(&p->sid, block, kd_sid_binary_size(&p->sid));
-		block += pass.sid_keys[i].len;
-	}
-	r = kd_hashtab_put_all(&dir->by_sid, dir->count, sid_at, sid_indexed, &pass);
-out:
-	kd_large_free(pass.sid_keys, keys_size);
-	return r;
+	/* keyed by the binary SIDs the principals keep */
+	return kd_hashtab_put_all(&dir->by_sid, dir->count, sid_at, sid_indexed, &pass);
 }
 
 static void
@@ -834,9 +856,11 @@ settle_domain(struct kd_directory *dir)
 	for (size_t i = 0; !d->has_sid && i < dir->count; i++) {
 		const struct kd_principal *p = &dir->principals[i];
 
-		if (p->has_sid && p->sid.count == 5 && p->sid.authority == 5 &&
-		    p->sid.sub[0] == 21 && p->kind != KD_KIND_FOREIGN) {
-			d->sid = p->sid;
+		struct kd_sid sid = kd_principal_sid(p);
+
+		if (p->has_sid && sid.count == 5 && sid.authority == 5 && sid.sub[0] == 21 &&
+		    p->kind != KD_KIND_FOREIGN) {
+			d->sid = sid;
 			d->sid.count = 4;
 			d->sid.sub[4] = 0;
 			d->has_sid = true;
@@ -1062,13 +1086,24 @@ is_rodc_krbtgt_name(const char *name)
 	return true;
 }
 
+/* kd_sid_in_domain() on the binary forms (@domain's is @domain_len bytes): one more
+ * sub-authority than the domain, the same revision, authority and ones before it. */
+static bool
+in_domain(const struct kd_principal *p, const uint8_t *domain, size_t domain_len)
+{
+	return p->has_sid && p->sid_binary[1] == domain[1] + 1 && p->sid_binary[0] == domain[0] &&
+	       memcmp(p->sid_binary + 2, domain + 2, domain_len - 2) == 0;
+}
+
 static void
 settle_kinds(struct kd_directory *dir)
 {
+	uint8_t domain[8 + 4 * KD_SID_MAX_SUBAUTH];
+	size_t domain_len = kd_sid_to_binary(&dir->domain.sid, domain, sizeof(domain));
+
 	for (size_t i = 0; i < dir->count; i++) {
 		struct kd_principal *p = &dir->principals[i];
-		bool domain_rid = dir->domain.has_sid && p->has_sid &&
-				  kd_sid_in_domain(&p->sid, &dir->domain.sid);
+		bool domain_rid = dir->domain.has_sid && in_domain(p, domain, domain_len);
 
 		if (p->kind != KD_KIND_GROUP && p->kind != KD_KIND_FOREIGN) {
 			/* A primary group is only a DC mark on a machine account: anyone who
@@ -1085,7 +1120,7 @@ settle_kinds(struct kd_directory *dir)
 				p->kind = KD_KIND_RODC;
 			else if (p->has_uac && (p->uac & KD_UAC_INTERDOMAIN_TRUST_ACCOUNT))
 				p->kind = KD_KIND_TRUST;
-			else if ((domain_rid && kd_sid_rid(&p->sid) == 502) ||
+			else if ((domain_rid && kd_principal_rid(p) == 502) ||
 				 (p->kind == KD_KIND_USER && is_rodc_krbtgt_name(p->name) &&
 				  p->has_uac && (p->uac & KD_UAC_ACCOUNTDISABLE)))
 				p->kind = KD_KIND_KRBTGT;
@@ -1137,10 +1172,15 @@ tier0_group_name(const struct kd_principal *p, bool builtin)
 	/* Enterprise and Schema Admins live in the forest root: any domain's RID counts. */
 	static const uint32_t domain_rids[] = {512, 518, 519, 526, 527};
 	static const uint32_t builtin_rids[] = {544, 548, 549, 550, 551};
-	const struct kd_sid *s = &p->sid;
-	uint32_t rid = kd_sid_rid(s);
+	struct kd_sid sid;
+	const struct kd_sid *s = &sid;
+	uint32_t rid;
 
-	if (p->kind != KD_KIND_GROUP || !p->has_sid || s->authority != 5)
+	if (p->kind != KD_KIND_GROUP || !p->has_sid)
+		return NULL;
+	sid = kd_principal_sid(p);
+	rid = kd_sid_rid(s);
+	if (s->authority != 5)
 		return NULL;
 	if (builtin && s->count == 2 && s->sub[0] == 32) {
 		for (size_t k = 0; k < sizeof(builtin_rids) / sizeof(*builtin_rids); k++)
@@ -1306,7 +1346,7 @@ index_spns(struct kd_directory *dir)
 				return r;
 		}
 		/* The KDC knows krbtgt by its principal name, SPN or not. */
-		if (p->kind == KD_KIND_KRBTGT && kd_sid_rid(&p->sid) == 502 && dir->domain.dns_name) {
+		if (p->kind == KD_KIND_KRBTGT && kd_principal_rid(p) == 502 && dir->domain.dns_name) {
 			const char *realm = dir->domain.dns_name;
 			const char *dot = strchr(realm, '.');
 			const char *names[2];

@@ -84,8 +84,11 @@ row(struct kd_strbuf *sb, const struct kd_directory *dir, const struct kd_findin
 	int r = 0;
 
 	snprintf(number, sizeof(number), "%d", (int)f->severity + 1);
-	if (p ? p->has_sid : d->has_sid)
-		kd_sid_to_string(p ? &p->sid : &d->sid, sid, sizeof(sid));
+	if (p ? p->has_sid : d->has_sid) {
+		struct kd_sid own = p ? kd_principal_sid(p) : d->sid;
+
+		kd_sid_to_string(&own, sid, sizeof(sid));
+	}
 	{
 		/* in the order of columns[] */
 		const char *cells[] = {

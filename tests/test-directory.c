@@ -844,6 +844,7 @@ START_TEST(test_binary_sid)
 	char *b64, *text;
 	struct kd_directory *dir;
 	char out[KD_SID_STRING_MAX];
+	struct kd_sid parsed;
 
 	tu_sid_append(&sid, DOMSID "-1104");
 	b64 = tu_base64(sid.data, sid.len);
@@ -852,8 +853,9 @@ START_TEST(test_binary_sid)
 		       b64);
 	dir = load_ok(text);
 	ck_assert(get_cn(dir, "bin")->has_sid);
-	ck_assert_str_eq(kd_sid_to_string(&get_cn(dir, "bin")->sid, out, sizeof(out)),
-			 DOMSID "-1104");
+	parsed = kd_principal_sid(get_cn(dir, "bin"));
+	ck_assert_str_eq(kd_sid_to_string(&parsed, out, sizeof(out)), DOMSID "-1104");
+	ck_assert_uint_eq(kd_principal_rid(get_cn(dir, "bin")), 1104);
 	tu_buf_free(&sid);
 	free(b64);
 	free(text);

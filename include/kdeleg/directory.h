@@ -71,7 +71,9 @@ struct kd_principal {
 	uint32_t *members;   /* direct members of a group, primary group members included */
 	uint32_t *member_of; /* direct groups, primary group included */
 	const char *tier0_reason; /* static or arena text: "member of Domain Admins" ... */
-	struct kd_sid sid;        /* valid when has_sid */
+	/* objectSid in binary form (MS-DTYP 2.4.2.2) in the arena, valid when has_sid:
+	 * 28 bytes for a domain account where a struct kd_sid takes 80 (kd_principal_sid) */
+	const uint8_t *sid_binary;
 
 	enum kd_kind kind;
 	enum kd_rbcd_state rbcd_state;
@@ -110,6 +112,11 @@ struct kd_domain {
 };
 
 struct kd_directory;
+
+/* The SID of @p, which has_sid. */
+struct kd_sid kd_principal_sid(const struct kd_principal *p);
+/* Its last sub-authority (the RID of a domain account), 0 when it has no SID. */
+uint32_t kd_principal_rid(const struct kd_principal *p);
 
 /* An empty model with AD's default sPNMappings. */
 int kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err);

@@ -151,28 +151,6 @@ is_keychar(unsigned char c)
 	return is_alpha(c) || is_digit(c) || c == '-';
 }
 
-/* Strict decimal below SIZE_MAX: digits only, no sign, no overflow. */
-static bool
-parse_size(const char *s, size_t n, size_t *ret)
-{
-	size_t v = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		size_t d;
-
-		if (!is_digit((unsigned char)s[i]))
-			return false;
-		d = (size_t)(s[i] - '0');
-		if (v > (SIZE_MAX - 1 - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return true;
-}
-
 static int __attribute__((format(printf, 4, 5)))
 desc_fail(struct kd_error *err, size_t offset, int code, const char *fmt, ...)
 {
@@ -185,42 +163,14 @@ desc_fail(struct kd_error *err, size_t offset, int code, const char *fmt, ...)
 	return code;
 }
 
-/* "LO-HI" or "LO-*" at @s (absolute offset @at for messages). */
-static int
-parse_range(const char *s, size_t n, size_t at, struct kd_ldap_desc *d, struct kd_error *err)
-{
-	const char *dash = memchr(s, '-', n);
-	size_t lo_len;
-
-	if (!dash)
-		return desc_fail(err, at, KD_ERR_PARSE, "range option without '-' (expected "
-				 "range=LOW-HIGH or range=LOW-*)");
-	lo_len = (size_t)(dash - s);
-	if (!parse_size(s, lo_len, &d->range_lo))
-		return desc_fail(err, at, KD_ERR_PARSE,
-				 "range option: the low bound is not a decimal number");
-	s += lo_len + 1;
-	n -= lo_len + 1;
-	at += lo_len + 1;
-	if (n == 1 && s[0] == '*') {
-		d->range_open = true;
-		return 0;
-	}
-	if (!parse_size(s, n, &d->range_hi))
-		return desc_fail(err, at, KD_ERR_PARSE,
-				 "range option: the high bound is neither '*' nor a decimal number");
-	if (d->range_hi < d->range_lo)
-		return desc_fail(err, at, KD_ERR_PARSE, "range option: high bound below low bound");
-	return 0;
-}
-
 int
 kd_ldap_parse_desc(const char *text, size_t len, struct kd_ldap_desc *ret_desc,
 		   struct kd_error *err)
 {
 	struct kd_ldap_desc d = {0};
-	size_t i = 0;
-	int r;
+	struct kd_range range;
+	const char *why;
+	size_t i = 0, at;
 
 	if (len == 0)
 		return desc_fail(err, 0, KD_ERR_PARSE, "empty attribute description");
@@ -261,10 +211,13 @@ kd_ldap_parse_desc(const char *text, size_t len, struct kd_ldap_desc *ret_desc,
 		if (i - start > 6 && strncasecmp(text + start, "range=", 6) == 0) {
 			if (d.ranged)
 				return desc_fail(err, start, KD_ERR_PARSE, "two range options");
-			r = parse_range(text + start + 6, i - start - 6, start + 6, &d, err);
-			if (r < 0)
-				return r;
+			why = kd_range_parse(text + start + 6, i - start - 6, &range, &at);
+			if (why)
+				return desc_fail(err, start + 6 + at, KD_ERR_PARSE, "%s", why);
 			d.ranged = true;
+			d.range_lo = range.lo;
+			d.range_hi = range.hi;
+			d.range_open = range.open;
 			continue;
 		}
 		for (size_t j = start; j < i; j++)

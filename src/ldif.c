@@ -554,47 +554,6 @@ same_bytes(const char *a, const char *b, size_t n)
 	return true;
 }
 
-/* Strict decimal: digits only, no sign, no overflow. */
-static bool
-parse_size(const char *s, size_t n, size_t *ret)
-{
-	size_t v = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]))
-			return false;
-		if (v > (SIZE_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (size_t)(s[i] - '0');
-	}
-	*ret = v;
-	return true;
-}
-
-/* "range=lo-hi" or "range=lo-*" (AD's MS-ADTS 3.1.1.3.1.3.3 ranged retrieval). */
-static bool
-parse_range(const char *s, size_t n, struct desc *d)
-{
-	const char *dash = memchr(s, '-', n);
-	size_t lo_len;
-
-	if (!dash)
-		return false;
-	lo_len = (size_t)(dash - s);
-	if (!parse_size(s, lo_len, &d->range_lo))
-		return false;
-	s += lo_len + 1;
-	n -= lo_len + 1;
-	if (n == 1 && s[0] == '*') {
-		d->range_open = true;
-		return true;
-	}
-	d->range_open = false;
-	return parse_size(s, n, &d->range_hi) && d->range_hi >= d->range_lo;
-}
-
 /* Quotes at most 40 bytes of untrusted text for a message. */
 static const char *
 snippet(char *buf, size_t size, const char *text, size_t len)
@@ -614,7 +573,8 @@ parse_desc(struct kd_ldif *l, const char *line, size_t len, size_t lineno, struc
 	   struct kd_error *err)
 {
 	char quoted[48];
-	size_t i = 0;
+	struct kd_range range;
+	size_t i = 0, at;
 	char *out;
 
 	memset(d, 0, sizeof(*d));
@@ -669,13 +629,16 @@ parse_desc(struct kd_ldif *l, const char *line, size_t len, size_t lineno, struc
 			if (d->ranged)
 				return attr_fail(l, err, KD_ERR_PARSE, lineno, d->name,
 						 "two range options");
-			if (!parse_range(line + start + 6, i - start - 6, d))
+			if (kd_range_parse(line + start + 6, i - start - 6, &range, &at))
 				return attr_fail(l, err, KD_ERR_PARSE, lineno, d->name,
 						 "malformed option '%s' (expected "
 						 "range=LOW-HIGH or range=LOW-*)",
 						 snippet(quoted, sizeof(quoted), line + start,
 							 i - start));
 			d->ranged = true;
+			d->range_lo = range.lo;
+			d->range_hi = range.hi;
+			d->range_open = range.open;
 			continue;
 		}
 		if (i == start)
@@ -1130,7 +1093,7 @@ check_ranges(struct kd_ldif *l, struct kd_error *err)
 						  "ranged values %zu-%zu are missing before %s; "
 						  "the snapshot is incomplete",
 						  expect, c->lo - 1, a);
-			/* parse_size keeps hi below SIZE_MAX */
+			/* kd_range_parse keeps hi below SIZE_MAX */
 			expect = c->open ? SIZE_MAX : c->hi + 1;
 			prev = c;
 		}
@@ -1245,7 +1208,7 @@ result_line(struct kd_ldif *l, const struct desc *d, size_t lineno, struct kd_er
 	s = l->scratch.p;
 	n = l->scratch.len;
 	sp = memchr(s, ' ', n);
-	if (!parse_size(s, sp ? (size_t)(sp - s) : n, &code))
+	if (!kd_parse_size(s, sp ? (size_t)(sp - s) : n, &code))
 		return fail(l, err, KD_ERR_PARSE, lineno,
 			    "expected 'result: CODE TEXT' with a decimal LDAP result code");
 	if (code != 0) {

@@ -228,6 +228,9 @@ static const struct reject_case {
 	 "malformed option"},
 	{"range with sign", "dn: CN=a\nmember;range=+0-*: a\n\n", KD_ERR_PARSE, 2,
 	 "malformed option"},
+	/* the LDAP collector's bound too: SIZE_MAX itself is refused, so HI + 1 is safe */
+	{"range bound SIZE_MAX", "dn: CN=a\nmember;range=0-18446744073709551615: a\n\n",
+	 KD_ERR_PARSE, 2, "range=LOW-HIGH"},
 	{"range overflow", "dn: CN=a\nmember;range=0-99999999999999999999999: a\n\n",
 	 KD_ERR_PARSE, 2, "malformed option"},
 	{"two ranges", "dn: CN=a\nmember;range=0-*;range=0-*: a\n\n", KD_ERR_PARSE, 2,

@@ -9,16 +9,6 @@ lab=$top/docs/examples/lab.ldif
 . "$top/tests/check.sh"
 check_init
 
-# expect CODE DESCRIPTION -- ARGS...: runs kdeleg, keeps stdout/stderr in $work/out, $work/err
-expect() {
-    local want=$1 what=$2
-    shift 3
-    checks=$((checks + 1))
-    "$kdeleg" "$@" >"$work/out" 2>"$work/err" </dev/null
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want (stderr: $(head -c 300 "$work/err"))"
-}
-
 expect_stdin() {
     local want=$1 what=$2 input=$3
     shift 4

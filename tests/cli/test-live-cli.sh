@@ -13,6 +13,7 @@ export LDAPNOINIT=1
 unset KDELEG_PASSWORD
 
 # expect CODE DESCRIPTION PATTERN -- ARGS...: exit CODE, PATTERN on stderr, stdout empty
+# (replaces check.sh's expect: every case here is a failure with a message)
 expect() {
     local want=$1 what=$2 pattern=$3
     shift 4

@@ -9,22 +9,6 @@ lab=$top/docs/examples/lab.ldif
 . "$top/tests/check.sh"
 check_init
 
-# expect CODE DESCRIPTION -- ARGS...: runs kdeleg, stdout in $work/out, stderr in $work/err
-expect() {
-    local want=$1 what=$2
-    shift 3
-    checks=$((checks + 1))
-    "$kdeleg" "$@" >"$work/out" 2>"$work/err"
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want (stderr: $(head -c 300 "$work/err"))"
-}
-pycheck() {
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    "$py" - "$@" || fail "$what"
-}
-
 # Variants of the lab snapshot: entries shuffled; an unrelated account added; one
 # delegation removed and another added.
 "$py" - "$lab" "$work" <<'PY'

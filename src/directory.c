@@ -994,7 +994,8 @@ resolve_membership(struct kd_directory *dir)
 	pass.edges = edges;
 	pass.member_bits = member_bits;
 	pass.refs = dir->refs;
-	kd_hashtab_get_all(&dir->by_dn, dir->nrefs, ref_at, member_found, &pass);
+	if (kd_hashtab_get_all(&dir->by_dn, dir->nrefs, ref_at, member_found, &pass) < 0)
+		goto out;
 	/*
 	 * AD keeps memberOf as the back link of member, so a memberOf value adds an
 	 * edge only toward a group whose entry listed no members (empty, or member not
@@ -1008,9 +1009,10 @@ resolve_membership(struct kd_directory *dir)
 			goto out;
 	}
 	pass.refs = dir->member_of_refs;
-	if (bare_groups.count)
-		kd_hashtab_get_all(&bare_groups, dir->nmember_of_refs, ref_at, member_of_found,
-				   &pass);
+	if (bare_groups.count &&
+	    kd_hashtab_get_all(&bare_groups, dir->nmember_of_refs, ref_at, member_of_found,
+			       &pass) < 0)
+		goto out;
 	nedges = pass.nedges;
 	/* MS-SAMR: the primary group is a membership that member/memberOf never show.
 	 * Nearly every account has 513 or 515: remember the last lookup. */

@@ -18,12 +18,14 @@ lab_populate || exit 1
 # report stay in the lab directory, which lab_down keeps when the test fails.
 snap=$LAB_DIR/snapshot.ldif
 report=$LAB_DIR/report.json
+# README's filter and attributes, once for both searches below
+search=('(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))'
+    objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo
+    msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName
+    msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version)
 lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" -E pr=1000/noprompt \
     -b "$LAB_BASE" \
-    '(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))' \
-    objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo \
-    msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName \
-    msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version \
+    "${search[@]}" \
     >"$snap" 2>"$LAB_DIR/ldapsearch.err" ||
     lab_fail "ldapsearch of $LAB_BASE exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
 lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
@@ -42,10 +44,7 @@ echo "snapshot: $(grep -c '^dn:' "$snap") entries"
 # kdeleg must read it to the same findings.
 full=$LAB_DIR/snapshot-full.ldif
 lab_exec ldapsearch -Y GSSAPI -H "ldap://$LAB_FQDN" -E pr=20/noprompt -b "$LAB_BASE" \
-    '(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))' \
-    objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo \
-    msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName \
-    msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version \
+    "${search[@]}" \
     >"$full" 2>"$LAB_DIR/ldapsearch.err" ||
     lab_fail "ldapsearch without -LLL exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
 lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \

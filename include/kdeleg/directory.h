@@ -67,6 +67,11 @@ struct kd_principal {
 	const char **spns;         /* servicePrincipalName as stored */
 	const char **delegate_to;  /* msDS-AllowedToDelegateTo as stored */
 	const struct kd_secdesc *rbcd; /* in the arena for PARSED and NULL_DACL, else NULL */
+	/* nTSecurityDescriptor as read with the SD-flags control (owner and DACL), in
+	 * the arena; NULL when the snapshot has none or it does not parse (a bad value) */
+	const struct kd_secdesc *sd;
+	/* sIDHistory: SIDs the KDC adds to the account's token, in the arena */
+	const struct kd_sid *sid_history;
 	/* group membership, resolved by kd_directory_finish() (indexes into principals) */
 	uint32_t *members;   /* direct members of a group, primary group members included */
 	uint32_t *member_of; /* direct groups, primary group included */
@@ -86,15 +91,16 @@ struct kd_principal {
 	uint32_t nmembers;
 	uint32_t nmember_of;
 	uint32_t nunresolved_members; /* member DNs that are not in the snapshot */
+	uint32_t nsid_history;
 
 	bool has_sid;
 	bool has_uac;
-	bool admin_count;
+	bool admin_count; /* adminCount=1 as stored: a hint, not tier 0 (SDProp never clears it) */
 	bool has_enc_types;
 	bool listed_members; /* the entry carried member values */
 	/* derived by kd_directory_finish() */
 	bool enabled;
-	bool tier0;
+	bool tier0;          /* see tier0_reason; adminCount alone does not make it */
 	bool protected_user; /* transitive member of Protected Users (RID 525) */
 };
 
@@ -109,6 +115,50 @@ struct kd_domain {
 	bool has_functional_level;
 	uint32_t functional_level; /* msDS-Behavior-Version */
 	bool custom_spn_mappings;  /* sPNMappings came from the snapshot */
+	/* the domain's NetBIOS name (crossRef nETBIOSName whose nCName is @dn), or NULL:
+	 * the KDC's krbtgt/NETBIOS alias is then not guessed from the DNS name */
+	const char *netbios_name;
+	/* the domain head's nTSecurityDescriptor (owner and DACL), or NULL */
+	const struct kd_secdesc *sd;
+};
+
+/* trustAttributes bits (MS-ADTS 6.1.6.7.9) */
+#define KD_TRUST_ATTR_NON_TRANSITIVE 0x00000001u
+#define KD_TRUST_ATTR_QUARANTINED_DOMAIN 0x00000004u
+#define KD_TRUST_ATTR_FOREST_TRANSITIVE 0x00000008u
+#define KD_TRUST_ATTR_CROSS_ORGANIZATION 0x00000010u
+#define KD_TRUST_ATTR_WITHIN_FOREST 0x00000020u
+#define KD_TRUST_ATTR_TREAT_AS_EXTERNAL 0x00000040u
+#define KD_TRUST_ATTR_CROSS_ORGANIZATION_NO_TGT_DELEGATION 0x00000200u
+#define KD_TRUST_ATTR_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION 0x00000800u
+/* trustDirection (MS-ADTS 6.1.6.7.12) */
+#define KD_TRUST_DIRECTION_INBOUND 1u
+#define KD_TRUST_DIRECTION_OUTBOUND 2u
+
+/* A trustedDomain object of this domain. Strings in the directory's arena. */
+struct kd_trust {
+	const char *dn;
+	const char *partner;   /* trustPartner, else the DN's first RDN value */
+	uint32_t attributes;   /* trustAttributes, valid when has_attributes */
+	uint32_t direction;    /* trustDirection, valid when has_direction */
+	uint32_t type;         /* trustType (1 downlevel, 2 uplevel, 3 MIT), when has_type */
+	uint32_t line;
+	bool has_attributes, has_direction, has_type;
+};
+
+/*
+ * Which kinds of data the snapshot carried, so that a rule that needs missing data
+ * says "not known" rather than "nothing there". Set by kd_directory_finish().
+ */
+struct kd_coverage {
+	size_t accounts;          /* non-group principals */
+	size_t descriptors;       /* of those, with a parsed nTSecurityDescriptor carrying a DACL */
+	bool domain_descriptor;   /* the domain head's DACL was read */
+	bool functional_level;    /* msDS-Behavior-Version */
+	bool machine_quota;       /* ms-DS-MachineAccountQuota */
+	bool netbios_name;        /* a crossRef for the domain */
+	bool trusts;              /* every trustedDomain carried trustAttributes and trustDirection */
+	bool spn_mappings;        /* sPNMappings read (else AD's default table) */
 };
 
 struct kd_directory;
@@ -183,6 +233,11 @@ uint32_t kd_directory_spn_head(const struct kd_directory *dir, const char *key);
  */
 size_t kd_directory_expand_group(const struct kd_directory *dir, uint32_t group,
 				 uint32_t **ret_members);
+
+/* The trusts in input order. */
+size_t kd_directory_trusts(const struct kd_directory *dir, const struct kd_trust **ret);
+/* What the snapshot carried (valid after finish). */
+const struct kd_coverage *kd_directory_coverage(const struct kd_directory *dir);
 
 /* Bad values in input order. */
 size_t kd_directory_bad_values(const struct kd_directory *dir, const struct kd_bad_value **ret);

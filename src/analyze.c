@@ -2,15 +2,19 @@
 /* The audit: every rule of the catalogue over a finished directory. */
 #include "config.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "kdeleg/access.h"
 #include "kdeleg/analyze.h"
+#include "kdeleg/kdc.h"
 #include "kdeleg/sha256.h"
 #include "kdeleg/strbuf.h"
+#include "kdeleg/token.h"
 #include "kdeleg/uac.h"
 
 /* Accounts named in one finding's details before the list is cut (with a count). */
@@ -18,22 +22,16 @@
 #define HOLDERS_MAX 16
 #define TEXT_MAX (1u << 20)
 
-/* An (RBCD resource, effective trustee) pair, for protocol-transition's cross-check. */
-struct trust_pair {
-	uint32_t resource;
-	uint32_t trustee;
-};
-
 struct audit {
 	const struct kd_directory *dir;
 	const struct kd_domain *domain;
 	struct kd_findings *out;
 	size_t cap;
-	struct trust_pair *pairs;
-	size_t npairs, pairs_cap;
+	struct kd_tokens *tokens;
+	struct kd_kdc *kdc; /* every delegation decision is its */
 	/* RBCD: each candidate's verdict on the current resource, decided once however
 	 * many ACEs or groups name it; reset through @touched after each resource. */
-	uint8_t *verdict; /* enum verdict, one per principal */
+	uint8_t *verdict; /* 1 + enum kd_verdict, one per principal; 0 not decided */
 	uint32_t *touched;
 	size_t ntouched, touched_cap;
 	/* per group trustee: 1 + its unresolved members (0: not counted yet) */
@@ -324,6 +322,7 @@ emit(struct audit *a, const char *rule_id, enum kd_severity severity, uint32_t p
 	}
 	f = &a->out->items[a->out->count++];
 	f->rule = kd_rule_find(rule_id);
+	assert(f->rule); /* every id emitted is in the catalogue */
 	f->severity = severity;
 	f->principal = principal;
 	f->details = details;
@@ -428,7 +427,7 @@ rule_unconstrained(struct audit *a, uint32_t i, const struct kd_principal *p)
 	emit(a, "unconstrained-delegation", p->enabled ? KD_SEV_CRITICAL : KD_SEV_MEDIUM, i, "",
 	     details,
 	     format("%s %s is trusted for unconstrained delegation: it receives the TGT of every "
-		    "user who authenticates to it%s%s",
+		    "delegable user who authenticates to it%s%s",
 		    p->enabled ? "enabled" : "disabled", kind_word(p),
 		    p->nspns ? "" : " (no SPN registered: reachable once one is added)",
 		    p->enabled ? "" : "; re-enabling the account restores the exposure"),
@@ -542,22 +541,24 @@ out:
 	free(quoted);
 }
 
-/* ---- resource-based constrained delegation, evaluated as the KDC does ---- */
+/* ---- resource-based constrained delegation, decided by the KDC model ---- */
 
-/* SIDs that nearly every account's token carries (or a NULL DACL): "broad". */
+/*
+ * SIDs that nearly every front end's token carries, or groups nearly every account
+ * is in: reported as "broad" rather than expanded member by member. Whether each
+ * really grants is still the KDC model's answer (S-1-18-2 and This Organization
+ * are not here: the first matches nobody, the second is uncertain).
+ */
 static bool
-is_broad_sid(const struct kd_directory *dir, const struct kd_sid *sid)
+is_broad_sid(const struct kd_sid *sid)
 {
 	static const char *const broad[] = {
 		"S-1-1-0",      /* Everyone */
-		"S-1-5-7",      /* Anonymous */
 		"S-1-5-11",     /* Authenticated Users */
-		"S-1-5-15",     /* This Organization */
 		"S-1-5-2",      /* Network */
+		"S-1-18-1",     /* Authentication authority asserted identity */
 		"S-1-5-32-545", /* Users */
 		"S-1-5-32-554", /* Pre-Windows 2000 Compatible Access */
-		"S-1-18-1",     /* Authentication authority asserted identity */
-		"S-1-18-2",     /* Service asserted identity */
 	};
 	char text[KD_SID_STRING_MAX];
 	uint32_t rid = kd_sid_rid(sid);
@@ -571,144 +572,21 @@ is_broad_sid(const struct kd_directory *dir, const struct kd_sid *sid)
 	       sid->authority == 5 && sid->sub[0] == 21;
 }
 
-/*
- * SIDs in the token of every front-end service the KDC checks: a deny of one of
- * them takes control access from everyone after it. The S-1-18 identity SIDs are
- * counted present for allows but are not certain, so their denies are not.
- */
-static bool
-in_every_token(const char *sid_text)
-{
-	return strcmp(sid_text, "S-1-1-0") == 0 || strcmp(sid_text, "S-1-5-11") == 0 ||
-	       strcmp(sid_text, "S-1-5-15") == 0 || strcmp(sid_text, "S-1-5-2") == 0;
-}
+enum ace_class {
+	ACE_EFFECTIVE,
+	ACE_INERT,
+	ACE_DENIED,
+	ACE_INHERIT_ONLY,
+	ACE_DENY,
+	ACE_CONDITIONAL,
+	ACE_UNCERTAIN,
+	ACE_NO_MATCH,
+};
 
-/* Does @sid appear in the token the KDC builds for front-end service @who?
- * 1 yes, 0 no, KD_ERR_NOMEM when membership could not be walked. */
-static int
-token_has(const struct kd_directory *dir, uint32_t who, uint32_t resource,
-	  const struct kd_sid *sid)
-{
-	const struct kd_principal *p = kd_directory_get(dir, who);
-	const struct kd_domain *domain = kd_directory_domain(dir);
-	char text[KD_SID_STRING_MAX];
-	uint32_t index;
-
-	if (p->has_sid) {
-		struct kd_sid own = kd_principal_sid(p);
-
-		if (kd_sid_equal(&own, sid))
-			return 1;
-	}
-	kd_sid_to_string(sid, text, sizeof(text));
-	if (in_every_token(text) || strcmp(text, "S-1-18-1") == 0 ||
-	    strcmp(text, "S-1-18-2") == 0)
-		return 1;
-	if (strcmp(text, "S-1-5-9") == 0)
-		return p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC;
-	if (strcmp(text, "S-1-5-10") == 0) /* Principal Self: the resource itself */
-		return who == resource;
-	index = kd_directory_find_sid(dir, sid);
-	if (index != KD_NONE)
-		return kd_directory_is_member(dir, who, index);
-	/* A primary group missing from the snapshot still shows in the token. */
-	return domain->has_sid && kd_sid_in_domain(sid, &domain->sid) &&
-	       p->primary_group_rid == kd_sid_rid(sid) && p->primary_group_rid != 0;
-}
-
-enum ace_class { ACE_EFFECTIVE, ACE_INERT, ACE_DENIED, ACE_INHERIT_ONLY, ACE_DENY };
-
-static const char *const ace_class_names[] = {"effective", "inert", "denied", "inherit-only",
-					      "deny"};
-
-/* Whether an ACE takes part in the KDC's check for control access, and why not. */
-static bool
-ace_applies(const struct kd_ace *ace, const char **ret_reason)
-{
-	*ret_reason = NULL;
-	if (ace->flags & KD_ACE_FLAG_INHERIT_ONLY) {
-		*ret_reason = "inherit-only: applies to child objects, not this account";
-		return false;
-	}
-	if (!ace->known || !(kd_ace_is_allow(ace->type) || kd_ace_is_deny(ace->type))) {
-		*ret_reason = "not an allow or deny ACE";
-		return false;
-	}
-	/* Samba's KDC checks SEC_ADS_CONTROL_ACCESS alone; a stored GENERIC_ALL is not
-	 * mapped at check time, so it does not count. */
-	if (!(ace->mask & KD_RIGHT_DS_CONTROL_ACCESS)) {
-		*ret_reason = "mask lacks control access (0x100), which the KDC checks";
-		return false;
-	}
-	/* The KDC's check has no object type list: object-specific ACEs never match. */
-	if (ace->has_object_type) {
-		*ret_reason = "object-specific ACE; the KDC checks without an object type";
-		return false;
-	}
-	return true;
-}
-
-/*
- * A deny ACE that certainly applies to whoever's token holds its SID. A callback
- * (conditional) deny applies only when its condition holds, which the audit cannot
- * evaluate: counting it would hide grants, so it is not certain.
- */
-static bool
-certain_deny(const struct kd_ace *ace)
-{
-	const char *why;
-
-	return ace_applies(ace, &why) &&
-	       (ace->type == KD_ACE_DENIED || ace->type == KD_ACE_DENIED_OBJECT);
-}
-
-/*
- * Whether a certain deny before ACE @j takes control access from every principal
- * @sid may stand for (a broad or unresolved SID, whose members the snapshot
- * cannot list): a deny of that same SID, or of a SID in every token.
- */
-static bool
-earlier_deny_of(const struct kd_acl *dacl, size_t j, const struct kd_sid *sid)
-{
-	for (size_t k = 0; k < j; k++) {
-		char text[KD_SID_STRING_MAX];
-
-		if (!certain_deny(&dacl->aces[k]))
-			continue;
-		if (kd_sid_equal(&dacl->aces[k].sid, sid))
-			return true;
-		kd_sid_to_string(&dacl->aces[k].sid, text, sizeof(text));
-		if (in_every_token(text))
-			return true;
-	}
-	return false;
-}
-
-/*
- * The first ACE matching @who's token decides: 1 when it allows, 0 when a certain
- * deny or nothing matches, KD_ERR_NOMEM. Conditional denies are passed over.
- */
-static int
-decide(const struct kd_directory *dir, const struct kd_acl *dacl, uint32_t who,
-       uint32_t resource)
-{
-	for (size_t j = 0; j < dacl->count; j++) {
-		const struct kd_ace *ace = &dacl->aces[j];
-		const char *why;
-		int has;
-
-		if (!ace_applies(ace, &why) || (kd_ace_is_deny(ace->type) && !certain_deny(ace)))
-			continue;
-		has = token_has(dir, who, resource, &ace->sid);
-		if (has < 0)
-			return has;
-		if (has)
-			return kd_ace_is_allow(ace->type);
-	}
-	return 0;
-}
-
-enum verdict { VERDICT_UNKNOWN, VERDICT_GRANTED, VERDICT_REFUSED };
+static const char *const ace_class_names[] = {
+	"effective", "inert", "denied", "inherit-only", "deny", "conditional", "uncertain",
+	"matches-nobody",
+};
 
 static bool
 push_index(uint32_t **array, size_t *count, size_t *cap, uint32_t value)
@@ -726,44 +604,52 @@ push_index(uint32_t **array, size_t *count, size_t *cap, uint32_t value)
 	return true;
 }
 
+/* Principals the resource's descriptor grants, and those it may grant. */
+struct grant {
+	uint32_t who, ace; /* a front end and the ACE that decided its grant */
+};
+
+struct grants {
+	struct grant *yes; /* granted, in the order first decided */
+	size_t nyes, yes_cap;
+	uint32_t *maybe;   /* conditional or uncertain */
+	size_t nmaybe, maybe_cap;
+};
+
 /*
- * Whether @who holds control access on @resource: 1 or 0, decided once per
- * resource; a first grant is appended to @granted. KD_ERR_NOMEM on failure.
+ * The KDC's verdict for front end @who on @resource, decided once per resource
+ * however many ACEs or groups name it. Returns the verdict, or KD_ERR_NOMEM.
  */
 static int
-decided(struct audit *a, const struct kd_acl *dacl, uint32_t who, uint32_t resource,
-	uint32_t **granted, size_t *ngranted, size_t *granted_cap)
+decided(struct audit *a, uint32_t resource, uint32_t who, struct grants *g)
 {
-	int d;
+	struct kd_decision d;
+	bool ok;
 
-	if (a->verdict[who] != VERDICT_UNKNOWN)
-		return a->verdict[who] == VERDICT_GRANTED;
-	d = decide(a->dir, dacl, who, resource);
-	if (d < 0 || !push_index(&a->touched, &a->ntouched, &a->touched_cap, who))
+	if (a->verdict[who])
+		return a->verdict[who] - 1;
+	if (kd_kdc_rbcd(a->kdc, resource, who, &d) < 0 ||
+	    !push_index(&a->touched, &a->ntouched, &a->touched_cap, who))
 		return KD_ERR_NOMEM;
-	a->verdict[who] = d ? VERDICT_GRANTED : VERDICT_REFUSED;
-	if (d && !push_index(granted, ngranted, granted_cap, who))
-		return KD_ERR_NOMEM;
-	return d;
-}
+	a->verdict[who] = (uint8_t)(d.verdict + 1);
+	if (d.verdict == KD_VERDICT_YES) {
+		ok = g->nyes < g->yes_cap;
+		if (!ok) {
+			size_t cap = g->yes_cap ? g->yes_cap * 2 : 16;
+			struct grant *bigger = realloc(g->yes, cap * sizeof(*bigger));
 
-static void
-add_pair(struct audit *a, uint32_t resource, uint32_t trustee)
-{
-	if (a->npairs == a->pairs_cap) {
-		size_t cap = a->pairs_cap ? a->pairs_cap * 2 : 64;
-		struct trust_pair *p = realloc(a->pairs, cap * sizeof(*p));
-
-		if (!p) {
-			a->failed = true;
-			return;
+			if ((ok = bigger != NULL)) {
+				g->yes = bigger;
+				g->yes_cap = cap;
+			}
 		}
-		a->pairs = p;
-		a->pairs_cap = cap;
-	}
-	a->pairs[a->npairs].resource = resource;
-	a->pairs[a->npairs].trustee = trustee;
-	a->npairs++;
+		if (ok)
+			g->yes[g->nyes++] = (struct grant){.who = who, .ace = d.ace};
+	} else if (d.verdict != KD_VERDICT_NO)
+		ok = push_index(&g->maybe, &g->nmaybe, &g->maybe_cap, who);
+	else
+		ok = true;
+	return ok ? (int)d.verdict : KD_ERR_NOMEM;
 }
 
 /* Nested groups walked before the answer is "some, uncounted" (SIZE_MAX). */
@@ -827,14 +713,158 @@ group_outside(struct audit *a, uint32_t group)
 	return a->outside[group] == SIZE_MAX ? SIZE_MAX : a->outside[group] - 1;
 }
 
+/* The ACE's trustee and what the KDC makes of it, for the rule's details. */
+struct ace_eval {
+	enum ace_class cls;
+	const char *reason;
+	uint32_t trustee;   /* a resolved, non-broad principal, or KD_NONE */
+	size_t nallowed;    /* group members granted */
+	bool is_group;
+};
+
+/* An allow ACE whose SID is broad or not in the snapshot: the verdict of an
+ * account that holds that SID (and the SIDs every token has) and nothing else. */
+static int
+eval_sid_trustee(struct audit *a, uint32_t resource, const struct kd_ace *ace,
+		 enum kd_ace_role role, struct ace_eval *e, json_t *broad, json_t *unresolved,
+		 json_t *maybe)
+{
+	struct kd_decision d;
+	const char *why = NULL;
+	bool is_broad = is_broad_sid(&ace->sid);
+	json_t *ref;
+
+	if (kd_tokens_sid_has(a->tokens, &ace->sid, &ace->sid, &why) == KD_TOKEN_NO) {
+		e->cls = ACE_NO_MATCH;
+		e->reason = why ? why : "no front end's token carries this SID";
+		return 0;
+	}
+	if (kd_kdc_rbcd_sid(a->kdc, resource, &ace->sid, &d) < 0)
+		return KD_ERR_NOMEM;
+	switch (d.verdict) {
+	case KD_VERDICT_YES:
+		e->cls = ACE_EFFECTIVE;
+		e->reason = is_broad ? "broad trustee: nearly every account qualifies"
+				     : "trustee SID not found in the snapshot";
+		append_new(is_broad ? broad : unresolved, sid_ref(a->dir, &ace->sid, NULL), a);
+		break;
+	case KD_VERDICT_NO:
+		e->cls = ACE_DENIED;
+		e->reason = "an earlier deny ACE takes control access from every account "
+			    "holding this SID";
+		break;
+	default:
+		e->cls = d.verdict == KD_VERDICT_CONDITIONAL ? ACE_CONDITIONAL : ACE_UNCERTAIN;
+		e->reason = d.nsteps ? NULL : "may apply";
+		ref = sid_ref(a->dir, &ace->sid, NULL);
+		set_new(ref, "verdict", json_string(kd_verdict_name(d.verdict)), a);
+		set_new(ref, "reason",
+			kd_json_text(d.nsteps ? d.steps[d.nsteps - 1].why : "may apply"), a);
+		append_new(maybe, ref, a);
+		if (d.nsteps) /* the step names the ACE and its condition or doubt */
+			e->reason = role == KD_ACE_ROLE_ALLOW_IF
+					    ? "conditional allow: grants only when its expression holds"
+				    : d.verdict == KD_VERDICT_UNCERTAIN
+					    ? "whether the KDC's token carries this SID is not documented"
+					    : "an earlier conditional ACE decides";
+		break;
+	}
+	return 0;
+}
+
+/* An allow ACE naming a principal of the snapshot: each front end it stands for. */
+static int
+eval_principal_trustee(struct audit *a, uint32_t resource, const struct kd_ace *ace,
+		       uint32_t trustee, struct ace_eval *e, json_t *unresolved,
+		       struct grants *g)
+{
+	const struct kd_principal *t = kd_directory_get(a->dir, trustee);
+	uint32_t *candidates = NULL, single = trustee;
+	size_t ncandidates = 1, nmaybe = 0;
+
+	e->trustee = trustee;
+	e->is_group = t->kind == KD_KIND_GROUP;
+	if (e->is_group) {
+		size_t outside;
+
+		ncandidates = kd_directory_expand_group(a->dir, trustee, &candidates);
+		if (ncandidates == (size_t)-1)
+			return KD_ERR_NOMEM;
+		/* Members outside the snapshot (foreign principals, other domains) may hold
+		 * the grant too: unknown is not "none". */
+		outside = group_outside(a, trustee);
+		if (outside) {
+			struct kd_decision d;
+			json_t *ref;
+
+			if (kd_kdc_rbcd_sid(a->kdc, resource, &ace->sid, &d) < 0) {
+				free(candidates);
+				return KD_ERR_NOMEM;
+			}
+			if (d.verdict != KD_VERDICT_NO) {
+				ref = sid_ref(a->dir, &ace->sid, NULL);
+				/* null: too widely nested to count, but some */
+				set_new(ref, "unresolved_members",
+					outside == SIZE_MAX ? json_null()
+							    : json_integer((json_int_t)outside),
+					a);
+				append_new(unresolved, ref, a);
+			}
+		}
+	} else {
+		candidates = &single;
+	}
+	for (size_t c = 0; c < ncandidates; c++) {
+		int v = decided(a, resource, candidates[c], g);
+
+		if (v < 0) {
+			if (candidates != &single)
+				free(candidates);
+			return v;
+		}
+		e->nallowed += v == KD_VERDICT_YES;
+		nmaybe += v == KD_VERDICT_CONDITIONAL || v == KD_VERDICT_UNCERTAIN;
+	}
+	if (candidates != &single)
+		free(candidates);
+	if (e->nallowed || !ncandidates) {
+		e->cls = ACE_EFFECTIVE;
+		e->reason = e->is_group ? "grants control access to the group's members"
+					: "grants control access";
+	} else if (nmaybe) {
+		e->cls = ACE_CONDITIONAL;
+		e->reason = "grants only if a conditional ACE or an undocumented token SID "
+			    "allows it (see conditional_trustees)";
+	} else {
+		e->cls = ACE_DENIED;
+		e->reason = "every principal it names is denied by an earlier ACE";
+	}
+	return 0;
+}
+
+/* An account list with, for each, the ACE that decided its grant. */
+static json_t *
+granted_list(struct audit *a, const struct grants *g)
+{
+	json_t *list = json_array();
+
+	for (size_t k = 0; list && k < g->nyes && k < LIST_MAX; k++) {
+		json_t *ref = kd_json_account(a->dir, g->yes[k].who);
+
+		set_new(ref, "ace", json_integer((json_int_t)g->yes[k].ace), a);
+		append_new(list, ref, a);
+	}
+	return list;
+}
+
 static void
 rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 {
 	const struct kd_acl *dacl;
-	json_t *aces = NULL, *effective = NULL, *broad = NULL, *unresolved = NULL, *details;
+	json_t *aces = NULL, *effective = NULL, *broad = NULL, *unresolved = NULL, *maybe = NULL;
+	json_t *details;
 	char *quoted = NULL, *remedy = NULL;
-	uint32_t *granted = NULL;
-	size_t ngranted = 0, granted_cap = 0;
+	struct grants g = {0};
 	const char *state;
 	enum kd_severity severity;
 
@@ -842,11 +872,11 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 		return; /* absent, or malformed: reported as unparseable-attribute */
 	dacl = &p->rbcd->dacl;
 	aces = json_array();
-	effective = json_array();
 	broad = json_array();
 	unresolved = json_array();
+	maybe = json_array();
 	quoted = ps_quote(p->dn);
-	if (!aces || !effective || !broad || !unresolved || !quoted) {
+	if (!aces || !broad || !unresolved || !maybe || !quoted) {
 		a->failed = true;
 		goto out;
 	}
@@ -860,147 +890,91 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 	}
 	for (size_t j = 0; p->rbcd_state == KD_RBCD_PARSED && j < dacl->count; j++) {
 		const struct kd_ace *ace = &dacl->aces[j];
-		const char *reason;
-		enum ace_class cls;
-		uint32_t trustee = KD_NONE;
-		json_t *ace_json, *trustee_json = NULL;
-		size_t ncandidates = 0, nallowed = 0;
+		struct ace_eval e = {.cls = ACE_INERT, .trustee = KD_NONE};
+		enum kd_ace_role role = kd_kdc_rbcd_ace_role(ace, &e.reason);
+		json_t *ace_json;
 		char mask[16];
+		int r = 0;
 
-		if (!ace_applies(ace, &reason)) {
-			cls = ace->flags & KD_ACE_FLAG_INHERIT_ONLY ? ACE_INHERIT_ONLY : ACE_INERT;
-		} else if (kd_ace_is_deny(ace->type)) {
-			cls = ACE_DENY;
-			reason = certain_deny(ace)
-					 ? "takes control access away from this trustee for later ACEs"
-					 : "conditional deny: applies only when its condition holds, "
-					   "so later grants are still counted";
-		} else if (is_broad_sid(a->dir, &ace->sid)) {
-			/* A broad SID is denied only by an earlier deny of that same SID. */
-			cls = earlier_deny_of(dacl, j, &ace->sid) ? ACE_DENIED : ACE_EFFECTIVE;
-			reason = cls == ACE_DENIED ? "an earlier deny ACE for the same SID wins"
-						   : "broad trustee: nearly every account qualifies";
+		if (role == KD_ACE_ROLE_IGNORED) {
+			e.cls = ace->flags & KD_ACE_FLAG_INHERIT_ONLY ? ACE_INHERIT_ONLY : ACE_INERT;
+		} else if (role == KD_ACE_ROLE_DENY || role == KD_ACE_ROLE_DENY_IF) {
+			e.cls = ACE_DENY;
 		} else {
-			uint32_t *candidates = NULL;
-			uint32_t single;
+			uint32_t trustee = kd_directory_find_sid(a->dir, &ace->sid);
 
-			trustee = kd_directory_find_sid(a->dir, &ace->sid);
-			if (trustee == KD_NONE) {
-				/* Deleted, foreign or not in the snapshot: it may still exist, and
-				 * only an earlier deny of that same SID is known to stop it. */
-				cls = earlier_deny_of(dacl, j, &ace->sid) ? ACE_DENIED : ACE_EFFECTIVE;
-				reason = cls == ACE_DENIED ? "an earlier deny ACE for the same SID wins"
-							   : "trustee SID not found in the snapshot";
-				if (cls == ACE_EFFECTIVE)
-					append_new(unresolved, sid_ref(a->dir, &ace->sid, NULL), a);
-			} else {
-				const struct kd_principal *t = kd_directory_get(a->dir, trustee);
-
-				if (t->kind == KD_KIND_GROUP) {
-					ncandidates = kd_directory_expand_group(a->dir, trustee,
-										&candidates);
-					if (ncandidates == (size_t)-1) {
-						a->failed = true;
-						goto out;
-					}
-					/* Members outside the snapshot (foreign principals, other
-					 * domains) may hold the grant too: unknown is not "none". */
-					size_t outside = group_outside(a, trustee);
-
-					if (outside && !earlier_deny_of(dacl, j, &ace->sid)) {
-						json_t *ref = sid_ref(a->dir, &ace->sid, NULL);
-
-						/* null: too widely nested to count, but some */
-						set_new(ref, "unresolved_members",
-							outside == SIZE_MAX
-								? json_null()
-								: json_integer((json_int_t)outside),
-							a);
-						append_new(unresolved, ref, a);
-					}
-				} else {
-					single = trustee;
-					candidates = &single;
-					ncandidates = 1;
-				}
-				for (size_t c = 0; c < ncandidates; c++) {
-					int d = decided(a, dacl, candidates[c], i, &granted,
-							&ngranted, &granted_cap);
-
-					if (d < 0) {
-						a->failed = true;
-						break;
-					}
-					nallowed += (size_t)d;
-				}
-				if (candidates != &single)
-					free(candidates);
-				cls = ncandidates && !nallowed ? ACE_DENIED : ACE_EFFECTIVE;
-				reason = cls == ACE_DENIED
-						 ? "every principal it names is denied by an earlier ACE"
-					 : t->kind == KD_KIND_GROUP
-						 ? "grants control access to the group's members"
-						 : "grants control access";
-			}
+			if (trustee == KD_NONE || is_broad_sid(&ace->sid))
+				r = eval_sid_trustee(a, i, ace, role, &e, broad, unresolved, maybe);
+			else
+				r = eval_principal_trustee(a, i, ace, trustee, &e, unresolved, &g);
 		}
-		if (cls == ACE_EFFECTIVE && trustee == KD_NONE && is_broad_sid(a->dir, &ace->sid))
-			append_new(broad, sid_ref(a->dir, &ace->sid, NULL), a);
+		if (r < 0) {
+			a->failed = true;
+			goto out;
+		}
 		snprintf(mask, sizeof(mask), "0x%08x", (unsigned)ace->mask);
-		trustee_json = ace->known ? sid_ref(a->dir, &ace->sid, NULL) : json_null();
 		ace_json = json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:s}", "index", (json_int_t)j,
 				     "type",
 				     kd_ace_type_name(ace->type) ? kd_ace_type_name(ace->type)
 								 : "unknown",
 				     "flags", (json_int_t)ace->flags, "mask", mask, "trustee",
-				     trustee_json, "class", ace_class_names[cls], "reason", reason);
-		if (ace_json && trustee != KD_NONE &&
-		    kd_directory_get(a->dir, trustee)->kind == KD_KIND_GROUP)
-			set_new(ace_json, "members_granted", json_integer((json_int_t)nallowed), a);
+				     ace->known ? sid_ref(a->dir, &ace->sid, NULL) : json_null(),
+				     "class", ace_class_names[e.cls], "reason", e.reason);
+		if (ace_json && e.is_group)
+			set_new(ace_json, "members_granted", json_integer((json_int_t)e.nallowed), a);
 		append_new(aces, ace_json, a);
 	}
-	for (size_t g = 0; g < ngranted; g++) {
-		if (g < LIST_MAX)
-			append_new(effective, kd_json_account(a->dir, granted[g]), a);
-		add_pair(a, i, granted[g]);
-	}
-	details = json_pack("{s:s, s:o, s:b, s:I, s:O, s:O, s:O, s:O, s:s}", "state", state,
+	for (size_t k = 0; k < g.nmaybe && k < LIST_MAX; k++)
+		append_new(maybe, kd_json_account(a->dir, g.maybe[k]), a);
+	effective = granted_list(a, &g);
+	details = json_pack("{s:s, s:o, s:b, s:I, s:O, s:O, s:O, s:O, s:O, s:s}", "state", state,
 			    "owner",
 			    p->rbcd->has_owner ? sid_ref(a->dir, &p->rbcd->owner, NULL) : json_null(),
 			    "dacl_null", p->rbcd->dacl_null, "effective_trustee_count",
-			    (json_int_t)ngranted, "effective_trustees", effective, "broad_trustees",
-			    broad, "unresolved_trustees", unresolved, "aces", aces, "note",
-			    "RBCD always allows protocol transition, and service-name substitution "
-			    "extends a ticket for one SPN to every service of this account");
-	severity = json_array_size(broad) ? KD_SEV_HIGH
-		   : (ngranted || json_array_size(unresolved)) ? KD_SEV_MEDIUM
-							       : KD_SEV_INFO;
+			    (json_int_t)g.nyes, "effective_trustees", effective, "broad_trustees",
+			    broad, "unresolved_trustees", unresolved, "conditional_trustees", maybe,
+			    "aces", aces, "note",
+			    "the KDC accepts a non-forwardable S4U2Self ticket for RBCD, so a trustee "
+			    "needs no protocol transition; service-name substitution extends a "
+			    "ticket for one SPN to every service of this account");
+	severity = json_array_size(broad)                           ? KD_SEV_HIGH
+		   : (g.nyes || json_array_size(unresolved))        ? KD_SEV_MEDIUM
+		   : json_array_size(maybe)                          ? KD_SEV_LOW
+									     : KD_SEV_INFO;
 	remedy = format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
 			ps_noun(p), quoted);
 	emit(a, "resource-based-delegation", severity, i, "", json_incref(details),
-	     format("%zu principal%s may impersonate users to %s%s%s%s", ngranted,
-		    ngranted == 1 ? "" : "s", p->name,
+	     format("%zu principal%s may impersonate users to %s%s%s%s%s", g.nyes,
+		    g.nyes == 1 ? "" : "s", p->name,
 		    json_array_size(broad) ? ", plus broad groups" : "",
 		    json_array_size(unresolved) ? ", plus unresolved SIDs" : "",
+		    json_array_size(maybe) ? ", plus conditional or uncertain grants" : "",
 		    p->rbcd_state == KD_RBCD_NULL_DACL ? " (NULL DACL: anyone)"
 		    : dacl->count == 0                 ? " (empty DACL: nobody)"
 						       : ""),
 	     remedy ? strdup(remedy) : NULL);
-	if (json_array_size(broad))
+	if (json_array_size(broad)) {
+		const char *first = json_string_value(
+			json_object_get(json_array_get(broad, 0), "name"));
+		bool quota = a->domain->has_machine_quota && a->domain->machine_quota > 0;
+
 		emit(a, "rbcd-broad-trustee", KD_SEV_CRITICAL, i, "",
-		     json_pack("{s:s, s:O, s:O}", "state", state, "broad_trustees", broad,
-			       "aces", aces),
+		     json_pack("{s:s, s:O, s:O, s:o}", "state", state, "broad_trustees", broad,
+			       "aces", aces, "machine_account_quota",
+			       a->domain->has_machine_quota ? json_integer(a->domain->machine_quota)
+							    : json_null()),
 		     format("RBCD on %s grants %s: any account that qualifies can impersonate "
-			    "users to it",
+			    "users to it%s",
 			    p->name,
-			    p->rbcd_state == KD_RBCD_NULL_DACL
-				    ? "everyone (NULL DACL)"
-				    : json_string_value(json_object_get(json_array_get(broad, 0),
-									"name"))
-					      ? json_string_value(json_object_get(
-							json_array_get(broad, 0), "name"))
-					      : "a broad group"),
+			    p->rbcd_state == KD_RBCD_NULL_DACL ? "everyone (NULL DACL)"
+			    : first                            ? first
+							       : "a broad group",
+			    quota ? "; any user can create a computer account that qualifies "
+				    "(ms-DS-MachineAccountQuota is above 0)"
+				  : ""),
 		     remedy ? strdup(remedy) : NULL);
-	if (p->tier0 && (ngranted || json_array_size(broad) || json_array_size(unresolved)))
+	}
+	if (p->tier0 && (g.nyes || json_array_size(broad) || json_array_size(unresolved)))
 		emit(a, "delegation-to-tier0", KD_SEV_CRITICAL, i, "resource-based",
 		     json_pack("{s:s, s:s, s:O}", "delegation", "resource-based", "tier0_reason",
 			       p->tier0_reason ? p->tier0_reason : "tier 0", "rbcd", details),
@@ -1010,15 +984,17 @@ rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 	json_decref(details);
 out:
 	for (size_t t = 0; t < a->ntouched; t++)
-		a->verdict[a->touched[t]] = VERDICT_UNKNOWN;
+		a->verdict[a->touched[t]] = 0;
 	a->ntouched = 0;
 	free(remedy);
 	free(quoted);
-	free(granted);
+	free(g.yes);
+	free(g.maybe);
 	json_decref(aces);
 	json_decref(effective);
 	json_decref(broad);
 	json_decref(unresolved);
+	json_decref(maybe);
 }
 
 /* ---- protocol transition ---- */
@@ -1026,40 +1002,40 @@ out:
 static void
 rule_protocol_transition(struct audit *a, uint32_t i, const struct kd_principal *p)
 {
-	json_t *resources;
-	size_t nres = 0;
+	struct kd_decision self;
 	char *quoted;
 	enum kd_severity severity;
 
 	if (!p->has_uac || !(p->uac & KD_UAC_TRUSTED_TO_AUTH_FOR_DELEGATION))
 		return;
-	/* Every RODC carries the flag by default (UAC 0x05001000) and a DC is tier 0
-	 * already; with targets, constrained-delegation reports them. */
-	if ((p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC) && !p->ndelegate_to)
+	/* Every RODC carries the flag by default (UAC 0x05001000); with targets,
+	 * constrained-delegation reports them. A writable DC does not: someone set it. */
+	if (p->kind == KD_KIND_RODC && !p->ndelegate_to)
 		return;
-	resources = json_array();
-	for (size_t k = 0; resources && k < a->npairs; k++) {
-		if (a->pairs[k].trustee != i)
-			continue;
-		if (nres++ < LIST_MAX)
-			append_new(resources, kd_json_account(a->dir, a->pairs[k].resource), a);
+	if (kd_kdc_s4u2self(a->kdc, i, KD_NONE, &self) < 0) {
+		a->failed = true;
+		return;
 	}
-	quoted = ps_quote(p->dn);
-	severity = p->ndelegate_to || nres ? KD_SEV_HIGH : KD_SEV_MEDIUM;
+	/* The flag only makes S4U2Self tickets forwardable, which classic delegation
+	 * needs and RBCD does not (MS-SFU 3.2.5.2.3): without targets it adds nothing
+	 * today, and it never adds anything toward RBCD resources. */
+	severity = p->ndelegate_to ? KD_SEV_HIGH : p->kind == KD_KIND_DC ? KD_SEV_MEDIUM
+									 : KD_SEV_LOW;
 	if (!p->enabled && severity > KD_SEV_LOW)
 		severity--;
+	quoted = ps_quote(p->dn);
 	emit(a, "protocol-transition", severity, i, "",
-	     json_pack("{s:I, s:I, s:o}", "constrained_targets", (json_int_t)p->ndelegate_to,
-		       "rbcd_resources_trusting_it", (json_int_t)nres, "rbcd_resources",
-		       resources ? resources : json_null()),
+	     json_pack("{s:I, s:b, s:s}", "constrained_targets", (json_int_t)p->ndelegate_to,
+		       "s4u2self_forwardable", self.forwardable, "note",
+		       "RBCD accepts non-forwardable S4U2Self tickets: the flag matters for "
+		       "classic targets only"),
 	     p->ndelegate_to
-		     ? format("%s can impersonate any unprotected user to its %lu delegation "
+		     ? format("%s can impersonate any delegable user to its %lu delegation "
 			      "target%s without the user's ticket",
 			      p->name, (unsigned long)p->ndelegate_to, p->ndelegate_to == 1 ? "" : "s")
-		     : format("%s has protocol transition with no constrained targets: its "
-			      "forwardable S4U2Self tickets serve toward %zu RBCD resource%s "
-			      "that trust it",
-			      p->name, nres, nres == 1 ? "" : "s"),
+		     : format("%s %s has protocol transition but no constrained targets: the flag "
+			      "takes effect as soon as a target is added",
+			      kind_word(p), p->name),
 	     quoted ? format("Set-ADAccountControl -Identity %s -TrustedToAuthForDelegation $false",
 			     quoted)
 		    : NULL);
@@ -1240,6 +1216,220 @@ rule_duplicate_spns(struct audit *a)
 	}
 }
 
+/* ---- who can configure delegation: write rights, the quota, trusts ---- */
+
+/* Trustees whose write access is the directory's own design, not a finding:
+ * SYSTEM, Enterprise DCs, Creator Owner, the builtin administrative groups and
+ * the domain's administrative groups of any domain (most are tier 0 as well). */
+static bool
+is_default_admin(const struct kd_sid *sid)
+{
+	static const uint32_t builtin[] = {544, 548, 549, 550, 551};
+	static const uint32_t domain[] = {498, 512, 516, 518, 519, 521};
+	uint32_t rid = kd_sid_rid(sid);
+
+	if (sid->authority == 3) /* Creator Owner, Owner Rights: templates */
+		return true;
+	if (sid->authority != 5)
+		return false;
+	if (sid->count == 1)
+		return sid->sub[0] == 18 || sid->sub[0] == 9 || sid->sub[0] == 10;
+	if (sid->count == 2 && sid->sub[0] == 32) {
+		for (size_t k = 0; k < sizeof(builtin) / sizeof(*builtin); k++)
+			if (rid == builtin[k])
+				return true;
+	}
+	if (sid->count == 5 && sid->sub[0] == 21) {
+		for (size_t k = 0; k < sizeof(domain) / sizeof(*domain); k++)
+			if (rid == domain[k])
+				return true;
+	}
+	return false;
+}
+
+static json_t *
+ace_json(const struct kd_secdesc *sd, uint32_t index)
+{
+	const struct kd_ace *ace;
+	char mask[16], guid[KD_GUID_STRING_MAX];
+
+	if (index == KD_NONE)
+		return json_null();
+	ace = &sd->dacl.aces[index];
+	snprintf(mask, sizeof(mask), "0x%08x", (unsigned)ace->mask);
+	return json_pack("{s:I, s:s, s:I, s:s, s:o}", "index", (json_int_t)index, "type",
+			 kd_ace_type_name(ace->type) ? kd_ace_type_name(ace->type) : "unknown",
+			 "flags", (json_int_t)ace->flags, "mask", mask, "object_type",
+			 ace->has_object_type
+				 ? json_string(kd_guid_to_string(&ace->object_type, guid))
+				 : json_null());
+}
+
+static void
+rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal *p)
+{
+	struct kd_writer *writers = NULL;
+	size_t nwriters = 0, nkept = 0;
+	struct kd_strbuf identity;
+	json_t *list;
+	const char *first = NULL, *first_via = NULL;
+	bool critical, broad = false;
+	char *quoted;
+	struct kd_error why;
+
+	if (!p->sd || p->kind == KD_KIND_GROUP || p->kind == KD_KIND_FOREIGN ||
+	    p->kind == KD_KIND_TRUST || p->kind == KD_KIND_UNKNOWN)
+		return;
+	kd_error_clear(&why);
+	if (kd_access_rbcd_writers(a->tokens, a->dir, i, &writers, &nwriters, &why) < 0) {
+		a->failed = true;
+		return;
+	}
+	list = json_array();
+	kd_strbuf_init(&identity, 64);
+	for (size_t k = 0; list && k < nwriters; k++) {
+		const struct kd_writer *w = &writers[k];
+		const struct kd_principal *wp = kd_directory_get(a->dir, w->principal);
+		char sid[KD_SID_STRING_MAX];
+		json_t *ref;
+
+		if (w->principal == i || is_default_admin(&w->sid) || (wp && wp->tier0))
+			continue;
+		nkept++;
+		broad |= is_broad_sid(&w->sid);
+		ref = sid_ref(a->dir, &w->sid, NULL);
+		set_new(ref, "via", json_string(kd_write_via_name(w->via)), a);
+		set_new(ref, "ace", ace_json(p->sd, w->ace), a);
+		append_new(list, ref, a);
+		if (!first) {
+			first = wp ? wp->name : kd_sid_wellknown_name(&w->sid);
+			first_via = kd_write_via_name(w->via);
+		}
+		kd_sid_to_string(&w->sid, sid, sizeof(sid));
+		kd_strbuf_append(&identity, sid, strlen(sid));
+		kd_strbuf_append(&identity, "\x1f", 1);
+	}
+	free(writers);
+	if (!nkept || !list) {
+		json_decref(list);
+		kd_strbuf_free(&identity);
+		a->failed |= !list;
+		return;
+	}
+	critical = p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC ||
+		   p->kind == KD_KIND_KRBTGT || p->tier0;
+	quoted = ps_quote(p->dn);
+	emit(a, "rbcd-writable", critical ? KD_SEV_CRITICAL : KD_SEV_HIGH, i,
+	     kd_strbuf_str(&identity) ? kd_strbuf_str(&identity) : "",
+	     json_pack("{s:o, s:I, s:b, s:o, s:s}", "writers", list, "writer_count",
+		       (json_int_t)nkept, "broad_writer", broad, "machine_account_quota",
+		       a->domain->has_machine_quota ? json_integer(a->domain->machine_quota)
+						    : json_null(),
+		       "attribute", "msDS-AllowedToActOnBehalfOfOtherIdentity"),
+	     format("%zu principal%s outside tier 0 can write the RBCD attribute of %s %s "
+		    "(%s%s%s, %s)%s",
+		    nkept, nkept == 1 ? "" : "s", kind_word(p), p->name,
+		    first ? first : "an unresolved SID", nkept > 1 ? " and others" : "",
+		    "", first_via,
+		    a->domain->has_machine_quota && a->domain->machine_quota > 0
+			    ? ": with any computer account it creates (ms-DS-MachineAccountQuota "
+			      "is above 0) it can impersonate any delegable user to this account"
+			    : ": with an account that has an SPN it can impersonate any delegable "
+			      "user to this account"),
+	     quoted ? format("dsacls %s /R <writer>  # then re-grant only what the writer needs",
+			     quoted)
+		    : NULL);
+	free(quoted);
+	kd_strbuf_free(&identity);
+}
+
+static void
+rule_machine_account_quota(struct audit *a)
+{
+	const struct kd_domain *d = a->domain;
+	char *quoted;
+
+	if (!d->has_machine_quota || d->machine_quota <= 0)
+		return;
+	quoted = ps_quote(d->dn ? d->dn : "");
+	emit(a, "machine-account-quota", KD_SEV_MEDIUM, KD_NONE, "",
+	     json_pack("{s:I}", "machine_account_quota", (json_int_t)d->machine_quota),
+	     format("ms-DS-MachineAccountQuota is %lld: every authenticated user can create up "
+		    "to %lld computer accounts, each an SPN-holding front end for any RBCD they "
+		    "can write or that trusts Domain Computers",
+		    (long long)d->machine_quota, (long long)d->machine_quota),
+	     quoted ? format("Set-ADObject -Identity %s -Replace @{'ms-DS-MachineAccountQuota'=0}",
+			     quoted)
+		    : NULL);
+	free(quoted);
+}
+
+static void
+rule_trust_tgt_delegation(struct audit *a)
+{
+	const struct kd_trust *trusts;
+	size_t ntrusts = kd_directory_trusts(a->dir, &trusts);
+	size_t unconstrained = 0;
+
+	for (size_t i = 0; i < kd_directory_count(a->dir); i++) {
+		const struct kd_principal *p = kd_directory_get(a->dir, (uint32_t)i);
+
+		unconstrained += p->enabled && p->has_uac &&
+				 (p->uac & KD_UAC_TRUSTED_FOR_DELEGATION);
+	}
+	for (size_t k = 0; k < ntrusts; k++) {
+		const struct kd_trust *t = &trusts[k];
+		char identity[512];
+		char *partner;
+
+		if (!t->has_attributes ||
+		    !(t->attributes & KD_TRUST_ATTR_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION))
+			continue;
+		lower_copy(t->partner ? t->partner : t->dn, identity, sizeof(identity));
+		partner = ps_quote(t->partner ? t->partner : t->dn);
+		emit(a, "trust-tgt-delegation", KD_SEV_HIGH, KD_NONE, identity,
+		     json_pack("{s:o, s:o, s:I, s:o, s:o, s:I}", "partner", kd_json_text(t->partner),
+			       "trust_dn", kd_json_text(t->dn), "trust_attributes",
+			       (json_int_t)t->attributes, "trust_direction",
+			       t->has_direction ? json_integer(t->direction) : json_null(),
+			       "trust_type", t->has_type ? json_integer(t->type) : json_null(),
+			       "unconstrained_accounts", (json_int_t)unconstrained),
+		     format("the trust with %s allows TGT delegation "
+			    "(CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION): TGTs cross the forest "
+			    "boundary to the %zu enabled account%s with unconstrained delegation, "
+			    "domain controllers included",
+			    t->partner ? t->partner : t->dn, unconstrained,
+			    unconstrained == 1 ? "" : "s"),
+		     partner ? format("netdom trust <this domain> /domain:%s /EnableTgtDelegation:No",
+				      partner)
+			     : NULL);
+		free(partner);
+	}
+}
+
+/* adminCount=1 stays after an account leaves the protected groups (SDProp never
+ * clears it): a hint worth cleaning, not privilege. */
+static void
+rule_stale_admincount(struct audit *a, uint32_t i, const struct kd_principal *p)
+{
+	char *quoted;
+
+	if (!p->admin_count || p->tier0 || p->kind == KD_KIND_GROUP ||
+	    p->kind == KD_KIND_FOREIGN)
+		return;
+	quoted = ps_quote(p->dn);
+	emit(a, "stale-admincount", KD_SEV_INFO, i, "",
+	     json_pack("{s:b}", "admin_count", true),
+	     format("%s has adminCount=1 but no current privileged membership: the mark "
+		    "(and the inheritance SDProp disabled) outlived the membership",
+		    p->name),
+	     quoted ? format("Set-ADObject -Identity %s -Clear adminCount  # and re-enable "
+			     "inheritance on its ACL",
+			     quoted)
+		    : NULL);
+	free(quoted);
+}
+
 /* ---- values that did not parse ---- */
 
 static void
@@ -1321,8 +1511,8 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 
 	memset(ret, 0, sizeof(*ret));
 	a.verdict = calloc(count ? count : 1, 1);
-	a.failed = !a.verdict;
-	/* RBCD first: protocol transition looks up which resources trust each account. */
+	a.failed = !a.verdict || kd_tokens_new(dir, &a.tokens, err) < 0 ||
+		   kd_kdc_new(dir, a.tokens, &a.kdc, err) < 0;
 	for (uint32_t i = 0; i < count && !a.failed; i++)
 		rule_rbcd(&a, i, kd_directory_get(dir, i));
 	for (uint32_t i = 0; i < count && !a.failed; i++) {
@@ -1332,12 +1522,19 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 		rule_constrained(&a, i, p);
 		rule_protocol_transition(&a, i, p);
 		rule_privileged_delegable(&a, i, p);
+		rule_rbcd_writable(&a, i, p);
+		rule_stale_admincount(&a, i, p);
 	}
+	if (!a.failed)
+		rule_machine_account_quota(&a);
+	if (!a.failed)
+		rule_trust_tgt_delegation(&a);
 	if (!a.failed)
 		rule_duplicate_spns(&a);
 	if (!a.failed)
 		rule_unparseable(&a);
-	free(a.pairs);
+	kd_kdc_free(a.kdc);
+	kd_tokens_free(a.tokens);
 	free(a.verdict);
 	free(a.touched);
 	free(a.outside);

@@ -13,8 +13,10 @@ static const struct kd_rule rules[] = {
 		.severity = KD_SEV_CRITICAL,
 		.title = "Unconstrained delegation outside the domain controllers",
 		.meaning = "The account has TRUSTED_FOR_DELEGATION (userAccountControl 0x80000): "
-			   "every user who authenticates to one of its services hands it a "
-			   "forwardable TGT, which it may use anywhere in the forest.",
+			   "every delegable user who authenticates to one of its services hands "
+			   "it a forwardable TGT, which it may use anywhere in the forest (not "
+			   "users marked sensitive, nor, at functional level 2012 R2 and above, "
+			   "members of Protected Users).",
 		.why = "Whoever controls the account (or its host) collects the TGTs of everyone "
 		       "who connects, and can coerce a domain controller to connect (printer bug, "
 		       "PetitPotam) to obtain a DC's TGT and replicate every secret. Disabled "
@@ -48,10 +50,11 @@ static const struct kd_rule rules[] = {
 		.meaning = "TRUSTED_TO_AUTH_FOR_DELEGATION (0x1000000) lets the account ask the "
 			   "KDC for a forwardable ticket to itself for any user (S4U2Self) and "
 			   "use it for constrained delegation.",
-		.why = "Whoever controls the account impersonates any user who is not protected "
-		       "to every service it may delegate to, without that user logging on. With "
-		       "no targets its forwardable S4U2Self tickets still serve toward resources "
-		       "whose RBCD trusts it.",
+		.why = "Whoever controls the account impersonates any delegable user to every "
+		       "service it may delegate to, without that user logging on. Without "
+		       "targets the flag does nothing yet; it never adds anything toward RBCD, "
+		       "which accepts non-forwardable S4U2Self tickets anyway. Reported on a "
+		       "writable DC (not set by default there); the RODC default is not reported.",
 		.fix = "Clear the flag unless the service really accepts non-Kerberos logons; "
 		       "mark privileged users as sensitive.",
 		.attack = "T1558,T1134,T1550.003",
@@ -79,9 +82,10 @@ static const struct kd_rule rules[] = {
 		.meaning = "The RBCD descriptor grants a group that almost any account belongs "
 			   "to (Everyone, Authenticated Users, Domain Users, Domain Computers...) "
 			   "or has a NULL DACL.",
-		.why = "Any user may create a computer account (ms-DS-MachineAccountQuota) or "
-		       "already controls one, and then impersonate any user, administrators "
-		       "included, to this account's services.",
+		.why = "Whoever controls any qualifying account (and, where "
+		       "ms-DS-MachineAccountQuota is above 0, any user by creating a computer) "
+		       "can impersonate any delegable user, administrators included, to this "
+		       "account's services.",
 		.fix = "Replace the broad trustee with the specific front-end accounts.",
 		.attack = "T1558,T1134,T1136.002",
 		.references = "MS-DTYP 2.4.6 (NULL DACL); KB 243327 (MachineAccountQuota)",
@@ -105,9 +109,11 @@ static const struct kd_rule rules[] = {
 		.title = "SPN held by more than one account",
 		.meaning = "Two accounts register the same SPN (case-insensitively), or one "
 			   "registers an alias that HOST/ on another account already implies.",
-		.why = "The KDC cannot tell which key to use (event 11, KDC_ERR_PRINCIPAL_NOT_"
-		       "UNIQUE): authentication fails or falls back to NTLM, and delegation to "
-		       "the SPN reaches an account nobody intended.",
+		.why = "Two explicit holders: the KDC cannot tell which key to use (event 11, "
+		       "KDC_ERR_PRINCIPAL_NOT_UNIQUE), so authentication fails or falls back to "
+		       "NTLM. An alias against HOST/: the explicit SPN deterministically wins, so "
+		       "the HOST account's service of that class is silently unreachable by "
+		       "Kerberos and delegation to the SPN reaches the other account.",
 		.fix = "Remove the SPN from the account that should not hold it (setspn -D); "
 		       "find them all with setspn -X.",
 		.attack = "",
@@ -138,6 +144,70 @@ static const struct kd_rule rules[] = {
 		       "Protected Users (not for service or computer accounts).",
 		.attack = "T1558,T1550.003",
 		.references = "MS-ADTS 2.2.16; MS-SFU 3.2.5.1.2",
+	},
+	{
+		.id = "rbcd-writable",
+		.severity = KD_SEV_HIGH,
+		.title = "Principal outside tier 0 can configure RBCD on an account",
+		.meaning = "The account's owner or DACL lets a principal outside tier 0 write "
+			   "msDS-AllowedToActOnBehalfOfOtherIdentity: WRITE_PROPERTY on the "
+			   "attribute, on the User-Account-Restrictions property set or on all "
+			   "properties, GENERIC_WRITE, GENERIC_ALL, WRITE_DAC, WRITE_OWNER, or "
+			   "ownership, on an ACE that applies to the object and is not taken "
+			   "away by an earlier deny.",
+		.why = "This is how RBCD is abused most often: the writer trusts an account it "
+		       "controls (any SPN holder, or a computer it creates while "
+		       "ms-DS-MachineAccountQuota is above 0) and impersonates any delegable "
+		       "user, administrators included, to this account. Critical on a domain "
+		       "controller or krbtgt.",
+		.fix = "Remove the ACE (or change the owner to Domain Admins); delegate only the "
+		       "rights the writer needs, never on the RBCD attribute.",
+		.attack = "T1098,T1558,T1550.003",
+		.references = "MS-ADTS 5.1.3.3; MS-DTYP 2.5.3.2; MS-ADA2 2.218 "
+			      "(attributeSecurityGUID User-Account-Restrictions)",
+	},
+	{
+		.id = "machine-account-quota",
+		.severity = KD_SEV_MEDIUM,
+		.title = "Any user can create computer accounts",
+		.meaning = "ms-DS-MachineAccountQuota on the domain is above 0 (AD's default is "
+			   "10): every authenticated user may create that many computer "
+			   "accounts, each with SPNs and a password the user knows.",
+		.why = "A created computer is a ready front end for RBCD: any RBCD write right, "
+		       "or an RBCD descriptor trusting Domain Computers, becomes usable by every "
+		       "user.",
+		.fix = "Set ms-DS-MachineAccountQuota to 0 and delegate computer creation to "
+		       "the people who join machines.",
+		.attack = "T1136.002,T1098",
+		.references = "MS-ADA2 2.62; KB 243327",
+	},
+	{
+		.id = "trust-tgt-delegation",
+		.severity = KD_SEV_HIGH,
+		.title = "Trust that lets TGTs be delegated across the forest boundary",
+		.meaning = "A trustedDomain object carries CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION "
+			   "(trustAttributes 0x800): TGTs of the other forest's users are "
+			   "delegated to this forest's accounts with unconstrained delegation.",
+		.why = "Whoever controls one unconstrained host (or a DC) can coerce the other "
+		       "forest's DCs to authenticate and capture their TGTs: the forest "
+		       "boundary stops being a security boundary.",
+		.fix = "Disable TGT delegation on the trust (netdom trust ... "
+		       "/EnableTgtDelegation:No) unless a documented service needs it.",
+		.attack = "T1187,T1558,T1550.003",
+		.references = "MS-ADTS 6.1.6.7.9; KB 4490425",
+	},
+	{
+		.id = "stale-admincount",
+		.severity = KD_SEV_INFO,
+		.title = "adminCount=1 without privileged membership",
+		.meaning = "The account carries adminCount=1 but is in no tier-0 group now: "
+			   "SDProp set it once and never clears it.",
+		.why = "Not privilege: tools that treat adminCount as privileged overstate the "
+		       "tier-0 population, and the account keeps the inheritance-disabled ACL "
+		       "SDProp gave it.",
+		.fix = "Clear adminCount and re-enable inheritance on the account's ACL.",
+		.attack = "",
+		.references = "MS-ADTS 3.1.1.6.1.2 (AdminSDHolder)",
 	},
 	{
 		.id = "unparseable-attribute",

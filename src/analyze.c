@@ -1049,8 +1049,8 @@ rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_principal
 {
 	const struct kd_domain *d = a->domain;
 	bool level_known = d->has_functional_level;
-	bool pu_effective = level_known && d->functional_level >= 6;
 	enum kd_severity severity = p->enabled ? KD_SEV_HIGH : KD_SEV_LOW;
+	struct kd_decision decision;
 	const char *protection;
 	char *quoted;
 
@@ -1059,12 +1059,11 @@ rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_principal
 	if (!p->tier0 || (p->kind != KD_KIND_USER && p->kind != KD_KIND_MSA &&
 			  p->kind != KD_KIND_GMSA))
 		return;
-	if (p->has_uac && (p->uac & KD_UAC_NOT_DELEGATED))
+	/* Disabled accounts are reported too (low): re-enabling restores the exposure. */
+	kd_kdc_protection(a->kdc, i, &decision);
+	if (decision.verdict == KD_VERDICT_NO)
 		return;
-	if (p->protected_user && pu_effective)
-		return;
-	if (p->protected_user && !level_known) {
-		/* The snapshot does not say whether Protected Users blocks delegation. */
+	if (decision.verdict == KD_VERDICT_UNCERTAIN) {
 		severity = KD_SEV_LOW;
 		protection = "member of Protected Users, which blocks delegation only at domain "
 			     "functional level 2012 R2 or above; the snapshot has no "
@@ -1547,6 +1546,41 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 		qsort(ret->items, ret->count, sizeof(*ret->items), cmp_finding);
 	sort_dir = NULL;
 	return 0;
+}
+
+size_t
+kd_analyze_gaps(const struct kd_directory *dir, const char **ret, size_t max)
+{
+	const struct kd_coverage *c = kd_directory_coverage(dir);
+	const char *gaps[KD_GAPS_MAX];
+	size_t n = 0;
+
+	if (c->accounts && !c->descriptors)
+		gaps[n++] = "owners and DACLs (nTSecurityDescriptor, SD-flags control): "
+			    "rbcd-writable was not evaluated";
+	else if (c->descriptors < c->accounts)
+		gaps[n++] = "owners and DACLs of some accounts: rbcd-writable did not evaluate "
+			    "those accounts";
+	if (!c->domain_descriptor)
+		gaps[n++] = "the domain head's DACL: DCSync holders (DS-Replication-Get-Changes-"
+			    "All) are not counted in tier 0";
+	if (!c->functional_level)
+		gaps[n++] = "the domain functional level (msDS-Behavior-Version): whether "
+			    "Protected Users blocks delegation is uncertain";
+	if (!c->machine_quota)
+		gaps[n++] = "ms-DS-MachineAccountQuota: whether any user can create a computer "
+			    "account is unknown";
+	if (!c->netbios_name)
+		gaps[n++] = "the domain's NetBIOS name (crossRef nETBIOSName): krbtgt/NETBIOS is "
+			    "not recognised as a delegation target";
+	if (!c->trusts)
+		gaps[n++] = "trust attributes (trustAttributes, trustDirection): "
+			    "trust-tgt-delegation was not evaluated";
+	if (!c->spn_mappings)
+		gaps[n++] = "sPNMappings: AD's default HOST alias table was assumed";
+	for (size_t k = 0; k < n && k < max; k++)
+		ret[k] = gaps[k];
+	return n < max ? n : max;
 }
 
 void

@@ -293,8 +293,9 @@ kd_kdc_rbcd_sid(struct kd_kdc *kdc, uint32_t resource, const struct kd_sid *fron
 
 /* ---- users, S4U2Self, S4U2Proxy ---- */
 
+/* The user's own protections; @check_enabled adds the account state first. */
 static void
-delegable(struct kd_kdc *kdc, uint32_t user, struct kd_decision *d)
+delegable(struct kd_kdc *kdc, uint32_t user, bool check_enabled, struct kd_decision *d)
 {
 	static const char uac[] = "userAccountControl";
 	const struct kd_principal *u = kd_directory_get(kdc->dir, user);
@@ -306,7 +307,7 @@ delegable(struct kd_kdc *kdc, uint32_t user, struct kd_decision *d)
 		     "an ordinary user: not sensitive, not in Protected Users");
 		return;
 	}
-	if (!u->enabled) {
+	if (check_enabled && !u->enabled) {
 		step(d, "user account enabled", uac, KD_VERDICT_NO, KD_NONE,
 		     "%s is disabled: the KDC issues no ticket for it", u->name);
 		d->verdict = KD_VERDICT_NO;
@@ -348,7 +349,15 @@ int
 kd_kdc_delegable(struct kd_kdc *kdc, uint32_t user, struct kd_decision *ret)
 {
 	decision_init(ret);
-	delegable(kdc, user, ret);
+	delegable(kdc, user, true, ret);
+	return 0;
+}
+
+int
+kd_kdc_protection(struct kd_kdc *kdc, uint32_t user, struct kd_decision *ret)
+{
+	decision_init(ret);
+	delegable(kdc, user, false, ret);
 	return 0;
 }
 
@@ -372,7 +381,7 @@ kd_kdc_s4u2self(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, struct kd_
 	if (!frontend_usable(kdc, f, ret))
 		return 0;
 	decision_init(&who);
-	delegable(kdc, user, &who);
+	delegable(kdc, user, true, &who);
 	append_steps(ret, &who);
 	if (user != KD_NONE && !kd_directory_get(kdc->dir, user)->enabled) {
 		ret->verdict = KD_VERDICT_NO;
@@ -427,7 +436,7 @@ kd_kdc_s4u2proxy(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, const cha
 	if (!frontend_usable(kdc, f, ret))
 		return 0;
 	decision_init(&who);
-	delegable(kdc, user, &who);
+	delegable(kdc, user, true, &who);
 	append_steps(ret, &who);
 	if (who.verdict == KD_VERDICT_NO) {
 		ret->verdict = KD_VERDICT_NO;

@@ -100,13 +100,37 @@ kd_report_finish(FILE *out, struct kd_error *err)
 	return 0;
 }
 
+/* What the snapshot carried, and what could not be evaluated without the rest. */
+static json_t *
+coverage(const struct kd_directory *dir)
+{
+	const struct kd_coverage *c = kd_directory_coverage(dir);
+	const char *gaps[KD_GAPS_MAX];
+	size_t ngaps = kd_analyze_gaps(dir, gaps, KD_GAPS_MAX);
+	json_t *list = json_array();
+
+	for (size_t k = 0; list && k < ngaps; k++)
+		if (json_array_append_new(list, json_string(gaps[k])) < 0) {
+			json_decref(list);
+			return NULL;
+		}
+	if (!list)
+		return NULL;
+	return json_pack("{s:I, s:I, s:b, s:b, s:b, s:b, s:b, s:b, s:o}", "accounts",
+			 (json_int_t)c->accounts, "descriptors", (json_int_t)c->descriptors,
+			 "domain_descriptor", c->domain_descriptor, "functional_level",
+			 c->functional_level, "machine_account_quota", c->machine_quota,
+			 "netbios_name", c->netbios_name, "trusts", c->trusts, "spn_mappings",
+			 c->spn_mappings, "not_evaluated", list);
+}
+
 json_t *
 kd_report_domain(const struct kd_directory *dir)
 {
 	const struct kd_domain *d = kd_directory_domain(dir);
 	char sid[KD_SID_STRING_MAX];
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}", "dns_name",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o}", "dns_name",
 			 kd_json_text(d->dns_name), "sid",
 			 d->has_sid ? json_string(kd_sid_to_string(&d->sid, sid, sizeof(sid)))
 				    : json_null(),
@@ -114,7 +138,8 @@ kd_report_domain(const struct kd_directory *dir)
 			 d->has_functional_level ? json_integer(d->functional_level) : json_null(),
 			 "machine_account_quota",
 			 d->has_machine_quota ? json_integer(d->machine_quota) : json_null(),
-			 "spn_mappings", d->custom_spn_mappings ? "snapshot" : "default");
+			 "spn_mappings", d->custom_spn_mappings ? "snapshot" : "default",
+			 "netbios_name", kd_json_text(d->netbios_name), "coverage", coverage(dir));
 }
 
 json_t *

@@ -294,6 +294,16 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 		 "accounts, %zu groups (%zu entries read)\n",
 		 c.users, c.computers, c.dcs, c.service_accounts, c.groups, c.entries);
 	lit(t, buf);
+	{
+		const char *gaps[KD_GAPS_MAX];
+		size_t ngaps = kd_analyze_gaps(dir, gaps, KD_GAPS_MAX);
+
+		for (size_t k = 0; k < ngaps; k++) {
+			lit(t, k ? "          " : "not read: ");
+			lit(t, gaps[k]);
+			lit(t, "\n");
+		}
+	}
 	lit(t, "findings: ");
 	if (findings->count == 0)
 		lit(t, "none");

@@ -82,5 +82,14 @@ json_t *kd_json_account(const struct kd_directory *dir, uint32_t index);
  */
 int kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_error *err);
 void kd_findings_free(struct kd_findings *findings);
+/*
+ * What the audit could not evaluate because the snapshot lacked the data (see
+ * kd_directory_coverage()): up to @max static sentences into @ret, the count
+ * returned. A report shows them so that "no finding" never reads as "nothing
+ * there" when the data was missing.
+ */
+#define KD_GAPS_MAX 8
+size_t kd_analyze_gaps(const struct kd_directory *dir, const char **ret, size_t max);
+
 /* Drops (and frees) the findings below @min, keeping the order; returns how many. */
 size_t kd_findings_filter(struct kd_findings *findings, enum kd_severity min);

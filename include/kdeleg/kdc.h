@@ -86,6 +86,8 @@ int kd_kdc_rbcd_sid(struct kd_kdc *kdc, uint32_t resource, const struct kd_sid *
  * @user KD_NONE: an ordinary user with no protection (always YES).
  */
 int kd_kdc_delegable(struct kd_kdc *kdc, uint32_t user, struct kd_decision *ret);
+/* The same without the account state: would @user be delegable once enabled? */
+int kd_kdc_protection(struct kd_kdc *kdc, uint32_t user, struct kd_decision *ret);
 
 /*
  * S4U2Self by @frontend for @user (KD_NONE: any delegable user): is the ticket

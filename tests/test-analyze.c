@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "kdeleg/analyze.h"
+#include "kdeleg/arena.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/ldif.h"
+#include "kdeleg/secdesc.h"
 #define TU_LDIF_FIXTURES
 #include "testutil.h"
 
@@ -150,6 +152,8 @@ START_TEST(test_unconstrained_user)
 			 "HTTP/intranet.corp.example");
 	ck_assert(!jbool(f->details, "tier0"));
 	ck_assert_ptr_nonnull(strstr(f->message, "enabled user"));
+	/* the TGTs of delegable users only: not of sensitive or protected ones */
+	ck_assert_ptr_nonnull(strstr(f->message, "delegable user"));
 	ck_assert_ptr_nonnull(strstr(f->remediation, "-TrustedForDelegation $false"));
 	ck_assert_uint_eq(a.findings.count, 1);
 	tu_audit_free(&a);
@@ -383,7 +387,11 @@ START_TEST(test_pt_with_targets)
 	f = find(&a, "protocol-transition", "svc_pt");
 	ck_assert_int_eq(f->severity, KD_SEV_HIGH);
 	ck_assert_int_eq(jint(f->details, "constrained_targets"), 1);
-	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 0);
+	ck_assert(jbool(f->details, "s4u2self_forwardable"));
+	/* RBCD accepts non-forwardable S4U2Self tickets: the flag is about classic targets */
+	ck_assert_ptr_null(json_object_get(f->details, "rbcd_resources_trusting_it"));
+	ck_assert_ptr_null(json_object_get(f->details, "rbcd_resources"));
+	ck_assert_ptr_nonnull(strstr(jstr(f->details, "note"), "RBCD accepts non-forwardable"));
 	ck_assert(jbool(find(&a, "constrained-delegation", "svc_pt")->details,
 			"protocol_transition"));
 	ck_assert_ptr_nonnull(strstr(f->remediation, "-TrustedToAuthForDelegation $false"));
@@ -391,6 +399,7 @@ START_TEST(test_pt_with_targets)
 }
 END_TEST
 
+/* Without targets the flag adds nothing today: low (it was medium). */
 START_TEST(test_pt_without_targets)
 {
 	struct tu_audit a;
@@ -398,15 +407,17 @@ START_TEST(test_pt_without_targets)
 
 	tu_audit_run(&a, BASE_LDIF USER("svc_legacy", "1303", U_PT) END);
 	f = find(&a, "protocol-transition", "svc_legacy");
-	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	ck_assert_int_eq(f->severity, KD_SEV_LOW);
 	ck_assert_int_eq(jint(f->details, "constrained_targets"), 0);
-	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 0);
-	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "rbcd_resources")), 0);
+	ck_assert_ptr_null(json_object_get(f->details, "rbcd_resources_trusting_it"));
+	ck_assert_ptr_nonnull(strstr(f->message, "no constrained targets"));
+	ck_assert_ptr_null(strstr(f->message, "RBCD"));
 	ck_assert_uint_eq(tu_count_findings(&a, "constrained-delegation", NULL), 0);
 	tu_audit_free(&a);
 }
 END_TEST
 
+/* Trusted by an RBCD resource: no higher than without (it was raised to high). */
 START_TEST(test_pt_trusted_by_rbcd)
 {
 	const struct tu_ace aces[] = {{.type = 0, .mask = 0x100, .sid = DOMSID "-1303"}};
@@ -420,13 +431,40 @@ START_TEST(test_pt_trusted_by_rbcd)
 
 	tu_audit_run(&a, text);
 	f = find(&a, "protocol-transition", "svc_legacy");
-	ck_assert_int_eq(f->severity, KD_SEV_HIGH);
-	ck_assert_int_eq(jint(f->details, "rbcd_resources_trusting_it"), 1);
-	ck_assert(names(json_object_get(f->details, "rbcd_resources"), "RES$"));
-	ck_assert(!names(json_object_get(f->details, "rbcd_resources"), "OTHER$"));
+	ck_assert_int_eq(f->severity, KD_SEV_LOW);
+	ck_assert_ptr_null(json_object_get(f->details, "rbcd_resources_trusting_it"));
+	ck_assert_ptr_null(json_object_get(f->details, "rbcd_resources"));
+	ck_assert_ptr_null(strstr(f->message, "RBCD"));
+	/* the RBCD grant itself is reported where it is, on the resource */
+	ck_assert(names(json_object_get(find(&a, "resource-based-delegation", "RES$")->details,
+					"effective_trustees"),
+			"svc_legacy"));
 	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
+}
+END_TEST
+
+/* A writable DC does not carry the flag by default: someone set it, so it is reported. */
+START_TEST(test_pt_writable_dc)
+{
+	struct tu_audit a;
+	const struct kd_finding *f;
+
+	/* SERVER_TRUST | TRUSTED_FOR_DELEGATION | TRUSTED_TO_AUTH_FOR_DELEGATION */
+	tu_audit_run(&a, BASE_LDIF COMPUTER("DC02", "1308", "17309696") "primaryGroupID: 516\n"
+			      SPN("HOST/dc02.corp.example") END
+			      /* the same, disabled */
+			      COMPUTER("DC03", "1309", "17309698") "primaryGroupID: 516\n" END);
+	f = find(&a, "protocol-transition", "DC02$");
+	ck_assert_int_eq(kd_directory_get(a.dir, f->principal)->kind, KD_KIND_DC);
+	ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+	ck_assert_int_eq(jint(f->details, "constrained_targets"), 0);
+	ck_assert_ptr_nonnull(strstr(f->message, "domain controller"));
+	ck_assert_int_eq(find(&a, "protocol-transition", "DC03$")->severity, KD_SEV_LOW);
+	/* the DC's TRUSTED_FOR_DELEGATION is by design */
+	ck_assert_uint_eq(tu_count_findings(&a, "unconstrained-delegation", NULL), 0);
+	tu_audit_free(&a);
 }
 END_TEST
 
@@ -475,6 +513,7 @@ struct rbcd_case {
 	const char *classes[3];   /* per ACE */
 	const char *broad_sid;    /* rbcd-broad-trustee expected with this SID */
 	size_t unresolved;
+	size_t conditional;       /* entries of conditional_trustees */
 };
 
 #define ALLOW(s) {.type = 0x00, .mask = 0x100, .sid = (s)}
@@ -482,77 +521,117 @@ struct rbcd_case {
 
 static const struct rbcd_case rbcd_cases[] = {
 	{"allow", {ALLOW(SID_FRONT)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"effective"},
-	 NULL, 0},
+	 NULL, 0, 0},
 	/* what PowerShell writes: 0xf01ff includes 0x100 */
 	{"allow-full", {{.type = 0, .mask = 0xf01ff, .sid = SID_FRONT}}, 1, 0, "parsed",
-	 KD_SEV_MEDIUM, {"FRONT$"}, {"effective"}, NULL, 0},
+	 KD_SEV_MEDIUM, {"FRONT$"}, {"effective"}, NULL, 0, 0},
 	{"generic-all-only", {{.type = 0, .mask = 0x10000000, .sid = SID_FRONT}}, 1, 0, "parsed",
-	 KD_SEV_INFO, {NULL}, {"inert"}, NULL, 0},
+	 KD_SEV_INFO, {NULL}, {"inert"}, NULL, 0, 0},
 	{"object-ace-with-type",
 	 {{.type = 0x05, .mask = 0x100, .sid = SID_FRONT, .object_type_guid = RBCD_GUID}}, 1, 0,
-	 "parsed", KD_SEV_INFO, {NULL}, {"inert"}, NULL, 0},
+	 "parsed", KD_SEV_INFO, {NULL}, {"inert"}, NULL, 0, 0},
+	/* the KDC's check passes no object tree: an object ACE without ObjectType grants
+	 * nothing either (it was counted as a grant) */
 	{"object-ace-without-type", {{.type = 0x05, .mask = 0x100, .sid = SID_FRONT}}, 1, 0,
-	 "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"effective"}, NULL, 0},
+	 "parsed", KD_SEV_INFO, {NULL}, {"inert"}, NULL, 0, 0},
+	{"object-deny-then-allow", {{.type = 0x06, .mask = 0x100, .sid = SID_FRONT},
+				    ALLOW(SID_FRONT)},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"inert", "effective"}, NULL, 0, 0},
 	{"inherit-only", {{.type = 0, .flags = 0x08, .mask = 0x100, .sid = SID_FRONT}}, 1, 0,
-	 "parsed", KD_SEV_INFO, {NULL}, {"inherit-only"}, NULL, 0},
+	 "parsed", KD_SEV_INFO, {NULL}, {"inherit-only"}, NULL, 0, 0},
 	{"deny-then-allow", {DENY(SID_FRONT), ALLOW(SID_FRONT)}, 2, 0, "parsed", KD_SEV_INFO,
-	 {NULL}, {"deny", "denied"}, NULL, 0},
+	 {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	{"allow-then-deny", {ALLOW(SID_FRONT), DENY(SID_FRONT)}, 2, 0, "parsed", KD_SEV_MEDIUM,
-	 {"FRONT$"}, {"effective", "deny"}, NULL, 0},
+	 {"FRONT$"}, {"effective", "deny"}, NULL, 0, 0},
 	{"group", {ALLOW(SID_WEBGROUP)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$", "WEB02$"},
-	 {"effective"}, NULL, 0},
+	 {"effective"}, NULL, 0, 0},
 	{"deny-member-then-group", {DENY(SID_FRONT), ALLOW(SID_WEBGROUP)}, 2, 0, "parsed",
-	 KD_SEV_MEDIUM, {"WEB02$"}, {"deny", "effective"}, NULL, 0},
+	 KD_SEV_MEDIUM, {"WEB02$"}, {"deny", "effective"}, NULL, 0, 0},
 	{"group-then-deny-member", {ALLOW(SID_WEBGROUP), DENY(SID_FRONT)}, 2, 0, "parsed",
-	 KD_SEV_MEDIUM, {"FRONT$", "WEB02$"}, {"effective", "deny"}, NULL, 0},
+	 KD_SEV_MEDIUM, {"FRONT$", "WEB02$"}, {"effective", "deny"}, NULL, 0, 0},
 	{"deny-group-then-member", {DENY(SID_WEBGROUP), ALLOW(SID_FRONT)}, 2, 0, "parsed",
-	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	{"nested-cyclic-group", {ALLOW(SID_OUTER)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"NEST$"},
-	 {"effective"}, NULL, 0},
+	 {"effective"}, NULL, 0, 0},
 	{"primary-group", {ALLOW(SID_PGGROUP)}, 1, 0, "parsed", KD_SEV_MEDIUM, {"PG$"},
-	 {"effective"}, NULL, 0},
+	 {"effective"}, NULL, 0, 0},
 	{"unresolved", {ALLOW(DOMSID "-4242")}, 1, 0, "parsed", KD_SEV_MEDIUM, {NULL},
-	 {"effective"}, NULL, 1},
+	 {"effective"}, NULL, 1, 0},
 	{"everyone", {ALLOW("S-1-1-0")}, 1, 0, "parsed", KD_SEV_HIGH, {NULL}, {"effective"},
-	 "S-1-1-0", 0},
+	 "S-1-1-0", 0, 0},
 	{"authenticated-users", {ALLOW("S-1-5-11")}, 1, 0, "parsed", KD_SEV_HIGH, {NULL},
-	 {"effective"}, "S-1-5-11", 0},
+	 {"effective"}, "S-1-5-11", 0, 0},
 	{"domain-computers", {ALLOW(DOMSID "-515")}, 1, 0, "parsed", KD_SEV_HIGH, {NULL},
-	 {"effective"}, DOMSID "-515", 0},
+	 {"effective"}, DOMSID "-515", 0, 0},
 	{"deny-everyone-first", {DENY("S-1-1-0"), ALLOW("S-1-1-0")}, 2, 0, "parsed", KD_SEV_INFO,
-	 {NULL}, {"deny", "denied"}, NULL, 0},
+	 {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	{"deny-everyone-then-allow", {DENY("S-1-1-0"), ALLOW(SID_FRONT)}, 2, 0, "parsed",
-	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	{"inherit-only-deny", {{.type = 1, .flags = 0x08, .mask = 0x100, .sid = SID_FRONT},
 			       ALLOW(SID_FRONT)},
-	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"inherit-only", "effective"}, NULL, 0},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"inherit-only", "effective"}, NULL, 0, 0},
 	{"deny-without-control-access", {{.type = 1, .mask = 0x10000000, .sid = SID_FRONT},
 					 ALLOW(SID_FRONT)},
-	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"inert", "effective"}, NULL, 0},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"inert", "effective"}, NULL, 0, 0},
 	/* whoever carries the unresolved SID is denied first: the grant is dead */
 	{"deny-then-allow-unresolved", {DENY(DOMSID "-4242"), ALLOW(DOMSID "-4242")}, 2, 0,
-	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	/* a deny of a SID in every token stops later broad and unresolved grants too */
 	{"deny-everyone-then-authenticated", {DENY("S-1-1-0"), ALLOW("S-1-5-11")}, 2, 0,
-	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	{"deny-authenticated-then-unresolved", {DENY("S-1-5-11"), ALLOW(DOMSID "-4242")}, 2, 0,
-	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	 "parsed", KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	{"deny-everyone-then-group", {DENY("S-1-1-0"), ALLOW(SID_WEBGROUP)}, 2, 0, "parsed",
-	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0},
+	 KD_SEV_INFO, {NULL}, {"deny", "denied"}, NULL, 0, 0},
 	/* a narrower deny leaves a broad grant standing for everyone else */
 	{"deny-domain-users-then-authenticated", {DENY(DOMSID "-513"), ALLOW("S-1-5-11")}, 2, 0,
-	 "parsed", KD_SEV_HIGH, {NULL}, {"deny", "effective"}, "S-1-5-11", 0},
-	/* a conditional (callback) deny may not apply: the grant after it still counts */
+	 "parsed", KD_SEV_HIGH, {NULL}, {"deny", "effective"}, "S-1-5-11", 0, 0},
+	/* a conditional (callback) deny before a grant: the grant holds only when the
+	 * condition does not, so it is conditional (it was counted as effective) */
 	{"callback-deny-then-allow",
 	 {{.type = 0x0a, .mask = 0x100, .sid = SID_FRONT, .app_data = "artx", .app_len = 4},
 	  ALLOW(SID_FRONT)},
-	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"deny", "effective"}, NULL, 0},
+	 2, 0, "parsed", KD_SEV_LOW, {NULL}, {"deny", "conditional"}, NULL, 0, 1},
 	{"callback-deny-everyone-then-unresolved",
 	 {{.type = 0x0a, .mask = 0x100, .sid = "S-1-1-0", .app_data = "artx", .app_len = 4},
 	  ALLOW(DOMSID "-4242")},
-	 2, 0, "parsed", KD_SEV_MEDIUM, {NULL}, {"deny", "effective"}, NULL, 1},
-	{"null-dacl", {{0}}, 0, 1, "null-dacl", KD_SEV_HIGH, {NULL}, {NULL}, "S-1-1-0", 0},
-	{"empty-dacl", {{0}}, 0, 0, "empty-dacl", KD_SEV_INFO, {NULL}, {NULL}, NULL, 0},
+	 2, 0, "parsed", KD_SEV_LOW, {NULL}, {"deny", "conditional"}, NULL, 0, 1},
+	/* a conditional allow is not effective: "conditional" (it was effective) */
+	{"callback-allow",
+	 {{.type = 0x09, .mask = 0x100, .sid = SID_FRONT, .app_data = "artx", .app_len = 4}}, 1,
+	 0, "parsed", KD_SEV_LOW, {NULL}, {"conditional"}, NULL, 0, 1},
+	{"callback-allow-group",
+	 {{.type = 0x09, .mask = 0x100, .sid = SID_WEBGROUP, .app_data = "artx", .app_len = 4}},
+	 1, 0, "parsed", KD_SEV_LOW, {NULL}, {"conditional"}, NULL, 0, 2},
+	{"callback-allow-everyone",
+	 {{.type = 0x09, .mask = 0x100, .sid = "S-1-1-0", .app_data = "artx", .app_len = 4}}, 1,
+	 0, "parsed", KD_SEV_LOW, {NULL}, {"conditional"}, NULL, 0, 1},
+	{"callback-allow-then-allow",
+	 {{.type = 0x09, .mask = 0x100, .sid = SID_FRONT, .app_data = "artx", .app_len = 4},
+	  ALLOW(SID_FRONT)},
+	 2, 0, "parsed", KD_SEV_MEDIUM, {"FRONT$"}, {"conditional", "effective"}, NULL, 0, 0},
+	/* the front end's own token carries S-1-18-1, never S-1-18-2: an ACE for S-1-18-2
+	 * is no broad grant (it was) */
+	{"service-asserted-identity", {ALLOW("S-1-18-2")}, 1, 0, "parsed", KD_SEV_INFO, {NULL},
+	 {"matches-nobody"}, NULL, 0, 0},
+	{"authority-asserted-identity", {ALLOW("S-1-18-1")}, 1, 0, "parsed", KD_SEV_HIGH, {NULL},
+	 {"effective"}, "S-1-18-1", 0, 0},
+	/* Principal Self stands for the object checked; the KDC's check names none */
+	{"principal-self", {ALLOW("S-1-5-10")}, 1, 0, "parsed", KD_SEV_INFO, {NULL},
+	 {"matches-nobody"}, NULL, 0, 0},
+	{"anonymous", {ALLOW("S-1-5-7")}, 1, 0, "parsed", KD_SEV_INFO, {NULL},
+	 {"matches-nobody"}, NULL, 0, 0},
+	/* This Organization: not in Samba's token, undocumented for Windows' KDC */
+	{"this-organization", {ALLOW("S-1-5-15")}, 1, 0, "parsed", KD_SEV_LOW, {NULL},
+	 {"uncertain"}, NULL, 0, 1},
+	/* ...so a deny of it does not take a later Authenticated Users grant from everyone
+	 * (it was "denied"): uncertain, not a certain no */
+	{"deny-this-organization-then-authenticated", {DENY("S-1-5-15"), ALLOW("S-1-5-11")}, 2,
+	 0, "parsed", KD_SEV_LOW, {NULL}, {"deny", "uncertain"}, NULL, 0, 1},
+	{"deny-this-organization-then-member", {DENY("S-1-5-15"), ALLOW(SID_FRONT)}, 2, 0,
+	 "parsed", KD_SEV_LOW, {NULL}, {"deny", "uncertain"}, NULL, 0, 1},
+	{"null-dacl", {{0}}, 0, 1, "null-dacl", KD_SEV_HIGH, {NULL}, {NULL}, "S-1-1-0", 0, 0},
+	{"empty-dacl", {{0}}, 0, 0, "empty-dacl", KD_SEV_INFO, {NULL}, {NULL}, NULL, 0, 0},
 };
 
 START_TEST(test_rbcd)
@@ -584,8 +663,14 @@ START_TEST(test_rbcd)
 		ck_assert_msg(strcmp(jstr(json_array_get(aces, k), "class"), c->classes[k]) == 0,
 			      "%s: ACE %zu is %s, want %s", c->name, k,
 			      jstr(json_array_get(aces, k), "class"), c->classes[k]);
-	ck_assert_uint_eq(json_array_size(json_object_get(f->details, "unresolved_trustees")),
-			  c->unresolved);
+	ck_assert_msg(json_array_size(json_object_get(f->details, "unresolved_trustees")) ==
+			      c->unresolved,
+		      "%s: %zu unresolved trustees", c->name,
+		      json_array_size(json_object_get(f->details, "unresolved_trustees")));
+	ck_assert_msg(json_array_size(json_object_get(f->details, "conditional_trustees")) ==
+			      c->conditional,
+		      "%s: %zu conditional trustees", c->name,
+		      json_array_size(json_object_get(f->details, "conditional_trustees")));
 	if (c->broad_sid) {
 		const struct kd_finding *b = find(&a, "rbcd-broad-trustee", "RES$");
 		json_t *broad = json_object_get(b->details, "broad_trustees");
@@ -602,6 +687,57 @@ START_TEST(test_rbcd)
 	/* RES is no tier-0 account; nothing else is reported about anyone */
 	ck_assert_uint_eq(tu_count_findings(&a, "delegation-to-tier0", NULL), 0);
 	ck_assert_uint_eq(a.findings.count, c->broad_sid ? 2 : 1);
+	tu_audit_free(&a);
+	free(text);
+	free(rbcd);
+}
+END_TEST
+
+/* A grant in doubt says where the doubt comes from: the earlier ACE, not the grant. */
+START_TEST(test_rbcd_doubt_reasons)
+{
+	const struct tu_ace org[] = {DENY("S-1-5-15"), ALLOW("S-1-5-11")};
+	const struct tu_ace cond[] = {{.type = 0x0a, .mask = 0x100, .sid = "S-1-1-0",
+				       .app_data = "artx", .app_len = 4},
+				      ALLOW(DOMSID "-4242")};
+	struct tu_audit a;
+	const struct kd_finding *f;
+	json_t *maybe, *ace;
+	char *rbcd, *text;
+	const char *reason;
+
+	/* deny This Organization, allow Authenticated Users: the doubt is S-1-5-15's */
+	rbcd = rbcd_line(org, 2, 0);
+	text = tu_xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	tu_audit_run(&a, text);
+	f = find(&a, "resource-based-delegation", "RES$");
+	maybe = json_array_get(json_object_get(f->details, "conditional_trustees"), 0);
+	ck_assert_str_eq(jstr(maybe, "sid"), "S-1-5-11");
+	ck_assert_str_eq(jstr(maybe, "verdict"), "uncertain");
+	reason = jstr(maybe, "reason");
+	ck_assert_msg(strstr(reason, "S-1-5-15") || strstr(reason, "This Organization"),
+		      "conditional_trustees reason does not name the doubt: %s", reason);
+	ace = json_array_get(json_object_get(f->details, "aces"), 1);
+	ck_assert_str_eq(jstr(ace, "class"), "uncertain");
+	reason = jstr(ace, "reason");
+	/* Authenticated Users' presence is documented; the earlier deny's is not */
+	ck_assert_msg(strstr(reason, "S-1-5-15") || strstr(reason, "This Organization") ||
+			      strstr(reason, "earlier"),
+		      "ACE 1 reason blames its own SID: %s", reason);
+	tu_audit_free(&a);
+	free(text);
+	free(rbcd);
+
+	/* a conditional deny of Everyone before an unresolved grant */
+	rbcd = rbcd_line(cond, 2, 0);
+	text = tu_xprintf(BASE_LDIF RBCD_PEOPLE COMPUTER("RES", "2300", U_WS) "%s" END, rbcd);
+	tu_audit_run(&a, text);
+	f = find(&a, "resource-based-delegation", "RES$");
+	maybe = json_array_get(json_object_get(f->details, "conditional_trustees"), 0);
+	ck_assert_str_eq(jstr(maybe, "verdict"), "conditional");
+	reason = jstr(maybe, "reason");
+	ck_assert_msg(strstr(reason, "conditional"),
+		      "conditional_trustees reason does not name the condition: %s", reason);
 	tu_audit_free(&a);
 	free(text);
 	free(rbcd);
@@ -905,6 +1041,400 @@ START_TEST(test_privileged_delegable)
 }
 END_TEST
 
+/* ---- who can configure delegation: rbcd-writable, machine-account-quota ---- */
+
+/* BASE_LDIF without krbtgt, under a domain object with @domain_lines. */
+#define WR_BASE(domain_lines)                                                                 \
+	DOMAIN_AT(domain_lines)                                                               \
+	GROUP("Domain Admins", DOMSID "-512") MEMBER("t0admin") END                           \
+	GROUP("Domain Users", DOMSID "-513") END                                              \
+	GROUP("Domain Computers", DOMSID "-515") END                                          \
+	GROUP("Domain Controllers", DOMSID "-516") END                                        \
+	GROUP("Protected Users", DOMSID "-525") END                                           \
+	COMPUTER("DC01", "1000", U_DC) "primaryGroupID: 516\n"                                \
+	SPN("ldap/dc01.corp.example") SPN("HOST/dc01.corp.example") END                       \
+	USER("t0admin", "3400", U_SENSITIVE) END                                              \
+	USER("helpdesk", "3401", U_NORMAL) END                                                \
+	GROUP("Ops", DOMSID "-3402") MEMBER("opuser") END                                     \
+	USER("opuser", "3403", U_NORMAL) END                                                  \
+	USER("joiner", "3404", U_NORMAL) END
+
+#define SID_HELPDESK DOMSID "-3401"
+#define SID_OPS DOMSID "-3402"
+#define SID_OPUSER DOMSID "-3403"
+#define SID_JOINER DOMSID "-3404"
+#define PROPSET_GUID "4c164200-20c0-11d0-a768-00aa006e0529"
+#define SPN_GUID "f3a64788-5306-11d1-a9c5-0000f80367c1"
+#define WP 0x20u
+#define OBJ_WP(s, g) {.type = 0x05, .mask = WP, .sid = (s), .object_type_guid = (g)}
+#define PLAIN(m, s) {.type = 0x00, .mask = (m), .sid = (s)}
+
+/* A target account of the write-rights cases: its LDIF (without the blank line). */
+#define T_WS COMPUTER("WS01", "3501", U_WS)
+#define T_DC COMPUTER("DC02", "3502", U_DC) "primaryGroupID: 516\n"
+#define T_USER USER("svc_app", "3503", U_NORMAL)
+#define T_KRBTGT USER("krbtgt", "502", "514")
+#define T_GROUP GROUP("AppAdmins", DOMSID "-3504")
+
+/* An audit whose accounts carry nTSecurityDescriptor (see attach_sd()). */
+struct sd_audit {
+	struct tu_audit a;
+	struct kd_arena *arena;
+};
+
+/*
+ * The fixture carries the descriptor as an LDIF attribute. Until the directory
+ * reads nTSecurityDescriptor (the model-data branch; directory.h promises it),
+ * the test attaches the same value to the principal itself before the audit, so
+ * the rule is tested on its own; once the directory reads it, its value is kept.
+ */
+static void
+attach_sd(struct sd_audit *s, const char *cn, const struct tu_buf *bytes)
+{
+	char *dn = tu_xprintf("CN=%s," USERS, cn);
+	uint32_t i = kd_directory_find_dn(s->a.dir, dn);
+	struct kd_principal *p;
+	struct kd_secdesc *sd;
+	struct kd_error err;
+
+	free(dn);
+	ck_assert_msg(i != KD_NONE, "no account %s", cn);
+	p = (struct kd_principal *)kd_directory_get(s->a.dir, i);
+	if (p->sd)
+		return;
+	sd = kd_arena_alloc(s->arena, sizeof(*sd));
+	ck_assert_ptr_nonnull(sd);
+	kd_error_clear(&err);
+	ck_assert_msg(kd_secdesc_parse(s->arena, bytes->data, bytes->len, sd, &err) == 0,
+		      "descriptor: %s", err.message);
+	p->sd = sd;
+}
+
+/* @base then @target_entry with its descriptor (@owner, @aces; @null_dacl), audited. */
+static void
+sd_audit_run(struct sd_audit *s, const char *base, const char *target_cn,
+	     const char *target_entry, const char *owner, bool null_dacl,
+	     const struct tu_ace *aces, size_t naces)
+{
+	struct tu_buf bytes = {0};
+	struct kd_error err;
+	char *b64, *text;
+
+	if (null_dacl) {
+		struct tu_sd whole = {.owner = owner, .dacl_present = true, .dacl_null = true};
+
+		tu_sd_encode(&bytes, &whole);
+	} else {
+		tu_sd_build(&bytes, owner, true, aces, naces);
+	}
+	b64 = tu_base64(bytes.data, bytes.len);
+	text = tu_xprintf("%s%snTSecurityDescriptor:: %s\n\n", base, target_entry, b64);
+	s->arena = kd_arena_new();
+	ck_assert_ptr_nonnull(s->arena);
+	ck_assert_msg(tu_load_directory(text, &s->a.dir, &err) == 0, "load: %s", err.message);
+	attach_sd(s, target_cn, &bytes);
+	kd_error_clear(&err);
+	ck_assert_msg(kd_analyze(s->a.dir, &s->a.findings, &err) == 0, "audit: %s", err.message);
+	free(text);
+	free(b64);
+	tu_buf_free(&bytes);
+}
+
+static void
+sd_audit_free(struct sd_audit *s)
+{
+	tu_audit_free(&s->a);
+	kd_arena_free(s->arena);
+}
+
+struct writable_case {
+	const char *name;
+	const char *target_cn;
+	const char *target_name; /* sAMAccountName */
+	const char *target_entry;
+	const char *owner;
+	bool null_dacl;
+	struct tu_ace aces[6];
+	size_t naces;
+	bool reported;
+	enum kd_severity severity;
+	const char *writer;  /* the first writer's name */
+	const char *via;
+	int ace;             /* the granting ACE's index, -1 for null (ownership) */
+	size_t nwriters;
+	bool broad;
+};
+
+static const struct writable_case writable_cases[] = {
+	{"attribute", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {OBJ_WP(SID_HELPDESK, RBCD_GUID)}, 1, true, KD_SEV_HIGH, "helpdesk",
+	 "write-property-attribute", 0, 1, false},
+	{"property-set", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {OBJ_WP(SID_HELPDESK, PROPSET_GUID)}, 1, true, KD_SEV_HIGH, "helpdesk",
+	 "write-property-set", 0, 1, false},
+	{"all-properties", "WS01", "WS01$", T_WS, DOMSID "-512", false, {PLAIN(WP, SID_HELPDESK)},
+	 1, true, KD_SEV_HIGH, "helpdesk", "write-all-properties", 0, 1, false},
+	{"generic-write-group", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {PLAIN(0x00020094, "S-1-5-32-545") /* read */, PLAIN(0x40000000, SID_OPS)}, 2, true,
+	 KD_SEV_HIGH, "Ops", "generic-write", 1, 1, false},
+	{"generic-all", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {PLAIN(0x10000000, SID_HELPDESK)}, 1, true, KD_SEV_HIGH, "helpdesk", "generic-all", 0, 1,
+	 false},
+	{"write-dacl", "WS01", "WS01$", T_WS, DOMSID "-512", false, {PLAIN(0x40000, SID_HELPDESK)},
+	 1, true, KD_SEV_HIGH, "helpdesk", "write-dacl", 0, 1, false},
+	{"write-owner", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {PLAIN(0x80000, SID_HELPDESK)}, 1, true, KD_SEV_HIGH, "helpdesk", "write-owner", 0, 1,
+	 false},
+	{"two-writers", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {OBJ_WP(SID_HELPDESK, RBCD_GUID), PLAIN(0x40000000, SID_OPS)}, 2, true, KD_SEV_HIGH,
+	 "helpdesk", "write-property-attribute", 0, 2, false},
+	/* the owner who joined the computer (the quota's usual result) */
+	{"owner", "WS01", "WS01$", T_WS, SID_JOINER, false, {{0}}, 0, true, KD_SEV_HIGH, "joiner",
+	 "owner", -1, 1, false},
+	{"broad", "WS01", "WS01$", T_WS, DOMSID "-512", false, {OBJ_WP("S-1-5-11", RBCD_GUID)}, 1,
+	 true, KD_SEV_HIGH, "Authenticated Users", "write-property-attribute", 0, 1, true},
+	{"null-dacl", "WS01", "WS01$", T_WS, DOMSID "-512", true, {{0}}, 0, true, KD_SEV_HIGH,
+	 "Everyone", "generic-all", -1, 1, true},
+	/* any account, and tier 0 is critical */
+	{"user", "svc_app", "svc_app", T_USER, DOMSID "-512", false,
+	 {PLAIN(0x10000000, SID_HELPDESK)}, 1, true, KD_SEV_HIGH, "helpdesk", "generic-all", 0, 1,
+	 false},
+	{"dc", "DC02", "DC02$", T_DC, DOMSID "-512", false, {OBJ_WP(SID_HELPDESK, RBCD_GUID)}, 1,
+	 true, KD_SEV_CRITICAL, "helpdesk", "write-property-attribute", 0, 1, false},
+	{"krbtgt", "krbtgt", "krbtgt", T_KRBTGT, DOMSID "-512", false,
+	 {PLAIN(0x40000000, SID_OPS)}, 1, true, KD_SEV_CRITICAL, "Ops", "generic-write", 0, 1,
+	 false},
+	/* not findings */
+	{"read-only", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {PLAIN(0x00020094, SID_HELPDESK), PLAIN(0x100, SID_HELPDESK)}, 2, false, 0, NULL, NULL,
+	 0, 0, false},
+	{"inherit-only", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {{.type = 0, .flags = 0x0a, .mask = 0x10000000, .sid = SID_HELPDESK}}, 1, false, 0, NULL,
+	 NULL, 0, 0, false},
+	{"other-attribute", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {OBJ_WP(SID_HELPDESK, SPN_GUID)}, 1, false, 0, NULL, NULL, 0, 0, false},
+	{"deny-group-first", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {{.type = 0x01, .mask = WP, .sid = SID_OPS}, PLAIN(WP, SID_OPUSER)}, 2, false, 0, NULL,
+	 NULL, 0, 0, false},
+	{"callback-allow", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {{.type = 0x09, .mask = 0x10000000, .sid = SID_HELPDESK, .app_data = "artx",
+	   .app_len = 4}},
+	 1, false, 0, NULL, NULL, 0, 0, false},
+	{"owner-rights", "WS01", "WS01$", T_WS, SID_JOINER, false,
+	 {PLAIN(0x00020000, "S-1-3-4")}, 1, false, 0, NULL, NULL, 0, 0, false},
+	{"default-admins", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {PLAIN(0x10000000, DOMSID "-512"), PLAIN(0x10000000, "S-1-5-32-544"),
+	  PLAIN(0x10000000, "S-1-5-32-548"), PLAIN(0x10000000, "S-1-5-18"),
+	  OBJ_WP("S-1-5-10", RBCD_GUID), PLAIN(0x10000000, DOMSID "-519")},
+	 6, false, 0, NULL, NULL, 0, 0, false},
+	{"tier0-writers", "WS01", "WS01$", T_WS, DOMSID "-512", false,
+	 {PLAIN(0x10000000, DOMSID "-3400"), PLAIN(0x40000000, DOMSID "-1000"),
+	  PLAIN(WP, "S-1-5-9")},
+	 3, false, 0, NULL, NULL, 0, 0, false},
+	{"itself", "WS01", "WS01$", T_WS, DOMSID "-3501", false,
+	 {OBJ_WP(DOMSID "-3501", RBCD_GUID)}, 1, false, 0, NULL, NULL, 0, 0, false},
+	{"group", "AppAdmins", "AppAdmins", T_GROUP, SID_JOINER, false,
+	 {PLAIN(0x10000000, SID_HELPDESK)}, 1, false, 0, NULL, NULL, 0, 0, false},
+};
+
+START_TEST(test_rbcd_writable)
+{
+	const struct writable_case *c = &writable_cases[_i];
+	struct sd_audit s;
+	const struct kd_finding *f;
+	json_t *writers, *w, *ace;
+
+	sd_audit_run(&s, WR_BASE("msDS-Behavior-Version: 7\n"), c->target_cn, c->target_entry,
+		     c->owner, c->null_dacl, c->aces, c->naces);
+	if (!c->reported) {
+		if (tu_count_findings(&s.a, "rbcd-writable", NULL))
+			dump(&s.a);
+		ck_assert_msg(tu_count_findings(&s.a, "rbcd-writable", NULL) == 0, "%s: reported",
+			      c->name);
+		sd_audit_free(&s);
+		return;
+	}
+	ck_assert_uint_eq(tu_count_findings(&s.a, "rbcd-writable", NULL), 1);
+	f = find(&s.a, "rbcd-writable", c->target_name);
+	ck_assert_msg(f->severity == c->severity, "%s: severity %s", c->name,
+		      kd_severity_name(f->severity));
+	ck_assert_str_eq(jstr(f->details, "attribute"), "msDS-AllowedToActOnBehalfOfOtherIdentity");
+	ck_assert_int_eq(jint(f->details, "writer_count"), (json_int_t)c->nwriters);
+	ck_assert_int_eq(jbool(f->details, "broad_writer"), c->broad);
+	writers = json_object_get(f->details, "writers");
+	ck_assert_uint_eq(json_array_size(writers), c->nwriters);
+	w = json_array_get(writers, 0);
+	ck_assert_msg(strcmp(jstr(w, "name"), c->writer) == 0, "%s: writer %s", c->name,
+		      jstr(w, "name"));
+	ck_assert_msg(strcmp(jstr(w, "via"), c->via) == 0, "%s: via %s", c->name, jstr(w, "via"));
+	ace = json_object_get(w, "ace");
+	if (c->ace < 0) {
+		ck_assert(json_is_null(ace));
+	} else {
+		char mask[16];
+
+		snprintf(mask, sizeof(mask), "0x%08x", (unsigned)c->aces[c->ace].mask);
+		ck_assert_int_eq(jint(ace, "index"), c->ace);
+		ck_assert_str_eq(jstr(ace, "mask"), mask);
+		if (c->aces[c->ace].object_type_guid)
+			ck_assert_str_eq(jstr(ace, "object_type"), c->aces[c->ace].object_type_guid);
+		else
+			ck_assert(json_is_null(json_object_get(ace, "object_type")));
+	}
+	/* the message names the writer, the right and the account */
+	ck_assert_msg(strstr(f->message, c->writer) && strstr(f->message, c->via) &&
+			      strstr(f->message, c->target_name),
+		      "%s: message %s", c->name, f->message);
+	ck_assert_ptr_nonnull(strstr(f->remediation, c->target_cn));
+	sd_audit_free(&s);
+}
+END_TEST
+
+/* The MachineAccountQuota sentence only when the quota is above 0. */
+START_TEST(test_rbcd_writable_quota)
+{
+	static const struct {
+		const char *domain;
+		bool sentence;
+		json_int_t quota; /* -1: null */
+	} cases[] = {
+		{"msDS-Behavior-Version: 7\nms-DS-MachineAccountQuota: 10\n", true, 10},
+		{"msDS-Behavior-Version: 7\nms-DS-MachineAccountQuota: 0\n", false, 0},
+		{"msDS-Behavior-Version: 7\n", false, -1},
+	};
+	const struct tu_ace aces[] = {OBJ_WP(SID_HELPDESK, RBCD_GUID)};
+
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+		char *base = tu_xprintf(WR_BASE("%s"), cases[k].domain);
+		struct sd_audit s;
+		const struct kd_finding *f;
+		json_t *quota;
+
+		sd_audit_run(&s, base, "WS01", T_WS, DOMSID "-512", false, aces, 1);
+		f = find(&s.a, "rbcd-writable", "WS01$");
+		ck_assert_msg((strstr(f->message, "MachineAccountQuota") != NULL) ==
+				      cases[k].sentence,
+			      "case %zu: %s", k, f->message);
+		quota = json_object_get(f->details, "machine_account_quota");
+		if (cases[k].quota < 0)
+			ck_assert(json_is_null(quota));
+		else
+			ck_assert_int_eq(json_integer_value(quota), cases[k].quota);
+		sd_audit_free(&s);
+		free(base);
+	}
+}
+END_TEST
+
+START_TEST(test_machine_account_quota)
+{
+	static const struct {
+		const char *domain;
+		bool reported;
+		json_int_t quota;
+	} cases[] = {
+		{"ms-DS-MachineAccountQuota: 10\n", true, 10},
+		{"ms-DS-MachineAccountQuota: 1\n", true, 1},
+		{"ms-DS-MachineAccountQuota: 0\n", false, 0},
+		{"ms-DS-MachineAccountQuota: -1\n", false, -1},
+		{"", false, 0},
+	};
+
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+		char *text = tu_xprintf(DOMAIN_AT("%s") GROUP("Domain Users", DOMSID "-513") END,
+					cases[k].domain);
+		struct tu_audit a;
+		const struct kd_finding *f;
+
+		tu_audit_run(&a, text);
+		if (!cases[k].reported) {
+			ck_assert_msg(tu_count_findings(&a, "machine-account-quota", NULL) == 0,
+				      "case %zu reported", k);
+		} else {
+			ck_assert_uint_eq(a.findings.count, 1);
+			f = find(&a, "machine-account-quota", "(domain)");
+			ck_assert_uint_eq(f->principal, KD_NONE);
+			ck_assert_int_eq(f->severity, KD_SEV_MEDIUM);
+			ck_assert_int_eq(jint(f->details, "machine_account_quota"), cases[k].quota);
+			ck_assert_ptr_nonnull(strstr(f->remediation, "ms-DS-MachineAccountQuota'=0"));
+		}
+		tu_audit_free(&a);
+		free(text);
+	}
+}
+END_TEST
+
+/* rbcd-broad-trustee says that any user can create a qualifying computer only when it is so. */
+START_TEST(test_broad_trustee_quota_sentence)
+{
+	static const struct {
+		const char *domain;
+		bool sentence;
+		json_int_t quota; /* -1: null */
+	} cases[] = {
+		{"msDS-Behavior-Version: 7\nms-DS-MachineAccountQuota: 10\n", true, 10},
+		{"msDS-Behavior-Version: 7\nms-DS-MachineAccountQuota: 0\n", false, 0},
+		{"msDS-Behavior-Version: 7\n", false, -1},
+	};
+	const struct tu_ace aces[] = {ALLOW(DOMSID "-515")};
+	char *rbcd = rbcd_line(aces, 1, 0);
+
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++) {
+		char *text = tu_xprintf(DOMAIN_AT("%s") GROUP("Domain Computers", DOMSID "-515") END
+					COMPUTER("RES", "2300", U_WS) "%s" END,
+					cases[k].domain, rbcd);
+		struct tu_audit a;
+		const struct kd_finding *f;
+		json_t *quota;
+
+		tu_audit_run(&a, text);
+		f = find(&a, "rbcd-broad-trustee", "RES$");
+		ck_assert_msg((strstr(f->message, "MachineAccountQuota") != NULL) ==
+				      cases[k].sentence,
+			      "case %zu: %s", k, f->message);
+		quota = json_object_get(f->details, "machine_account_quota");
+		if (cases[k].quota < 0)
+			ck_assert(json_is_null(quota));
+		else
+			ck_assert_int_eq(json_integer_value(quota), cases[k].quota);
+		tu_audit_free(&a);
+		free(text);
+	}
+	free(rbcd);
+}
+END_TEST
+
+/* ---- stale-admincount ---- */
+
+START_TEST(test_stale_admincount)
+{
+	struct tu_audit a;
+	const struct kd_finding *f;
+
+	tu_audit_run(&a, BASE_LDIF USER("former", "3601", U_NORMAL) "adminCount: 1\n" END
+			      USER("current", "3602", U_NORMAL) "adminCount: 1\n"
+			      MEMBER_OF("Domain Admins") END
+			      USER("plain", "3603", U_NORMAL) END
+			      GROUP("Old Admins", DOMSID "-3604") "adminCount: 1\n" END);
+	f = find(&a, "stale-admincount", "former");
+	ck_assert_int_eq(f->severity, KD_SEV_INFO);
+	ck_assert(jbool(f->details, "admin_count"));
+	ck_assert_ptr_nonnull(strstr(f->remediation, "-Clear adminCount"));
+	/* stale, not privileged: no tier 0, no privileged-delegable */
+	ck_assert(!kd_directory_get(a.dir, f->principal)->tier0);
+	ck_assert_uint_eq(tu_count_findings(&a, "privileged-delegable", "former"), 0);
+	/* current membership: privileged, not stale */
+	ck_assert_uint_eq(tu_count_findings(&a, "stale-admincount", "current"), 0);
+	ck_assert_str_eq(jstr(find(&a, "privileged-delegable", "current")->details,
+			      "tier0_reason"),
+			 "member of Domain Admins");
+	ck_assert_uint_eq(tu_count_findings(&a, NULL, "plain"), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, NULL, "Old Admins"), 0);
+	ck_assert_uint_eq(tu_count_findings(&a, "stale-admincount", NULL), 1);
+	tu_audit_free(&a);
+}
+END_TEST
+
 /* ---- a realistic domain without risky settings ---- */
 
 START_TEST(test_no_false_positives)
@@ -949,10 +1479,8 @@ static const struct lab_row lab_rows[] = {
 	{KD_SEV_CRITICAL, "delegation-to-tier0", "DC02$"},
 	{KD_SEV_CRITICAL, "delegation-to-tier0", "svc_backup"},
 	{KD_SEV_HIGH, "protocol-transition", "APP01$"},
-	{KD_SEV_HIGH, "protocol-transition", "svc_legacy"},
 	{KD_SEV_HIGH, "resource-based-delegation", "SQL01$"},
 	{KD_SEV_HIGH, "privileged-delegable", "Administrator"},
-	{KD_SEV_HIGH, "privileged-delegable", "old.admin"},
 	{KD_SEV_MEDIUM, "unconstrained-delegation", "OLD01$"},
 	{KD_SEV_MEDIUM, "constrained-delegation", "APP01$"},
 	{KD_SEV_MEDIUM, "constrained-delegation", "svc_backup"},
@@ -961,11 +1489,17 @@ static const struct lab_row lab_rows[] = {
 	{KD_SEV_MEDIUM, "resource-based-delegation", "FS01$"},
 	{KD_SEV_MEDIUM, "duplicate-spn", "svc_iis"},
 	{KD_SEV_MEDIUM, "duplicate-spn", "svc_web"},
+	/* ms-DS-MachineAccountQuota: 10 */
+	{KD_SEV_MEDIUM, "machine-account-quota", "(domain)"},
 	{KD_SEV_MEDIUM, "unparseable-attribute", "PRINT01$"},
+	/* no targets: the RBCD resource trusting it no longer raises it (issue 9) */
+	{KD_SEV_LOW, "protocol-transition", "svc_legacy"},
 	{KD_SEV_LOW, "duplicate-spn", "svc_iis"},
 	{KD_SEV_LOW, "duplicate-spn", "WEB02$"},
 	{KD_SEV_LOW, "orphan-delegation-target", "svc_backup"},
 	{KD_SEV_INFO, "resource-based-delegation", "TEST01$"},
+	/* adminCount=1 without privileged membership: stale, not privileged (issue 9) */
+	{KD_SEV_INFO, "stale-admincount", "old.admin"},
 };
 
 START_TEST(test_lab_verdict_sorted)
@@ -1062,7 +1596,13 @@ START_TEST(test_rule_catalogue)
 	size_t n = kd_rules(&rules);
 	enum kd_severity s;
 
-	ck_assert_uint_eq(n, 10);
+	ck_assert_uint_eq(n, 14);
+	ck_assert_ptr_nonnull(kd_rule_find("rbcd-writable"));
+	ck_assert_ptr_nonnull(kd_rule_find("machine-account-quota"));
+	ck_assert_ptr_nonnull(kd_rule_find("trust-tgt-delegation"));
+	ck_assert_ptr_nonnull(kd_rule_find("stale-admincount"));
+	ck_assert_int_eq(kd_rule_find("rbcd-writable")->severity, KD_SEV_HIGH);
+	ck_assert_int_eq(kd_rule_find("stale-admincount")->severity, KD_SEV_INFO);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_ptr_eq(kd_rule_find(rules[i].id), &rules[i]);
 	ck_assert_ptr_null(kd_rule_find("no-such-rule"));
@@ -1111,11 +1651,13 @@ kd_analyze_suite(void)
 	tcase_add_test(tc, test_pt_without_targets);
 	tcase_add_test(tc, test_pt_trusted_by_rbcd);
 	tcase_add_test(tc, test_pt_disabled_and_absent);
+	tcase_add_test(tc, test_pt_writable_dc);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("resource-based-delegation");
 	tcase_add_loop_test(tc, test_rbcd, 0, ARRAY_LEN(rbcd_cases));
 	tcase_add_test(tc, test_rbcd_group_members_granted);
+	tcase_add_test(tc, test_rbcd_doubt_reasons);
 	tcase_add_test(tc, test_rbcd_group_foreign_members);
 	tcase_add_test(tc, test_rbcd_nested_foreign_members);
 	tcase_add_test(tc, test_rbcd_malformed);
@@ -1135,6 +1677,20 @@ kd_analyze_suite(void)
 
 	tc = tcase_create("privileged-delegable");
 	tcase_add_loop_test(tc, test_privileged_delegable, 0, ARRAY_LEN(priv_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rbcd-writable");
+	tcase_add_loop_test(tc, test_rbcd_writable, 0, ARRAY_LEN(writable_cases));
+	tcase_add_test(tc, test_rbcd_writable_quota);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("machine-account-quota");
+	tcase_add_test(tc, test_machine_account_quota);
+	tcase_add_test(tc, test_broad_trustee_quota_sentence);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stale-admincount");
+	tcase_add_test(tc, test_stale_admincount);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ordering");

@@ -190,7 +190,8 @@ static const char token_ldif[] =
 	FSP("S-1-5-11") END
 	GROUP("Pre-Windows 2000 Compatible Access", "S-1-5-32-554")
 	"member: " FSP_DN("S-1-5-11") "\n" END
-	GROUP("Legacy Apps", DOMSID "-3106") MEMBER("Pre-Windows 2000 Compatible Access") END
+	GROUP("Legacy Apps", DOMSID "-3106") MEMBER("Pre-Windows 2000 Compatible Access")
+	"sIDHistory: S-1-5-21-9-9-9-1700\n" END
 	/* sIDHistory of an account and of a group */
 	USER("dave", "3004", U_NORMAL) "sIDHistory: S-1-5-21-9-9-9-1500\n" END
 	GROUP("Migrated", DOMSID "-3107") "sIDHistory: S-1-5-21-9-9-9-1600\n" MEMBER("erin") END
@@ -206,6 +207,7 @@ token_fixture(struct fx *f)
 	free(text);
 	attach_history(f, "dave", "S-1-5-21-9-9-9-1500");
 	attach_history(f, "Migrated", "S-1-5-21-9-9-9-1600");
+	attach_history(f, "Legacy Apps", "S-1-5-21-9-9-9-1700");
 	fx_start(f);
 }
 
@@ -242,6 +244,8 @@ static const struct token_case token_cases[] = {
 	{"alice", "S-1-5-21-9-9-9-1500", KD_TOKEN_NO, false},
 	{"alice", "S-1-5-21-9-9-9-1600", KD_TOKEN_NO, false},
 	{"dave", "S-1-5-21-9-9-9-1600", KD_TOKEN_NO, false},
+	/* ...and of a group every token holds */
+	{"alice", "S-1-5-21-9-9-9-1700", KD_TOKEN_YES, false},
 	/* well-known SIDs the KDC adds, or never adds */
 	{"alice", "S-1-1-0", KD_TOKEN_YES, true},
 	{"alice", "S-1-5-2", KD_TOKEN_YES, true},
@@ -337,6 +341,8 @@ static const struct sid_token_case sid_token_cases[] = {
 	{"S-1-5-21-9-9-9-1105", "S-1-5-9", KD_TOKEN_NO},
 	{"S-1-5-21-9-9-9-1105", "S-1-5-15", KD_TOKEN_UNCERTAIN},
 	{"S-1-5-21-9-9-9-1105", "S-1-5-21-9-9-9-1106", KD_TOKEN_NO},
+	/* the sIDHistory of a group every token holds */
+	{"S-1-5-21-9-9-9-1105", "S-1-5-21-9-9-9-1700", KD_TOKEN_YES},
 	/* a SID the snapshot holds: that principal's token */
 	{DOMSID "-3001", DOMSID "-3103", KD_TOKEN_YES},
 	{DOMSID "-1000", "S-1-5-9", KD_TOKEN_YES},
@@ -1017,6 +1023,14 @@ static const struct writers_case writers_cases[] = {
 	 {{DOMSID "-512", KD_WRITE_OWNS, NONE}}, 1},
 	{"other-attribute", DOMSID "-512", false, {OBJ_WP(SID_HELPDESK, SPN_GUID)}, 1,
 	 {{DOMSID "-512", KD_WRITE_OWNS, NONE}}, 1},
+	/* an object ACE's rights, generic ones included, apply to its ObjectType only */
+	{"generic-all-other-attribute", DOMSID "-512", false,
+	 {{.type = 0x05, .mask = 0x10000000, .sid = SID_HELPDESK, .object_type_guid = SPN_GUID}},
+	 1, {{DOMSID "-512", KD_WRITE_OWNS, NONE}}, 1},
+	{"deny-generic-all-other-attribute-before-all", DOMSID "-512", false,
+	 {{.type = 0x06, .mask = 0x10000000, .sid = SID_HELPDESK, .object_type_guid = SPN_GUID},
+	  PLAIN(WP, SID_HELPDESK)},
+	 2, {{SID_HELPDESK, KD_WRITE_ALL_PROPERTIES, 1}, {DOMSID "-512", KD_WRITE_OWNS, NONE}}, 2},
 	{"callback-allow", DOMSID "-512", false,
 	 {{.type = 0x09, .mask = 0x10000000, .sid = SID_HELPDESK, .app_data = "artx",
 	   .app_len = 4}},
@@ -1058,6 +1072,12 @@ static const struct writers_case writers_cases[] = {
 	 {{SID_OWNER, KD_WRITE_OWNS, NONE}}, 1},
 	{"owner-also-granted", SID_HELPDESK, false, {PLAIN(WP, SID_HELPDESK)}, 1,
 	 {{SID_HELPDESK, KD_WRITE_ALL_PROPERTIES, 0}}, 1},
+	/* OWNER RIGHTS replaces the owner's implicit rights with what its ACE grants: an
+	 * ACE granting GENERIC_ALL leaves the owner a writer, through that ACE */
+	{"owner-rights-grants", SID_OWNER, false, {PLAIN(0x10000000, "S-1-3-4")}, 1,
+	 {{SID_OWNER, KD_WRITE_GENERIC_ALL, 0}}, 1},
+	{"owner-rights-grants-attribute", SID_OWNER, false, {OBJ_WP("S-1-3-4", RBCD_GUID)}, 1,
+	 {{SID_OWNER, KD_WRITE_ATTRIBUTE, 0}}, 1},
 	{"no-owner", NULL, false, {{0}}, 0, {{0}}, 0},
 	/* a NULL DACL: everyone */
 	{"null-dacl", DOMSID "-512", true, {{0}}, 0, {{"S-1-1-0", KD_WRITE_GENERIC_ALL, NONE}},

@@ -144,6 +144,6 @@ expect 0 "rules markdown" -- rules --format markdown
 cmp -s "$work/out" "$top/docs/rules.md" ||
     fail "docs/rules.md is stale: regenerate with 'kdeleg rules --format markdown > docs/rules.md'"
 expect 0 "rules json" -- rules --format json
-"$py" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 10' "$work/out" || fail "rules json"
+"$py" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 14' "$work/out" || fail "rules json"
 
 check_done cli

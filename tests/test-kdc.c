@@ -1035,6 +1035,8 @@ static const struct writers_case writers_cases[] = {
 	 {{.type = 0x09, .mask = 0x10000000, .sid = SID_HELPDESK, .app_data = "artx",
 	   .app_len = 4}},
 	 1, {{DOMSID "-512", KD_WRITE_OWNS, NONE}}, 1},
+	/* Principal Self is the object itself in a DS check; no token the model builds
+	 * carries S-1-5-10, so nobody is listed (the audit would skip the object anyway) */
 	{"self", DOMSID "-512", false, {OBJ_WP("S-1-5-10", RBCD_GUID)}, 1,
 	 {{DOMSID "-512", KD_WRITE_OWNS, NONE}}, 1},
 	/* an earlier deny */

@@ -49,19 +49,20 @@ static bool
 covers(const struct kd_ace *ace, enum question q, const struct guids *g)
 {
 	uint32_t m = ace->mask;
+	bool on_attribute = !ace->has_object_type ||
+			    kd_guid_equal(&ace->object_type, &g->attribute) ||
+			    kd_guid_equal(&ace->object_type, &g->property_set);
 
-	if (m & KD_RIGHT_GENERIC_ALL)
-		return !ace->has_object_type || q == Q_WRITE_PROPERTY;
 	switch (q) {
 	case Q_WRITE_PROPERTY:
-		if (!(m & (KD_RIGHT_DS_WRITE_PROP | KD_RIGHT_GENERIC_WRITE)))
-			return false;
-		return !ace->has_object_type || kd_guid_equal(&ace->object_type, &g->attribute) ||
-		       kd_guid_equal(&ace->object_type, &g->property_set);
+		return (m & (KD_RIGHT_DS_WRITE_PROP | KD_RIGHT_GENERIC_WRITE |
+			     KD_RIGHT_GENERIC_ALL)) &&
+		       on_attribute;
 	case Q_WRITE_DAC:
-		return (m & KD_RIGHT_WRITE_DAC) && !ace->has_object_type;
+		return (m & (KD_RIGHT_WRITE_DAC | KD_RIGHT_GENERIC_ALL)) && !ace->has_object_type;
 	default:
-		return (m & KD_RIGHT_WRITE_OWNER) && !ace->has_object_type;
+		return (m & (KD_RIGHT_WRITE_OWNER | KD_RIGHT_GENERIC_ALL)) &&
+		       !ace->has_object_type;
 	}
 }
 
@@ -99,12 +100,30 @@ takes_part(const struct kd_ace *ace)
 	}
 }
 
-static int
-token_has(struct kd_tokens *tokens, uint32_t who, const struct kd_sid *holder,
-	  const struct kd_sid *sid)
+static bool
+is_owner_rights(const struct kd_sid *sid)
 {
-	return who != KD_NONE ? kd_tokens_has(tokens, who, sid, NULL)
-			      : kd_tokens_sid_has(tokens, holder, sid, NULL);
+	return sid->authority == 3 && sid->count == 1 && sid->sub[0] == 4;
+}
+
+/* The trustee being checked: a principal of the snapshot or a SID alone, and the
+ * object's owner, which OWNER RIGHTS (S-1-3-4) stands for (MS-DTYP 2.5.3.2). */
+struct trustee {
+	uint32_t who;
+	const struct kd_sid *sid;
+	const struct kd_sid *owner; /* NULL when the descriptor names none */
+};
+
+static int
+token_has(struct kd_tokens *tokens, const struct trustee *t, const struct kd_sid *sid)
+{
+	if (is_owner_rights(sid)) {
+		if (!t->owner)
+			return KD_TOKEN_NO;
+		sid = t->owner;
+	}
+	return t->who != KD_NONE ? kd_tokens_has(tokens, t->who, sid, NULL)
+				 : kd_tokens_sid_has(tokens, t->sid, sid, NULL);
 }
 
 /*
@@ -115,7 +134,7 @@ token_has(struct kd_tokens *tokens, uint32_t who, const struct kd_sid *holder,
  */
 static int64_t
 decide(struct kd_tokens *tokens, const struct kd_acl *dacl, enum question q,
-       const struct guids *g, uint32_t who, const struct kd_sid *holder)
+       const struct guids *g, const struct trustee *t)
 {
 	for (size_t j = 0; j < dacl->count; j++) {
 		const struct kd_ace *ace = &dacl->aces[j];
@@ -124,7 +143,7 @@ decide(struct kd_tokens *tokens, const struct kd_acl *dacl, enum question q,
 
 		if (!takes_part(ace) || !covers(ace, q, g))
 			continue;
-		has = token_has(tokens, who, holder, &ace->sid);
+		has = token_has(tokens, t, &ace->sid);
 		if (has < 0)
 			return has;
 		if (has == KD_TOKEN_NO || (has == KD_TOKEN_UNCERTAIN && !allow))
@@ -132,12 +151,6 @@ decide(struct kd_tokens *tokens, const struct kd_acl *dacl, enum question q,
 		return allow ? (int64_t)j : (int64_t)KD_NONE;
 	}
 	return KD_NONE;
-}
-
-static bool
-is_owner_rights(const struct kd_sid *sid)
-{
-	return sid->authority == 3 && sid->count == 1 && sid->sub[0] == 4;
 }
 
 static int
@@ -167,14 +180,16 @@ listed(const struct kd_writer *writers, size_t n, const struct kd_sid *sid)
 
 /* Evaluates trustee @sid; appends it when one of the rights is granted. */
 static int
-evaluate(struct kd_tokens *tokens, const struct kd_directory *dir, const struct kd_acl *dacl,
+evaluate(struct kd_tokens *tokens, const struct kd_directory *dir, const struct kd_secdesc *sd,
 	 const struct guids *g, const struct kd_sid *sid, struct kd_writer **writers, size_t *n,
 	 size_t *cap)
 {
+	const struct kd_acl *dacl = &sd->dacl;
 	uint32_t who = kd_directory_find_sid(dir, sid);
+	struct trustee t = {.who = who, .sid = sid, .owner = sd->has_owner ? &sd->owner : NULL};
 
 	for (int q = 0; q < Q_COUNT; q++) {
-		int64_t j = decide(tokens, dacl, (enum question)q, g, who, sid);
+		int64_t j = decide(tokens, dacl, (enum question)q, g, &t);
 		struct kd_writer w;
 
 		if (j < 0 && j != (int64_t)KD_NONE)
@@ -223,14 +238,21 @@ kd_access_rbcd_writers(struct kd_tokens *tokens, const struct kd_directory *dir,
 
 		if (!takes_part(ace))
 			continue;
-		if (is_owner_rights(&ace->sid))
+		const struct kd_sid *candidate = &ace->sid;
+
+		if (is_owner_rights(&ace->sid)) {
+			/* the owner's rights are then this ACE's, checked like any grant */
 			owner_restricted = true;
-		if (!kd_ace_is_allow(ace->type) || listed(writers, n, &ace->sid))
+			if (!sd->has_owner)
+				continue;
+			candidate = &sd->owner;
+		}
+		if (!kd_ace_is_allow(ace->type) || listed(writers, n, candidate))
 			continue;
 		for (int q = 0; q < Q_COUNT && !relevant; q++)
 			relevant = covers(ace, (enum question)q, &g);
 		if (relevant)
-			r = evaluate(tokens, dir, &sd->dacl, &g, &ace->sid, &writers, &n, &cap);
+			r = evaluate(tokens, dir, sd, &g, candidate, &writers, &n, &cap);
 	}
 	/* MS-DTYP 2.5.3.2: the owner holds READ_CONTROL and WRITE_DAC whatever the DACL
 	 * says, unless an OWNER RIGHTS ACE is there to replace them. */

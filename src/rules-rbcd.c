@@ -192,10 +192,33 @@ struct ace_eval {
 	bool is_group;
 };
 
+/* The step that made a verdict conditional or uncertain: the first such one. */
+static const struct kd_step *
+doubt_step(const struct kd_decision *d)
+{
+	for (size_t k = 0; k < d->nsteps; k++)
+		if (d->steps[k].outcome == KD_VERDICT_CONDITIONAL ||
+		    d->steps[k].outcome == KD_VERDICT_UNCERTAIN)
+			return &d->steps[k];
+	return NULL;
+}
+
+/* Why ACE @j's grant is not certain, given the step that casts the doubt. */
+static const char *
+doubt_reason(enum kd_ace_role role, const struct kd_step *doubt, size_t j)
+{
+	if (role == KD_ACE_ROLE_ALLOW_IF)
+		return "conditional allow: grants only when its expression holds";
+	if (doubt && doubt->ace == j)
+		return "whether the KDC's token carries this SID is not documented";
+	return "an earlier conditional ACE, or one naming a SID whose presence in the KDC's "
+	       "token is not documented, may decide first (see conditional_trustees)";
+}
+
 /* An allow ACE whose SID is broad or not in the snapshot: the verdict of an
  * account that holds that SID (and the SIDs every token has) and nothing else. */
 static int
-eval_sid_trustee(struct audit *a, uint32_t resource, const struct kd_ace *ace,
+eval_sid_trustee(struct audit *a, uint32_t resource, size_t j, const struct kd_ace *ace,
 		 enum kd_ace_role role, struct ace_eval *e, json_t *broad, json_t *unresolved,
 		 json_t *maybe)
 {
@@ -223,21 +246,17 @@ eval_sid_trustee(struct audit *a, uint32_t resource, const struct kd_ace *ace,
 		e->reason = "an earlier deny ACE takes control access from every account "
 			    "holding this SID";
 		break;
-	default:
+	default: {
+		const struct kd_step *doubt = doubt_step(&d);
+
 		e->cls = d.verdict == KD_VERDICT_CONDITIONAL ? ACE_CONDITIONAL : ACE_UNCERTAIN;
-		e->reason = d.nsteps ? NULL : "may apply";
+		e->reason = doubt_reason(role, doubt, j);
 		ref = audit_sid_ref(a->dir, &ace->sid, NULL);
 		audit_set(ref, "verdict", json_string(kd_verdict_name(d.verdict)), a);
-		audit_set(ref, "reason",
-			kd_json_text(d.nsteps ? d.steps[d.nsteps - 1].why : "may apply"), a);
+		audit_set(ref, "reason", kd_json_text(doubt ? doubt->why : "may apply"), a);
 		audit_append(maybe, ref, a);
-		if (d.nsteps) /* the step names the ACE and its condition or doubt */
-			e->reason = role == KD_ACE_ROLE_ALLOW_IF
-					    ? "conditional allow: grants only when its expression holds"
-				    : d.verdict == KD_VERDICT_UNCERTAIN
-					    ? "whether the KDC's token carries this SID is not documented"
-					    : "an earlier conditional ACE decides";
 		break;
+	}
 	}
 	return 0;
 }
@@ -245,12 +264,12 @@ eval_sid_trustee(struct audit *a, uint32_t resource, const struct kd_ace *ace,
 /* An allow ACE naming a principal of the snapshot: each front end it stands for. */
 static int
 eval_principal_trustee(struct audit *a, uint32_t resource, const struct kd_ace *ace,
-		       uint32_t trustee, struct ace_eval *e, json_t *unresolved,
-		       struct grants *g)
+		       enum kd_ace_role role, uint32_t trustee, struct ace_eval *e,
+		       json_t *unresolved, struct grants *g)
 {
 	const struct kd_principal *t = kd_directory_get(a->dir, trustee);
 	uint32_t *candidates = NULL, single = trustee;
-	size_t ncandidates = 1, nmaybe = 0;
+	size_t ncandidates = 1, nconditional = 0, nuncertain = 0;
 
 	e->trustee = trustee;
 	e->is_group = t->kind == KD_KIND_GROUP;
@@ -293,18 +312,22 @@ eval_principal_trustee(struct audit *a, uint32_t resource, const struct kd_ace *
 			return v;
 		}
 		e->nallowed += v == KD_VERDICT_YES;
-		nmaybe += v == KD_VERDICT_CONDITIONAL || v == KD_VERDICT_UNCERTAIN;
+		nconditional += v == KD_VERDICT_CONDITIONAL;
+		nuncertain += v == KD_VERDICT_UNCERTAIN;
 	}
 	if (candidates != &single)
 		free(candidates);
-	if (e->nallowed || !ncandidates) {
+	if (role == KD_ACE_ROLE_ALLOW_IF) {
+		/* never grants by itself for certain, whatever later ACEs grant */
+		e->cls = ACE_CONDITIONAL;
+		e->reason = doubt_reason(role, NULL, 0);
+	} else if (e->nallowed || !ncandidates) {
 		e->cls = ACE_EFFECTIVE;
 		e->reason = e->is_group ? "grants control access to the group's members"
 					: "grants control access";
-	} else if (nmaybe) {
-		e->cls = ACE_CONDITIONAL;
-		e->reason = "grants only if a conditional ACE or an undocumented token SID "
-			    "allows it (see conditional_trustees)";
+	} else if (nconditional || nuncertain) {
+		e->cls = nconditional ? ACE_CONDITIONAL : ACE_UNCERTAIN;
+		e->reason = doubt_reason(role, NULL, SIZE_MAX);
 	} else {
 		e->cls = ACE_DENIED;
 		e->reason = "every principal it names is denied by an earlier ACE";
@@ -337,6 +360,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 	struct grants g = {0};
 	const char *state;
 	enum kd_severity severity;
+	bool uncertain = false;
 
 	if (!p->rbcd)
 		return; /* absent, or malformed: reported as unparseable-attribute */
@@ -374,9 +398,9 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			uint32_t trustee = kd_directory_find_sid(a->dir, &ace->sid);
 
 			if (trustee == KD_NONE || audit_is_broad_sid(&ace->sid))
-				r = eval_sid_trustee(a, i, ace, role, &e, broad, unresolved, maybe);
+				r = eval_sid_trustee(a, i, j, ace, role, &e, broad, unresolved, maybe);
 			else
-				r = eval_principal_trustee(a, i, ace, trustee, &e, unresolved, &g);
+				r = eval_principal_trustee(a, i, ace, role, trustee, &e, unresolved, &g);
 		}
 		if (r < 0) {
 			a->failed = true;
@@ -394,8 +418,21 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			audit_set(ace_json, "members_granted", json_integer((json_int_t)e.nallowed), a);
 		audit_append(aces, ace_json, a);
 	}
-	for (size_t k = 0; k < g.nmaybe && k < LIST_MAX; k++)
-		audit_append(maybe, kd_json_account(a->dir, g.maybe[k]), a);
+	for (size_t k = 0; k < g.nmaybe && k < LIST_MAX; k++) {
+		struct kd_decision d;
+		const struct kd_step *doubt;
+		json_t *ref = kd_json_account(a->dir, g.maybe[k]);
+
+		if (kd_kdc_rbcd(a->kdc, i, g.maybe[k], &d) < 0) {
+			json_decref(ref);
+			a->failed = true;
+			goto out;
+		}
+		doubt = doubt_step(&d);
+		audit_set(ref, "verdict", json_string(kd_verdict_name(d.verdict)), a);
+		audit_set(ref, "reason", kd_json_text(doubt ? doubt->why : "may apply"), a);
+		audit_append(maybe, ref, a);
+	}
 	effective = granted_list(a, &g);
 	details = json_pack("{s:s, s:o, s:b, s:I, s:O, s:O, s:O, s:O, s:O, s:s}", "state", state,
 			    "owner",
@@ -407,10 +444,18 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			    "the KDC accepts a non-forwardable S4U2Self ticket for RBCD, so a trustee "
 			    "needs no protocol transition; service-name substitution extends a "
 			    "ticket for one SPN to every service of this account");
-	severity = json_array_size(broad)                           ? KD_SEV_HIGH
-		   : (g.nyes || json_array_size(unresolved))        ? KD_SEV_MEDIUM
-		   : json_array_size(maybe)                          ? KD_SEV_LOW
-									     : KD_SEV_INFO;
+	/* An uncertain grant (Samba's KDC grants it, Windows' may not) weighs as an
+	 * unresolved one; a conditional one as low: its expression usually narrows it. */
+	for (size_t k = 0; k < json_array_size(maybe) && !uncertain; k++) {
+		const char *verdict = json_string_value(
+			json_object_get(json_array_get(maybe, k), "verdict"));
+
+		uncertain = verdict && strcmp(verdict, "uncertain") == 0;
+	}
+	severity = json_array_size(broad)                                ? KD_SEV_HIGH
+		   : (g.nyes || json_array_size(unresolved) || uncertain) ? KD_SEV_MEDIUM
+		   : json_array_size(maybe)                               ? KD_SEV_LOW
+									  : KD_SEV_INFO;
 	remedy = audit_format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
 			audit_ps_noun(p), quoted);
 	audit_emit(a, "resource-based-delegation", severity, i, "", json_incref(details),

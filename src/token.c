@@ -336,6 +336,11 @@ kd_tokens_sid_has(struct kd_tokens *t, const struct kd_sid *holder, const struct
 	if (kd_sid_equal(holder, sid))
 		return KD_TOKEN_YES;
 	index = kd_directory_find_sid(t->dir, sid);
-	return index != KD_NONE && sorted_has(t->everyone, t->neveryone, index) ? KD_TOKEN_YES
-										  : KD_TOKEN_NO;
+	if (index != KD_NONE && sorted_has(t->everyone, t->neveryone, index))
+		return KD_TOKEN_YES;
+	if (t->any_history) /* as kd_tokens_has(): the groups' sIDHistory is in the PAC too */
+		for (size_t k = 0; k < t->neveryone; k++)
+			if (history_has(kd_directory_get(t->dir, t->everyone[k]), sid))
+				return KD_TOKEN_YES;
+	return KD_TOKEN_NO;
 }

@@ -622,14 +622,15 @@ static const struct rbcd_case rbcd_cases[] = {
 	{"anonymous", {ALLOW("S-1-5-7")}, 1, 0, "parsed", KD_SEV_INFO, {NULL},
 	 {"matches-nobody"}, NULL, 0, 0},
 	/* This Organization: not in Samba's token, undocumented for Windows' KDC */
-	{"this-organization", {ALLOW("S-1-5-15")}, 1, 0, "parsed", KD_SEV_LOW, {NULL},
+	{"this-organization", {ALLOW("S-1-5-15")}, 1, 0, "parsed", KD_SEV_MEDIUM, {NULL},
 	 {"uncertain"}, NULL, 0, 1},
 	/* ...so a deny of it does not take a later Authenticated Users grant from everyone
 	 * (it was "denied"): uncertain, not a certain no */
+	/* an uncertain grant weighs as an unresolved one (medium): Samba's KDC grants it */
 	{"deny-this-organization-then-authenticated", {DENY("S-1-5-15"), ALLOW("S-1-5-11")}, 2,
-	 0, "parsed", KD_SEV_LOW, {NULL}, {"deny", "uncertain"}, NULL, 0, 1},
+	 0, "parsed", KD_SEV_MEDIUM, {NULL}, {"deny", "uncertain"}, NULL, 0, 1},
 	{"deny-this-organization-then-member", {DENY("S-1-5-15"), ALLOW(SID_FRONT)}, 2, 0,
-	 "parsed", KD_SEV_LOW, {NULL}, {"deny", "uncertain"}, NULL, 0, 1},
+	 "parsed", KD_SEV_MEDIUM, {NULL}, {"deny", "uncertain"}, NULL, 0, 1},
 	{"null-dacl", {{0}}, 0, 1, "null-dacl", KD_SEV_HIGH, {NULL}, {NULL}, "S-1-1-0", 0, 0},
 	{"empty-dacl", {{0}}, 0, 0, "empty-dacl", KD_SEV_INFO, {NULL}, {NULL}, NULL, 0, 0},
 };

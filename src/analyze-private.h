@@ -56,7 +56,7 @@ const char *audit_lower(const char *text, char *buf, size_t size);
  * which may be NULL after a failed allocation: the audit then fails as a whole).
  * @identity is the fingerprint's rule-specific part ("" when the account suffices).
  */
-void audit_emit(struct audit *a, const char *rule_id, enum kd_severity severity,
+void audit_emit(struct audit *a, enum kd_rule_id rule, enum kd_severity severity,
 		uint32_t principal, const char *identity, json_t *details, char *message,
 		char *remediation);
 /* The PowerShell noun (ADComputer...) and the words for an account's kind. */

@@ -2,7 +2,6 @@
 /* The audit: every rule of the catalogue over a finished directory. */
 #include "config.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,7 +277,7 @@ audit_lower(const char *text, char *buf, size_t size)
  * @identity is the fingerprint's rule-specific part ("" when the account suffices).
  */
 void
-audit_emit(struct audit *a, const char *rule_id, enum kd_severity severity, uint32_t principal,
+audit_emit(struct audit *a, enum kd_rule_id rule, enum kd_severity severity, uint32_t principal,
      const char *identity, json_t *details, char *message, char *remediation)
 {
 	struct kd_finding *f;
@@ -295,15 +294,14 @@ audit_emit(struct audit *a, const char *rule_id, enum kd_severity severity, uint
 		a->cap = cap;
 	}
 	f = &a->out->items[a->out->count++];
-	f->rule = kd_rule_find(rule_id);
-	assert(f->rule); /* every id emitted is in the catalogue */
+	f->rule = kd_rule_get(rule);
 	f->severity = severity;
 	f->principal = principal;
 	f->details = details;
 	f->message = message;
 	f->remediation = remediation;
 	f->baseline = KD_MARK_NONE;
-	fingerprint(a, rule_id, principal, identity, f->fingerprint);
+	fingerprint(a, f->rule->id, principal, identity, f->fingerprint);
 	a->out->by_severity[severity]++;
 	return;
 fail:

@@ -53,7 +53,7 @@ audit_rule_unconstrained(struct audit *a, uint32_t i, const struct kd_principal 
 			    "user_account_control_flags", kd_uac_describe(p->uac, flags, sizeof(flags)),
 			    "service_principal_names", spns ? spns : json_null(), "tier0", p->tier0);
 	quoted = audit_ps_quote(p->dn);
-	audit_emit(a, "unconstrained-delegation", p->enabled ? KD_SEV_CRITICAL : KD_SEV_MEDIUM, i, "",
+	audit_emit(a, KD_RULE_UNCONSTRAINED_DELEGATION, p->enabled ? KD_SEV_CRITICAL : KD_SEV_MEDIUM, i, "",
 	     details,
 	     audit_format("%s %s is trusted for unconstrained delegation: it receives the TGT of every "
 		    "delegable user who authenticates to it%s%s",
@@ -125,7 +125,7 @@ audit_rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p
 			char spn_lower[KD_SPN_MAX + 1];
 
 			norphans++;
-			audit_emit(a, "orphan-delegation-target", KD_SEV_LOW, i,
+			audit_emit(a, KD_RULE_ORPHAN_DELEGATION_TARGET, KD_SEV_LOW, i,
 			     audit_lower(spn, spn_lower, sizeof(spn_lower)),
 			     json_pack("{s:o, s:b, s:b}", "spn", kd_json_text(spn), "valid_spn", valid,
 				       "protocol_transition", pt),
@@ -138,7 +138,7 @@ audit_rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p
 			free(quoted_spn);
 		}
 	}
-	audit_emit(a, "constrained-delegation", KD_SEV_MEDIUM, i, "",
+	audit_emit(a, KD_RULE_CONSTRAINED_DELEGATION, KD_SEV_MEDIUM, i, "",
 	     json_pack("{s:b, s:O, s:O, s:s}", "protocol_transition", pt, "targets", targets,
 		       "reachable_accounts", reach, "note",
 		       "service-name substitution: a ticket for one SPN of an account is "
@@ -154,7 +154,7 @@ audit_rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p
 		    "SPNs>)}",
 		    quoted));
 	if (ntier0)
-		audit_emit(a, "delegation-to-tier0", KD_SEV_CRITICAL, i, "constrained",
+		audit_emit(a, KD_RULE_DELEGATION_TO_TIER0, KD_SEV_CRITICAL, i, "constrained",
 		     json_pack("{s:s, s:b, s:O}", "delegation", "constrained",
 			       "protocol_transition", pt, "targets", tier0_targets),
 		     audit_format("%s may delegate to %zu SPN%s of tier-0 accounts%s", p->name, ntier0,
@@ -197,7 +197,7 @@ audit_rule_protocol_transition(struct audit *a, uint32_t i, const struct kd_prin
 	if (!p->enabled && severity > KD_SEV_LOW)
 		severity--;
 	quoted = audit_ps_quote(p->dn);
-	audit_emit(a, "protocol-transition", severity, i, "",
+	audit_emit(a, KD_RULE_PROTOCOL_TRANSITION, severity, i, "",
 	     json_pack("{s:I, s:b, s:s}", "constrained_targets", (json_int_t)p->ndelegate_to,
 		       "s4u2self_forwardable", self.forwardable, "note",
 		       "RBCD accepts non-forwardable S4U2Self tickets: the flag matters for "
@@ -248,7 +248,7 @@ audit_rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_pri
 		protection = "not marked sensitive and not in Protected Users";
 	}
 	quoted = audit_ps_quote(p->dn);
-	audit_emit(a, "privileged-delegable", severity, i, "",
+	audit_emit(a, KD_RULE_PRIVILEGED_DELEGABLE, severity, i, "",
 	     json_pack("{s:s, s:b, s:b, s:o, s:s}", "tier0_reason",
 		       p->tier0_reason ? p->tier0_reason : "tier 0", "not_delegated", false,
 		       "protected_users", p->protected_user, "domain_functional_level",

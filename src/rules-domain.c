@@ -19,7 +19,7 @@ audit_rule_machine_account_quota(struct audit *a)
 	if (!d->has_machine_quota || d->machine_quota <= 0)
 		return;
 	quoted = audit_ps_quote(d->dn ? d->dn : "");
-	audit_emit(a, "machine-account-quota", KD_SEV_MEDIUM, KD_NONE, "",
+	audit_emit(a, KD_RULE_MACHINE_ACCOUNT_QUOTA, KD_SEV_MEDIUM, KD_NONE, "",
 	     json_pack("{s:I}", "machine_account_quota", (json_int_t)d->machine_quota),
 	     audit_format("ms-DS-MachineAccountQuota is %lld: every authenticated user can create up "
 		    "to %lld computer accounts, each an SPN-holding front end for any RBCD they "
@@ -54,7 +54,7 @@ audit_rule_trust_tgt_delegation(struct audit *a)
 			continue;
 		audit_lower(t->partner ? t->partner : t->dn, identity, sizeof(identity));
 		partner = audit_ps_quote(t->partner ? t->partner : t->dn);
-		audit_emit(a, "trust-tgt-delegation", KD_SEV_HIGH, KD_NONE, identity,
+		audit_emit(a, KD_RULE_TRUST_TGT_DELEGATION, KD_SEV_HIGH, KD_NONE, identity,
 		     json_pack("{s:o, s:o, s:I, s:o, s:o, s:I}", "partner", kd_json_text(t->partner),
 			       "trust_dn", kd_json_text(t->dn), "trust_attributes",
 			       (json_int_t)t->attributes, "trust_direction",
@@ -85,7 +85,7 @@ audit_rule_stale_admincount(struct audit *a, uint32_t i, const struct kd_princip
 	    p->kind == KD_KIND_FOREIGN)
 		return;
 	quoted = audit_ps_quote(p->dn);
-	audit_emit(a, "stale-admincount", KD_SEV_INFO, i, "",
+	audit_emit(a, KD_RULE_STALE_ADMINCOUNT, KD_SEV_INFO, i, "",
 	     json_pack("{s:b}", "admin_count", true),
 	     audit_format("%s has adminCount=1 but no current privileged membership: the mark "
 		    "(and the inheritance SDProp disabled) outlived the membership",
@@ -123,7 +123,7 @@ audit_rule_unparseable(struct audit *a)
 					    "unmarshal: RBCD to this account is refused until the "
 					    "value is rewritten"),
 				a);
-		audit_emit(a, "unparseable-attribute", KD_SEV_MEDIUM, b->principal,
+		audit_emit(a, KD_RULE_UNPARSEABLE_ATTRIBUTE, KD_SEV_MEDIUM, b->principal,
 		     audit_lower(b->attribute, attr_lower, sizeof(attr_lower)), details,
 		     b->has_offset ? audit_format("%s does not parse at byte %zu: %s", b->attribute,
 					    b->offset, b->reason)

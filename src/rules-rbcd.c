@@ -458,7 +458,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 									  : KD_SEV_INFO;
 	remedy = audit_format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
 			audit_ps_noun(p), quoted);
-	audit_emit(a, "resource-based-delegation", severity, i, "", json_incref(details),
+	audit_emit(a, KD_RULE_RESOURCE_BASED_DELEGATION, severity, i, "", json_incref(details),
 	     audit_format("%zu principal%s may impersonate users to %s%s%s%s%s", g.nyes,
 		    g.nyes == 1 ? "" : "s", p->name,
 		    json_array_size(broad) ? ", plus broad groups" : "",
@@ -473,7 +473,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			json_object_get(json_array_get(broad, 0), "name"));
 		bool quota = a->domain->has_machine_quota && a->domain->machine_quota > 0;
 
-		audit_emit(a, "rbcd-broad-trustee", KD_SEV_CRITICAL, i, "",
+		audit_emit(a, KD_RULE_RBCD_BROAD_TRUSTEE, KD_SEV_CRITICAL, i, "",
 		     json_pack("{s:s, s:O, s:O, s:o}", "state", state, "broad_trustees", broad,
 			       "aces", aces, "machine_account_quota",
 			       a->domain->has_machine_quota ? json_integer(a->domain->machine_quota)
@@ -490,7 +490,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 		     remedy ? strdup(remedy) : NULL);
 	}
 	if (p->tier0 && (g.nyes || json_array_size(broad) || json_array_size(unresolved)))
-		audit_emit(a, "delegation-to-tier0", KD_SEV_CRITICAL, i, "resource-based",
+		audit_emit(a, KD_RULE_DELEGATION_TO_TIER0, KD_SEV_CRITICAL, i, "resource-based",
 		     json_pack("{s:s, s:s, s:O}", "delegation", "resource-based", "tier0_reason",
 			       p->tier0_reason ? p->tier0_reason : "tier 0", "rbcd", details),
 		     audit_format("RBCD is set on tier-0 %s %s (%s)", audit_kind_word(p), p->name,
@@ -615,7 +615,7 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 	critical = p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC ||
 		   p->kind == KD_KIND_KRBTGT || p->tier0;
 	quoted = audit_ps_quote(p->dn);
-	audit_emit(a, "rbcd-writable", critical ? KD_SEV_CRITICAL : KD_SEV_HIGH, i,
+	audit_emit(a, KD_RULE_RBCD_WRITABLE, critical ? KD_SEV_CRITICAL : KD_SEV_HIGH, i,
 	     kd_strbuf_str(&identity) ? kd_strbuf_str(&identity) : "",
 	     json_pack("{s:o, s:I, s:b, s:o, s:s}", "writers", list, "writer_count",
 		       (json_int_t)nkept, "broad_writer", broad, "machine_account_quota",

@@ -34,7 +34,7 @@ emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *ot
 	snprintf(identity, sizeof(identity), "%s\x1f%s\x1f%s", alias ? "host-alias" : "exact",
 		 audit_lower(mine->key, own, sizeof(own)),
 		 alias ? audit_lower(other_spn, other, sizeof(other)) : "");
-	audit_emit(a, "duplicate-spn", alias ? KD_SEV_LOW : KD_SEV_MEDIUM, mine->principal, identity,
+	audit_emit(a, KD_RULE_DUPLICATE_SPN, alias ? KD_SEV_LOW : KD_SEV_MEDIUM, mine->principal, identity,
 	     json_pack("{s:o, s:o, s:s, s:o}", "spn", kd_json_text(mine->spn), "colliding_spn",
 		       kd_json_text(other_spn), "collision", alias ? "host-alias" : "exact",
 		       "other_holders", list ? list : json_null()),

@@ -7,8 +7,8 @@
 
 #include "kdeleg/analyze.h"
 
-static const struct kd_rule rules[] = {
-	{
+static const struct kd_rule rules[KD_RULE_COUNT] = {
+	[KD_RULE_UNCONSTRAINED_DELEGATION] = {
 		.id = "unconstrained-delegation",
 		.severity = KD_SEV_CRITICAL,
 		.title = "Unconstrained delegation outside the domain controllers",
@@ -28,7 +28,7 @@ static const struct kd_rule rules[] = {
 			      "https://learn.microsoft.com/windows-server/security/kerberos/"
 			      "kerberos-constrained-delegation-overview",
 	},
-	{
+	[KD_RULE_CONSTRAINED_DELEGATION] = {
 		.id = "constrained-delegation",
 		.severity = KD_SEV_MEDIUM,
 		.title = "Constrained delegation (msDS-AllowedToDelegateTo)",
@@ -43,7 +43,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1558,T1550.003",
 		.references = "MS-SFU 3.2.5.2; MS-ADA2 2.219",
 	},
-	{
+	[KD_RULE_PROTOCOL_TRANSITION] = {
 		.id = "protocol-transition",
 		.severity = KD_SEV_HIGH,
 		.title = "Protocol transition: can impersonate any user without their ticket",
@@ -60,7 +60,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1558,T1134,T1550.003",
 		.references = "MS-SFU 3.2.5.1; MS-ADTS 2.2.16",
 	},
-	{
+	[KD_RULE_RESOURCE_BASED_DELEGATION] = {
 		.id = "resource-based-delegation",
 		.severity = KD_SEV_MEDIUM,
 		.title = "Resource-based constrained delegation "
@@ -75,7 +75,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1558,T1134,T1550.003",
 		.references = "MS-SFU 3.2.5.2.3; MS-ADA2 2.218; MS-DTYP 2.4.6",
 	},
-	{
+	[KD_RULE_RBCD_BROAD_TRUSTEE] = {
 		.id = "rbcd-broad-trustee",
 		.severity = KD_SEV_CRITICAL,
 		.title = "RBCD granted to a broad group",
@@ -90,7 +90,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1558,T1134,T1136.002",
 		.references = "MS-DTYP 2.4.6 (NULL DACL); KB 243327 (MachineAccountQuota)",
 	},
-	{
+	[KD_RULE_DELEGATION_TO_TIER0] = {
 		.id = "delegation-to-tier0",
 		.severity = KD_SEV_CRITICAL,
 		.title = "Delegation to a tier-0 account",
@@ -103,7 +103,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1558,T1550.003,T1003.006",
 		.references = "MS-SFU 3.2.5.2",
 	},
-	{
+	[KD_RULE_DUPLICATE_SPN] = {
 		.id = "duplicate-spn",
 		.severity = KD_SEV_MEDIUM,
 		.title = "SPN held by more than one account",
@@ -119,7 +119,7 @@ static const struct kd_rule rules[] = {
 		.attack = "",
 		.references = "MS-ADTS 3.1.1.5.1.3; KB5008382",
 	},
-	{
+	[KD_RULE_ORPHAN_DELEGATION_TARGET] = {
 		.id = "orphan-delegation-target",
 		.severity = KD_SEV_LOW,
 		.title = "Delegation target that no account holds",
@@ -131,7 +131,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1098",
 		.references = "MS-ADA2 2.219",
 	},
-	{
+	[KD_RULE_PRIVILEGED_DELEGABLE] = {
 		.id = "privileged-delegable",
 		.severity = KD_SEV_HIGH,
 		.title = "Privileged account can be delegated",
@@ -145,7 +145,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1558,T1550.003",
 		.references = "MS-ADTS 2.2.16; MS-SFU 3.2.5.1.2",
 	},
-	{
+	[KD_RULE_RBCD_WRITABLE] = {
 		.id = "rbcd-writable",
 		.severity = KD_SEV_HIGH,
 		.title = "Principal outside tier 0 can configure RBCD on an account",
@@ -166,7 +166,7 @@ static const struct kd_rule rules[] = {
 		.references = "MS-ADTS 5.1.3.3; MS-DTYP 2.5.3.2; MS-ADA2 2.218 "
 			      "(attributeSecurityGUID User-Account-Restrictions)",
 	},
-	{
+	[KD_RULE_MACHINE_ACCOUNT_QUOTA] = {
 		.id = "machine-account-quota",
 		.severity = KD_SEV_MEDIUM,
 		.title = "Any user can create computer accounts",
@@ -181,7 +181,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1136.002,T1098",
 		.references = "MS-ADA2 2.62; KB 243327",
 	},
-	{
+	[KD_RULE_TRUST_TGT_DELEGATION] = {
 		.id = "trust-tgt-delegation",
 		.severity = KD_SEV_HIGH,
 		.title = "Trust that lets TGTs be delegated across the forest boundary",
@@ -196,7 +196,7 @@ static const struct kd_rule rules[] = {
 		.attack = "T1187,T1558,T1550.003",
 		.references = "MS-ADTS 6.1.6.7.9; KB 4490425",
 	},
-	{
+	[KD_RULE_STALE_ADMINCOUNT] = {
 		.id = "stale-admincount",
 		.severity = KD_SEV_INFO,
 		.title = "adminCount=1 without privileged membership",
@@ -209,7 +209,7 @@ static const struct kd_rule rules[] = {
 		.attack = "",
 		.references = "MS-ADTS 3.1.1.6.1.2 (AdminSDHolder)",
 	},
-	{
+	[KD_RULE_UNPARSEABLE_ATTRIBUTE] = {
 		.id = "unparseable-attribute",
 		.severity = KD_SEV_MEDIUM,
 		.title = "Attribute value that does not parse",
@@ -229,6 +229,12 @@ kd_rules(const struct kd_rule **ret_rules)
 {
 	*ret_rules = rules;
 	return sizeof(rules) / sizeof(rules[0]);
+}
+
+const struct kd_rule *
+kd_rule_get(enum kd_rule_id id)
+{
+	return &rules[id];
 }
 
 const struct kd_rule *

@@ -23,6 +23,25 @@ const char *kd_severity_name(enum kd_severity severity);
 /* Parses "info".."critical" (case-insensitive); false when unknown. */
 bool kd_severity_parse(const char *text, enum kd_severity *ret_severity);
 
+/* The rules, in catalogue (and report) order: an index, never a look-up that can fail. */
+enum kd_rule_id {
+	KD_RULE_UNCONSTRAINED_DELEGATION,
+	KD_RULE_CONSTRAINED_DELEGATION,
+	KD_RULE_PROTOCOL_TRANSITION,
+	KD_RULE_RESOURCE_BASED_DELEGATION,
+	KD_RULE_RBCD_BROAD_TRUSTEE,
+	KD_RULE_DELEGATION_TO_TIER0,
+	KD_RULE_DUPLICATE_SPN,
+	KD_RULE_ORPHAN_DELEGATION_TARGET,
+	KD_RULE_PRIVILEGED_DELEGABLE,
+	KD_RULE_RBCD_WRITABLE,
+	KD_RULE_MACHINE_ACCOUNT_QUOTA,
+	KD_RULE_TRUST_TGT_DELEGATION,
+	KD_RULE_STALE_ADMINCOUNT,
+	KD_RULE_UNPARSEABLE_ATTRIBUTE,
+	KD_RULE_COUNT
+};
+
 /* One entry of the catalogue; docs/rules.md is generated from the same table. */
 struct kd_rule {
 	const char *id;
@@ -35,8 +54,10 @@ struct kd_rule {
 	const char *references;  /* comma-separated URLs or spec sections */
 };
 
-/* The catalogue, in report order. */
+/* The catalogue, in report order (KD_RULE_COUNT entries, indexed by enum kd_rule_id). */
 size_t kd_rules(const struct kd_rule **ret_rules);
+const struct kd_rule *kd_rule_get(enum kd_rule_id id);
+/* By its text id (from a baseline or the command line); NULL when unknown. */
 const struct kd_rule *kd_rule_find(const char *id);
 
 /* 128 bits of SHA-256 in hex, and the NUL */

@@ -952,7 +952,6 @@ static const struct lab_row lab_rows[] = {
 	{KD_SEV_HIGH, "protocol-transition", "svc_legacy"},
 	{KD_SEV_HIGH, "resource-based-delegation", "SQL01$"},
 	{KD_SEV_HIGH, "privileged-delegable", "Administrator"},
-	{KD_SEV_HIGH, "privileged-delegable", "old.admin"},
 	{KD_SEV_MEDIUM, "unconstrained-delegation", "OLD01$"},
 	{KD_SEV_MEDIUM, "constrained-delegation", "APP01$"},
 	{KD_SEV_MEDIUM, "constrained-delegation", "svc_backup"},

@@ -77,10 +77,14 @@ filter='(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClas
 attrs=(objectClass sAMAccountName objectSid userAccountControl servicePrincipalName
     msDS-AllowedToDelegateTo msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member
     primaryGroupID adminCount dNSHostName msDS-SupportedEncryptionTypes
-    ms-DS-MachineAccountQuota msDS-Behavior-Version)
+    ms-DS-MachineAccountQuota msDS-Behavior-Version
+    nTSecurityDescriptor sIDHistory trustPartner trustAttributes trustDirection trustType)
 # README "Making a snapshot" (test-snapshot.sh checks what its audit finds).
 readme_snapshot() {
-    lab_ldapsearch -E pr=1000/noprompt -b "$LAB_BASE" "$filter" "${attrs[@]}" >"$1" &&
+    lab_ldapsearch -E pr=1000/noprompt -E 1.2.840.113556.1.4.801=::MAMCAQU= -b "$LAB_BASE" \
+        "$filter" "${attrs[@]}" >"$1" &&
+        lab_ldapsearch -b "CN=Partitions,$LAB_CONFIG_BASE" -s one \
+            "(&(objectClass=crossRef)(nCName=$LAB_BASE))" nCName nETBIOSName >>"$1" &&
         lab_ldapsearch -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
             -s base sPNMappings >>"$1"
 }

@@ -136,7 +136,6 @@ EXPECTED = {
     ("duplicate-spn", "WEB02$"): "low",
     ("orphan-delegation-target", "svc_backup"): "low",
     ("privileged-delegable", "Administrator"): "high",
-    ("privileged-delegable", "old.admin"): "high",
     ("privileged-delegable", "bob.admin"): "high",
     ("unparseable-attribute", "PRINT01$"): "medium",
 }

@@ -1082,7 +1082,7 @@ settle_domain(struct kd_directory *dir)
 	}
 	if (!d->dns_name && dir->count)
 		d->dns_name = dns_name_from_dn(dir->arena, dir->principals[0].dn);
-	/* The NetBIOS name is the crossRef's whose nCName is the domain (MS-ADTS 6.1.1.2.1.1.5);
+	/* The NetBIOS name is the nETBIOSName of the crossRef whose nCName is the domain;
 	 * without the domain object there is nothing certain to match it to. */
 	for (size_t i = 0; d->dn && !d->netbios_name && i < dir->ncross_refs; i++)
 		if (strcasecmp(dir->cross_refs[i].nc, d->dn) == 0)
@@ -1415,14 +1415,15 @@ tier0_group_name(const struct kd_principal *p, bool builtin)
 	return NULL;
 }
 
-/* What a tier-0 principal found by something other than a group is said to be. */
-#define REASON_DCSYNC "can replicate secrets from the domain (DCSync: DS-Replication-Get-Changes-All)"
+/* The tier-0 reason of a DCSync holder and its members. */
+#define REASON_DCSYNC                                                                         \
+	"can replicate secrets from the domain (DCSync: DS-Replication-Get-Changes-All)"
 
 /*
  * Whether an ACE of the domain head's DACL lets its trustee replicate secrets: an
  * allow (plain, or object with no ObjectType or DS-Replication-Get-Changes-All) that
- * applies to the head itself and grants CONTROL_ACCESS or GENERIC_ALL (MS-ADTS
- * 5.1.3.2: generic rights map onto control access). Callback ACEs are conditional
+ * applies to the head itself and grants CONTROL_ACCESS or GENERIC_ALL (which maps
+ * onto every directory right, control access included). Callback ACEs are conditional
  * and not counted; denies are not weighed either: this is a reason to call an
  * account tier 0, and a DACL that grants the right and then denies it to the same
  * trustee is not how AD's default or any delegation wizard writes it.

@@ -1011,7 +1011,8 @@ START_TEST(test_sid_history)
 	/* the second value is cut (5 sub-authorities announced, 1 present) */
 	char *text = tu_xprintf(DOMAIN_ENTRY
 				USER("migrated", "2301", U_NORMAL) "sIDHistory:: %s\n"
-				"sIDHistory:: AQUAAAAAAAUVAAAA\nsIDHistory: S-1-5-21-9-9-9-1235\n" END
+				"sIDHistory:: AQUAAAAAAAUVAAAA\n"
+				"sIDHistory: S-1-5-21-9-9-9-1235\n" END
 				USER("native", "2302", U_NORMAL) END,
 				bin);
 	struct kd_directory *dir = load_ok(text);
@@ -1060,8 +1061,9 @@ START_TEST(test_trusts)
 	ck_assert_str_eq(t[0].dn, "CN=partner.example," SYSTEM);
 	ck_assert_str_eq(t[0].partner, "partner.example");
 	ck_assert(t[0].has_attributes && t[0].has_direction && t[0].has_type);
-	ck_assert_uint_eq(t[0].attributes, KD_TRUST_ATTR_FOREST_TRANSITIVE |
-						   KD_TRUST_ATTR_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION);
+	ck_assert_uint_eq(t[0].attributes,
+			  KD_TRUST_ATTR_FOREST_TRANSITIVE |
+				  KD_TRUST_ATTR_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION);
 	ck_assert_uint_eq(t[0].direction, KD_TRUST_DIRECTION_INBOUND | KD_TRUST_DIRECTION_OUTBOUND);
 	ck_assert_uint_eq(t[0].type, 2);
 	ck_assert_uint_eq(t[0].line, 8);
@@ -1168,8 +1170,10 @@ static const struct tu_ace head_dacl[] = {
 	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS,
 	 .sid = DOMSID "-2500", .object_type_guid = GET_CHANGES_ALL},
 	/* inherit-only: for the objects below, not the head */
-	{.type = KD_ACE_ALLOWED_OBJECT, .flags = KD_ACE_FLAG_INHERIT_ONLY | KD_ACE_FLAG_CONTAINER_INHERIT,
-	 .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = DOMSID "-2511", .object_type_guid = GET_CHANGES_ALL},
+	{.type = KD_ACE_ALLOWED_OBJECT,
+	 .flags = KD_ACE_FLAG_INHERIT_ONLY | KD_ACE_FLAG_CONTAINER_INHERIT,
+	 .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = DOMSID "-2511",
+	 .object_type_guid = GET_CHANGES_ALL},
 	/* DS-Replication-Get-Changes alone reads no secrets */
 	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS,
 	 .sid = DOMSID "-2512", .object_type_guid = GET_CHANGES},
@@ -1233,7 +1237,8 @@ static const char tier0_more_history[] =
 	USER("hist_ba", "2532", U_NORMAL) "sIDHistory: S-1-5-32-544\n" END
 	USER("hist_plain", "2533", U_NORMAL) "sIDHistory: S-1-5-21-9-9-9-1100\n"
 	"sIDHistory: S-1-5-32-545\n" END
-	GROUP("hist_grp", DOMSID "-2534") "sIDHistory: S-1-5-21-9-9-9-518\n" MEMBER("hist_member") END
+	GROUP("hist_grp", DOMSID "-2534") "sIDHistory: S-1-5-21-9-9-9-518\n"
+	MEMBER("hist_member") END
 	USER("hist_member", "2535", U_NORMAL) END
 	USER("hist_nest", "2537", U_NORMAL) "sIDHistory: " DOMSID "-2536\n" END
 	USER("hist_krbtgt", "2538", U_NORMAL) "sIDHistory: S-1-5-21-9-9-9-502\n" END
@@ -1335,8 +1340,7 @@ START_TEST(test_coverage)
 			  USER("bob", "2604", U_NORMAL) END
 			  "dn: CN=p.example," SYSTEM "\nobjectClass: trustedDomain\n"
 			  "trustAttributes: 8\ntrustDirection: 3\n" END
-			  "dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration," BASE
-			  "\nsPNMappings: host=http\n" END
+			  "dn: " SPN_MAPPINGS_DN "\nsPNMappings: host=http\n" END
 			  CROSS_REF("CORP"),
 			  head, comp);
 	dir = load_ok(text);
@@ -1392,7 +1396,8 @@ START_TEST(test_collected_round_trip)
 	b = load_ok(written);
 	ck_assert_uint_eq(kd_directory_count(a), kd_directory_count(b));
 	for (uint32_t i = 0; i < kd_directory_count(a); i++) {
-		const struct kd_principal *pa = kd_directory_get(a, i), *pb = kd_directory_get(b, i);
+		const struct kd_principal *pa = kd_directory_get(a, i);
+		const struct kd_principal *pb = kd_directory_get(b, i);
 
 		ck_assert_str_eq(pa->dn, pb->dn);
 		ck_assert_int_eq(pa->tier0, pb->tier0);

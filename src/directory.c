@@ -1386,6 +1386,20 @@ out:
 	return r;
 }
 
+/* mark_down() to tier 0 with the reason "@prefix@name", copied into the arena. */
+static int
+mark_tier0(struct kd_directory *dir, uint32_t start, const char *prefix, const char *name)
+{
+	char text[KD_SID_STRING_MAX + 320];
+	const char *reason;
+
+	snprintf(text, sizeof(text), "%s%s", prefix, name);
+	reason = kd_arena_strdup(dir->arena, text);
+	if (!reason)
+		return KD_ERR_NOMEM;
+	return mark_down(dir, start, reason, false);
+}
+
 /* The tier-0 group @p stands for, or NULL: domain groups when @builtin is false. */
 static const char *
 tier0_group_name(const struct kd_principal *p, bool builtin)
@@ -1510,7 +1524,7 @@ privileged_sid_name(const struct kd_directory *dir, const struct kd_sid *sid, ch
 static int
 mark_sid_history(struct kd_directory *dir)
 {
-	char buf[KD_SID_STRING_MAX + 64], text[KD_SID_STRING_MAX + 128];
+	char buf[KD_SID_STRING_MAX + 64];
 	int r;
 
 	for (size_t i = 0; i < dir->count; i++) {
@@ -1519,15 +1533,8 @@ mark_sid_history(struct kd_directory *dir)
 		for (size_t k = 0; k < p->nsid_history && !p->tier0; k++) {
 			const char *name =
 				privileged_sid_name(dir, &p->sid_history[k], buf, sizeof(buf));
-			const char *reason;
 
-			if (!name)
-				continue;
-			snprintf(text, sizeof(text), "sIDHistory carries %s", name);
-			reason = kd_arena_strdup(dir->arena, text);
-			if (!reason)
-				return KD_ERR_NOMEM;
-			if ((r = mark_down(dir, (uint32_t)i, reason, false)) < 0)
+			if (name && (r = mark_tier0(dir, (uint32_t)i, "sIDHistory carries ", name)) < 0)
 				return r;
 		}
 	}
@@ -1557,17 +1564,9 @@ settle_tier0(struct kd_directory *dir)
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < dir->count; i++) {
 			const char *group = tier0_group_name(&dir->principals[i], pass == 1);
-			char text[128];
-			const char *reason;
 
-			if (!group)
-				continue;
-			snprintf(text, sizeof(text), "member of %s", group);
-			reason = kd_arena_strdup(dir->arena, text);
-			if (!reason)
-				return KD_ERR_NOMEM;
 			/* The group itself is tier 0 as well: whoever controls it is. */
-			if ((r = mark_down(dir, (uint32_t)i, reason, false)) < 0)
+			if (group && (r = mark_tier0(dir, (uint32_t)i, "member of ", group)) < 0)
 				return r;
 		}
 	}

@@ -89,13 +89,27 @@ struct kd_directory {
 	size_t nbad, bad_cap;
 
 	/*
-	 * nTSecurityDescriptor values parsed so far, keyed by their bytes (copies in the
-	 * arena): AD single-instances descriptors, and objects created alike in one OU
-	 * carry identical ones, so each distinct value is parsed and kept once.
+	 * nTSecurityDescriptor values, shared where they are equal. A parsed ACE takes
+	 * ~150 bytes (a computer's DACL, 40-60 ACEs, ~8 KB): a million parsed one by one
+	 * would not fit. Objects created alike in one OU carry equal DACLs even when
+	 * their owners differ, so each distinct DACL (at its offset) is kept once
+	 * (by_dacl, keys in sd_keys). Keying whole values would keep a copy of every
+	 * distinct one until finish (owners differ: as many as accounts); a value equal
+	 * to one of the last few (entries of one OU come together) is not parsed again.
+	 * Parses go to a scratch arena first. All of it is dropped at finish.
 	 */
-	struct kd_hashtab by_sd;
-	const struct kd_secdesc **sds;
-	size_t nsds, sds_cap;
+	struct {
+		uint8_t *bytes; /* malloc'd copy */
+		size_t len;
+		const struct kd_secdesc *sd;
+	} recent_sds[16];
+	unsigned recent_next;
+	struct kd_hashtab by_dacl;
+	struct kd_ace **dacls;
+	size_t ndacls, dacls_cap;
+	size_t dacl_hits; /* DACLs found in by_dacl: when few are, keys stop being kept */
+	struct kd_arena *sd_keys;
+	struct kd_arena *sd_scratch;
 
 	struct kd_trust *trusts;
 	size_t ntrusts, trusts_cap;
@@ -153,7 +167,7 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 	kd_hashtab_init(&dir->by_sid);
 	kd_hashtab_init_fold(&dir->by_dn);
 	kd_hashtab_init_fold(&dir->by_spn);
-	kd_hashtab_init(&dir->by_sd);
+	kd_hashtab_init(&dir->by_dacl);
 	dir->refs_arena = kd_arena_new();
 	if (!dir->refs_arena)
 		goto nomem;
@@ -162,6 +176,24 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 nomem:
 	kd_directory_free(dir);
 	return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+}
+
+/* The descriptor tables that only serve while entries are added. */
+static void
+drop_descriptor_tables(struct kd_directory *dir)
+{
+	kd_hashtab_free(&dir->by_dacl);
+	free(dir->dacls);
+	dir->dacls = NULL;
+	dir->ndacls = dir->dacls_cap = 0;
+	for (size_t i = 0; i < sizeof(dir->recent_sds) / sizeof(*dir->recent_sds); i++) {
+		free(dir->recent_sds[i].bytes);
+		dir->recent_sds[i].bytes = NULL;
+		dir->recent_sds[i].len = 0;
+	}
+	kd_arena_free(dir->sd_keys);
+	kd_arena_free(dir->sd_scratch);
+	dir->sd_keys = dir->sd_scratch = NULL;
 }
 
 static void
@@ -189,8 +221,7 @@ kd_directory_free(struct kd_directory *dir)
 	kd_hashtab_free(&dir->by_sid);
 	kd_hashtab_free(&dir->by_dn);
 	kd_hashtab_free(&dir->by_spn);
-	kd_hashtab_free(&dir->by_sd);
-	free(dir->sds);
+	drop_descriptor_tables(dir);
 	free(dir->trusts);
 	free(dir->cross_refs);
 	drop_pending(dir);
@@ -553,43 +584,138 @@ read_principal_sid(struct kd_directory *dir, uint32_t index, const struct kd_val
 	return 0;
 }
 
+/* Keys of the descriptor tables: copies that live until finish. */
+static void *
+sd_key(struct kd_directory *dir, const void *data, size_t len)
+{
+	if (!dir->sd_keys && !(dir->sd_keys = kd_arena_new()))
+		return NULL;
+	return kd_arena_memdup(dir->sd_keys, data, len);
+}
+
+/*
+ * The ACEs of @acl, parsed in the scratch arena from @data, in the directory's: the
+ * array of an equal ACL at the same offset when there is one (ACE offsets are the
+ * descriptor's), else a copy. struct kd_ace holds no pointers, so a copy is whole.
+ */
+static int
+keep_aces(struct kd_directory *dir, const uint8_t *data, struct kd_acl *acl, bool share)
+{
+	uint8_t *key = NULL;
+	struct kd_ace *copy;
+	size_t key_len = 4 + (size_t)acl->size;
+	uint32_t known;
+
+	if (acl->count == 0) {
+		acl->aces = NULL;
+		return 0;
+	}
+	if (share) {
+		/* the offset, then the ACL's bytes (parsed: within the value) */
+		key = kd_arena_alloc(dir->sd_scratch, key_len);
+		if (!key)
+			return KD_ERR_NOMEM;
+		memcpy(key, &(uint32_t){(uint32_t)acl->offset}, 4);
+		memcpy(key + 4, data + acl->offset, acl->size);
+		if (kd_hashtab_get(&dir->by_dacl, key, key_len, &known)) {
+			acl->aces = dir->dacls[known];
+			dir->dacl_hits++;
+			return 0;
+		}
+		/* A snapshot whose DACLs are all different would keep a key each for
+		 * nothing: past a few thousand, only while sharing pays. */
+		share = dir->ndacls < 4096 || dir->dacl_hits >= dir->ndacls;
+	}
+	copy = kd_arena_calloc(dir->arena, acl->count, sizeof(*copy));
+	if (!copy)
+		return KD_ERR_NOMEM;
+	memcpy(copy, acl->aces, acl->count * sizeof(*copy));
+	acl->aces = copy;
+	if (!share)
+		return 0;
+	if (dir->ndacls >= KD_NONE ||
+	    !grow_array((void **)&dir->dacls, &dir->dacls_cap, dir->ndacls, sizeof(*dir->dacls),
+			64) ||
+	    !(key = sd_key(dir, key, key_len)) ||
+	    kd_hashtab_put(&dir->by_dacl, key, key_len, (uint32_t)dir->ndacls, NULL) < 0)
+		return KD_ERR_NOMEM;
+	dir->dacls[dir->ndacls++] = copy;
+	return 0;
+}
+
+/* A parsed descriptor equal to @v among the last few, or NULL. */
+static const struct kd_secdesc *
+recent_descriptor(const struct kd_directory *dir, const struct kd_value *v)
+{
+	for (size_t i = 0; i < sizeof(dir->recent_sds) / sizeof(*dir->recent_sds); i++)
+		if (dir->recent_sds[i].bytes && dir->recent_sds[i].len == v->len &&
+		    memcmp(dir->recent_sds[i].bytes, v->data, v->len) == 0)
+			return dir->recent_sds[i].sd;
+	return NULL;
+}
+
+/* Remembers @sd parsed from @v among the last few; false when out of memory. */
+static bool
+remember_descriptor(struct kd_directory *dir, const struct kd_value *v,
+		    const struct kd_secdesc *sd)
+{
+	unsigned slot = dir->recent_next;
+	uint8_t *copy = malloc(v->len ? v->len : 1);
+
+	if (!copy)
+		return false;
+	memcpy(copy, v->data, v->len);
+	free(dir->recent_sds[slot].bytes);
+	dir->recent_sds[slot].bytes = copy;
+	dir->recent_sds[slot].len = v->len;
+	dir->recent_sds[slot].sd = sd;
+	dir->recent_next = (slot + 1) % (sizeof(dir->recent_sds) / sizeof(*dir->recent_sds));
+	return true;
+}
+
 /*
  * An nTSecurityDescriptor value of @index (KD_NONE: the domain head). One that does
- * not parse is a bad value and leaves *ret NULL. Equal values share one parse.
+ * not parse is a bad value and leaves *ret NULL. Equal DACLs share one ACE array, a
+ * value equal to a recent one its parse (see struct kd_directory).
  */
 static int
 read_descriptor(struct kd_directory *dir, uint32_t index, const struct kd_value *v,
 		const struct kd_secdesc **ret)
 {
-	struct kd_secdesc *sd;
+	struct kd_secdesc parsed, *sd;
 	struct kd_error why;
-	uint32_t known;
-	void *key;
 	int r;
 
 	*ret = NULL;
 	if (!v)
 		return 0;
-	if (kd_hashtab_get(&dir->by_sd, v->data, v->len, &known)) {
-		*ret = dir->sds[known];
+	if ((*ret = recent_descriptor(dir, v)) != NULL)
 		return 0;
+	/* a fresh scratch arena every 1.5 MiB or so: a couple of hundred descriptors */
+	if (dir->sd_scratch && kd_arena_used(dir->sd_scratch) > (size_t)3 << 19) {
+		kd_arena_free(dir->sd_scratch);
+		dir->sd_scratch = NULL;
 	}
-	sd = kd_arena_alloc(dir->arena, sizeof(*sd));
-	if (!sd)
+	if (!dir->sd_scratch && !(dir->sd_scratch = kd_arena_new()))
 		return KD_ERR_NOMEM;
 	kd_error_clear(&why);
-	r = kd_secdesc_parse(dir->arena, v->data, v->len, sd, &why);
+	r = kd_secdesc_parse(dir->sd_scratch, v->data, v->len, &parsed, &why);
 	if (r == KD_ERR_NOMEM)
 		return r;
 	if (r < 0)
 		return add_bad(dir, index, "nTSecurityDescriptor", &why);
-	if (dir->nsds >= KD_NONE ||
-	    !grow_array((void **)&dir->sds, &dir->sds_cap, dir->nsds, sizeof(*dir->sds), 64))
+	if (!parsed.dacl_null && (r = keep_aces(dir, (const uint8_t *)v->data, &parsed.dacl,
+						true)) < 0)
+		return r;
+	if (parsed.has_sacl &&
+	    (r = keep_aces(dir, (const uint8_t *)v->data, &parsed.sacl, false)) < 0)
+		return r;
+	sd = kd_arena_alloc(dir->arena, sizeof(*sd));
+	if (!sd)
 		return KD_ERR_NOMEM;
-	key = kd_arena_memdup(dir->arena, v->data, v->len);
-	if (!key || kd_hashtab_put(&dir->by_sd, key, v->len, (uint32_t)dir->nsds, NULL) < 0)
+	*sd = parsed;
+	if (!remember_descriptor(dir, v, sd))
 		return KD_ERR_NOMEM;
-	dir->sds[dir->nsds++] = sd;
 	*ret = sd;
 	return 0;
 }
@@ -1834,6 +1960,7 @@ kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
 	settle_domain(dir);
 	r = resolve_membership(dir);
 	drop_pending(dir);
+	drop_descriptor_tables(dir);
 	if (r == 0) {
 		settle_kinds(dir);
 		r = settle_tier0(dir);

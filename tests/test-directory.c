@@ -923,16 +923,21 @@ START_TEST(test_descriptors)
 	char *dom = sd_b64("S-1-5-32-544", head_aces, ARRAY_LEN(head_aces));
 	char *comp = sd_b64(DOMSID "-512", computer_aces, ARRAY_LEN(computer_aces));
 	char *other = sd_b64(DOMSID "-1104", computer_aces, 1);
+	/* the DACL of comp, other owners: one as long as comp's, one shorter */
+	char *same_len = sd_b64(DOMSID "-1105", computer_aces, ARRAY_LEN(computer_aces));
+	char *shorter = sd_b64("S-1-5-32-548", computer_aces, ARRAY_LEN(computer_aces));
 	char *text = tu_xprintf(DOMAIN_AT("nTSecurityDescriptor:: %s\n")
 				COMPUTER("WS01", "2101", U_WS) "nTSecurityDescriptor:: %s\n" END
 				COMPUTER("WS02", "2102", U_WS) "nTSecurityDescriptor:: %s\n" END
 				COMPUTER("WS03", "2103", U_WS) "nTSecurityDescriptor:: %s\n" END
 				GROUP("grp", DOMSID "-2104") "nTSecurityDescriptor:: %s\n" END
-				USER("nosd", "2105", U_NORMAL) END,
-				dom, comp, comp, other, comp);
+				USER("nosd", "2105", U_NORMAL) END
+				COMPUTER("WS04", "2106", U_WS) "nTSecurityDescriptor:: %s\n" END
+				COMPUTER("WS05", "2107", U_WS) "nTSecurityDescriptor:: %s\n" END,
+				dom, comp, comp, other, comp, same_len, shorter);
 	struct kd_directory *dir = load_ok(text);
 	const struct kd_principal *ws1 = get_cn(dir, "WS01"), *ws2 = get_cn(dir, "WS02");
-	const struct kd_principal *ws3 = get_cn(dir, "WS03");
+	const struct kd_principal *ws3 = get_cn(dir, "WS03"), *p;
 	const struct kd_domain *d = kd_directory_domain(dir);
 	const struct kd_coverage *c = kd_directory_coverage(dir);
 	char owner[KD_SID_STRING_MAX];
@@ -950,18 +955,88 @@ START_TEST(test_descriptors)
 	ck_assert_ptr_ne(ws1->sd, ws3->sd);
 	ck_assert_uint_eq(ws3->sd->dacl.count, 1);
 	ck_assert_ptr_null(get_cn(dir, "nosd")->sd);
+	/* another owner, the same DACL at the same offset: one ACE array */
+	p = get_cn(dir, "WS04");
+	ck_assert_ptr_ne(p->sd, ws1->sd);
+	ck_assert_str_eq(kd_sid_to_string(&p->sd->owner, owner, sizeof(owner)), DOMSID "-1105");
+	ck_assert_ptr_eq(p->sd->dacl.aces, ws1->sd->dacl.aces);
+	/* at another offset the ACEs' offsets differ: a copy of its own */
+	p = get_cn(dir, "WS05");
+	ck_assert_ptr_ne(p->sd->dacl.aces, ws1->sd->dacl.aces);
+	ck_assert_uint_eq(p->sd->dacl.count, 2);
+	ck_assert_uint_eq(p->sd->dacl.offset + 12, ws1->sd->dacl.offset);
+	ck_assert_uint_eq(p->sd->dacl.aces[0].offset + 12, ws1->sd->dacl.aces[0].offset);
+	ck_assert(kd_sid_equal(&p->sd->dacl.aces[1].sid, &ws1->sd->dacl.aces[1].sid));
 	ck_assert_ptr_nonnull(d->sd);
 	ck_assert_uint_eq(d->sd->dacl.count, 1);
 	ck_assert_uint_eq(kd_directory_bad_values(dir, &(const struct kd_bad_value *){NULL}), 0);
-	/* three computers and a user are accounts, the group is not */
-	ck_assert_uint_eq(c->accounts, 4);
-	ck_assert_uint_eq(c->descriptors, 3);
+	/* five computers and a user are accounts, the group is not */
+	ck_assert_uint_eq(c->accounts, 6);
+	ck_assert_uint_eq(c->descriptors, 5);
 	ck_assert(c->domain_descriptor);
 	free(dom);
 	free(comp);
 	free(other);
+	free(same_len);
+	free(shorter);
 	free(text);
 	kd_directory_free(dir);
+}
+END_TEST
+
+/*
+ * Many distinct descriptors: parses go through scratch arenas that are dropped as
+ * they fill, what is kept must not point into them (ASan with arena_malloc checks).
+ */
+START_TEST(test_descriptors_many)
+{
+	enum { ACCOUNTS = 800, ACES = 24 };
+	struct tu_ace aces[ACES];
+	char trustees[ACES][48];
+	struct kd_strbuf ldif;
+	struct kd_directory *dir;
+
+	kd_strbuf_init(&ldif, 64u << 20);
+	ck_assert_int_eq(kd_strbuf_puts(&ldif, DOMAIN_ENTRY), 0);
+	for (unsigned i = 0; i < ACCOUNTS; i++) {
+		char owner[48];
+		char *b64;
+
+		/* every tenth account another DACL; owners all distinct */
+		for (unsigned k = 0; k < ACES; k++) {
+			snprintf(trustees[k], sizeof(trustees[k]), DOMSID "-%u", 7000 + i / 10 + k);
+			aces[k] = (struct tu_ace){.type = KD_ACE_ALLOWED, .mask = 0x20094,
+						  .sid = trustees[k]};
+		}
+		snprintf(owner, sizeof(owner), DOMSID "-%u", 9000 + i);
+		b64 = sd_b64(owner, aces, ACES);
+		ck_assert_int_eq(kd_strbuf_printf(&ldif,
+						  "dn: CN=m%u," USERS "\nobjectClass: computer\n"
+						  "objectSid: " DOMSID "-%u\nuserAccountControl: 4096\n"
+						  "nTSecurityDescriptor:: %s\n\n",
+						  i, 20000 + i, b64),
+				 0);
+		free(b64);
+	}
+	dir = load_ok(kd_strbuf_str(&ldif));
+	for (unsigned i = 0; i < ACCOUNTS; i++) {
+		char cn[16];
+		const struct kd_principal *p;
+
+		snprintf(cn, sizeof(cn), "m%u", i);
+		p = get_cn(dir, cn);
+		ck_assert_ptr_nonnull(p->sd);
+		ck_assert_uint_eq(kd_sid_rid(&p->sd->owner), 9000 + i);
+		ck_assert_uint_eq(p->sd->dacl.count, ACES);
+		ck_assert_uint_eq(kd_sid_rid(&p->sd->dacl.aces[ACES - 1].sid),
+				  7000 + i / 10 + ACES - 1);
+		if (i % 10)
+			ck_assert_ptr_eq(p->sd->dacl.aces,
+					 kd_directory_get(dir, by_cn(dir, cn) - 1)->sd->dacl.aces);
+	}
+	ck_assert_uint_eq(kd_directory_coverage(dir)->descriptors, ACCOUNTS);
+	kd_directory_free(dir);
+	kd_strbuf_free(&ldif);
 }
 END_TEST
 
@@ -1498,6 +1573,7 @@ kd_directory_suite(void)
 
 	tc = tcase_create("descriptors");
 	tcase_add_test(tc, test_descriptors);
+	tcase_add_test(tc, test_descriptors_many);
 	tcase_add_test(tc, test_descriptor_malformed);
 	tcase_add_test(tc, test_collected_round_trip);
 	suite_add_tcase(s, tc);

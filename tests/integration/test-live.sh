@@ -153,6 +153,14 @@ if a != b:
     sys.exit(1)
 PY
 
+# owners and DACLs (the SD-flags control) and the domain's crossRef, as ldapsearch read them
+for a in nTSecurityDescriptor:: nETBIOSName:; do
+    n_collect=$(grep -ci "^$a " "$w/collect.ldif")
+    n_readme=$(grep -ci "^$a " "$w/readme.ldif")
+    [ "$n_collect" -gt 0 ] && [ "$n_collect" = "$n_readme" ] ||
+        fail "collect: $n_collect values of ${a%%:*}, ldapsearch $n_readme"
+done
+
 # ---- -b: another base; the configuration's sPNMappings still come ----
 kd collect -H "$LAB_URI" -b "CN=Users,$LAB_BASE" -o "$w/users.ldif"
 ok "collect -b CN=Users"

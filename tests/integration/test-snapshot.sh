@@ -41,6 +41,11 @@ lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
     -s base sPNMappings >>"$snap" 2>>"$LAB_DIR/ldapsearch.err" ||
     lab_fail "ldapsearch of sPNMappings exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
 echo "snapshot: $(grep -c '^dn:' "$snap") entries"
+# The SD-flags control brings owners and DACLs, the second search the domain's NetBIOS name.
+[ "$(grep -c '^nTSecurityDescriptor:: ' "$snap")" -gt 20 ] ||
+    lab_fail "the snapshot has (almost) no nTSecurityDescriptor values" || exit 1
+grep -qx "nETBIOSName: ${LAB_DOMAIN^^}" "$snap" ||
+    lab_fail "the snapshot has no crossRef naming ${LAB_DOMAIN^^}" || exit 1
 
 "$kdeleg" audit --ldif "$snap" -f json >"$report" 2>"$LAB_DIR/kdeleg.err" ||
     lab_fail "kdeleg audit exited $?: $(cat "$LAB_DIR/kdeleg.err")" || exit 1

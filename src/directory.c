@@ -10,6 +10,7 @@
 
 #include "kdeleg/arena.h"
 #include "kdeleg/directory.h"
+#include "kdeleg/guid.h"
 #include "kdeleg/hashtab.h"
 #include "kdeleg/strbuf.h"
 #include "kdeleg/uac.h"
@@ -32,12 +33,28 @@ const char *const kd_directory_attributes[] = {
 	"ms-ds-machineaccountquota",
 	"msds-behavior-version",
 	"spnmappings",
+	"ntsecuritydescriptor",
+	"sidhistory",
+	"trustpartner",
+	"trustattributes",
+	"trustdirection",
+	"trusttype",
+	/* a crossRef of the Partitions container, from its own search (README, ldapsrc.c) */
+	"ncname",
+	"netbiosname",
 	NULL,
 };
 
 const char kd_directory_filter[] =
 	"(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)"
 	"(objectClass=trustedDomain))";
+
+/* A crossRef (nCName and nETBIOSName, arena text), matched to the domain at finish:
+ * the domain object may come before or after it. */
+struct cross_ref {
+	const char *nc;
+	const char *netbios;
+};
 
 /* Membership references are kept until finish(): both a group's member and a
  * principal's memberOf may name the same edge, and either may be missing. */
@@ -71,9 +88,37 @@ struct kd_directory {
 	struct kd_bad_value *bad;
 	size_t nbad, bad_cap;
 
+	/*
+	 * nTSecurityDescriptor values, shared where they are equal. A parsed ACE takes
+	 * ~150 bytes (a computer's DACL, 40-60 ACEs, ~8 KB): a million parsed one by one
+	 * would not fit. Objects created alike in one OU carry equal DACLs even when
+	 * their owners differ, so each distinct DACL (at its offset) is kept once
+	 * (by_dacl, keys in sd_keys). Keying whole values would keep a copy of every
+	 * distinct one until finish (owners differ: as many as accounts); a value equal
+	 * to one of the last few (entries of one OU come together) is not parsed again.
+	 * Parses go to a scratch arena first. All of it is dropped at finish.
+	 */
+	struct {
+		uint8_t *bytes; /* malloc'd copy */
+		size_t len;
+		const struct kd_secdesc *sd;
+	} recent_sds[16];
+	unsigned recent_next;
+	struct kd_hashtab by_dacl;
+	struct kd_ace **dacls;
+	size_t ndacls, dacls_cap;
+	size_t dacl_hits; /* DACLs found in by_dacl: when few are, keys stop being kept */
+	struct kd_arena *sd_keys;
+	struct kd_arena *sd_scratch;
+
+	struct kd_trust *trusts;
+	size_t ntrusts, trusts_cap;
+	struct cross_ref *cross_refs;
+	size_t ncross_refs, cross_refs_cap;
+
 	size_t entries;
-	size_t trusted_domains;
 	struct kd_directory_counts counts; /* set by finish */
+	struct kd_coverage coverage;       /* set by finish */
 	bool finished;
 };
 
@@ -122,6 +167,7 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 	kd_hashtab_init(&dir->by_sid);
 	kd_hashtab_init_fold(&dir->by_dn);
 	kd_hashtab_init_fold(&dir->by_spn);
+	kd_hashtab_init(&dir->by_dacl);
 	dir->refs_arena = kd_arena_new();
 	if (!dir->refs_arena)
 		goto nomem;
@@ -130,6 +176,24 @@ kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 nomem:
 	kd_directory_free(dir);
 	return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+}
+
+/* The descriptor tables that only serve while entries are added. */
+static void
+drop_descriptor_tables(struct kd_directory *dir)
+{
+	kd_hashtab_free(&dir->by_dacl);
+	free(dir->dacls);
+	dir->dacls = NULL;
+	dir->ndacls = dir->dacls_cap = 0;
+	for (size_t i = 0; i < sizeof(dir->recent_sds) / sizeof(*dir->recent_sds); i++) {
+		free(dir->recent_sds[i].bytes);
+		dir->recent_sds[i].bytes = NULL;
+		dir->recent_sds[i].len = 0;
+	}
+	kd_arena_free(dir->sd_keys);
+	kd_arena_free(dir->sd_scratch);
+	dir->sd_keys = dir->sd_scratch = NULL;
 }
 
 static void
@@ -157,6 +221,9 @@ kd_directory_free(struct kd_directory *dir)
 	kd_hashtab_free(&dir->by_sid);
 	kd_hashtab_free(&dir->by_dn);
 	kd_hashtab_free(&dir->by_spn);
+	drop_descriptor_tables(dir);
+	free(dir->trusts);
+	free(dir->cross_refs);
 	drop_pending(dir);
 	kd_large_free(dir->principals, dir->cap * sizeof(*dir->principals));
 	kd_large_free(dir->holders, dir->holders_cap * sizeof(*dir->holders));
@@ -341,6 +408,7 @@ enum {
 	OC_GROUP = 1 << 5,
 	OC_COMPUTER = 1 << 6,
 	OC_USER = 1 << 7,
+	OC_CROSS_REF = 1 << 8,
 };
 
 static unsigned
@@ -353,6 +421,7 @@ class_bits(const struct kd_attr *oc)
 		{"domain", OC_DOMAIN},
 		{"domainDNS", OC_DOMAIN},
 		{"trustedDomain", OC_TRUSTED_DOMAIN},
+		{"crossRef", OC_CROSS_REF},
 		{"msDS-GroupManagedServiceAccount", OC_GMSA},
 		{"msDS-ManagedServiceAccount", OC_MSA},
 		{"foreignSecurityPrincipal", OC_FOREIGN},
@@ -413,6 +482,14 @@ enum attr_id {
 	A_MACHINE_QUOTA,
 	A_BEHAVIOR_VERSION,
 	A_SPNMAPPINGS,
+	A_SD,
+	A_SID_HISTORY,
+	A_TRUST_PARTNER,
+	A_TRUST_ATTRIBUTES,
+	A_TRUST_DIRECTION,
+	A_TRUST_TYPE,
+	A_NCNAME,
+	A_NETBIOSNAME,
 	A_COUNT
 };
 
@@ -462,10 +539,10 @@ read_int(struct kd_directory *dir, uint32_t index, const struct kd_value *v, con
 	return 0;
 }
 
-/* An objectSid value; one that does not parse is a bad value of @index. */
+/* A SID value (objectSid, sIDHistory); one that does not parse is a bad value of @index. */
 static int
-read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v, bool *ret_has,
-	 struct kd_sid *ret_sid)
+read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v,
+	 const char *attribute, bool *ret_has, struct kd_sid *ret_sid)
 {
 	struct kd_error why;
 	int r;
@@ -481,7 +558,7 @@ read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v, boo
 	else
 		r = kd_sid_from_binary(v->data, v->len, ret_sid, &why);
 	if (r < 0)
-		return add_bad(dir, index, "objectSid", &why);
+		return add_bad(dir, index, attribute, &why);
 	*ret_has = true;
 	return 0;
 }
@@ -494,7 +571,7 @@ read_principal_sid(struct kd_directory *dir, uint32_t index, const struct kd_val
 	struct kd_sid sid;
 	bool has;
 	uint8_t *binary;
-	int r = read_sid(dir, index, v, &has, &sid);
+	int r = read_sid(dir, index, v, "objectSid", &has, &sid);
 
 	if (r < 0 || !has)
 		return r;
@@ -504,6 +581,172 @@ read_principal_sid(struct kd_directory *dir, uint32_t index, const struct kd_val
 	kd_sid_to_binary(&sid, binary, kd_sid_binary_size(&sid));
 	p->sid_binary = binary;
 	p->has_sid = true;
+	return 0;
+}
+
+/* Keys of the descriptor tables: copies that live until finish. */
+static void *
+sd_key(struct kd_directory *dir, const void *data, size_t len)
+{
+	if (!dir->sd_keys && !(dir->sd_keys = kd_arena_new()))
+		return NULL;
+	return kd_arena_memdup(dir->sd_keys, data, len);
+}
+
+/*
+ * The ACEs of @acl, parsed in the scratch arena from @data, in the directory's: the
+ * array of an equal ACL at the same offset when there is one (ACE offsets are the
+ * descriptor's), else a copy. struct kd_ace holds no pointers, so a copy is whole.
+ */
+static int
+keep_aces(struct kd_directory *dir, const uint8_t *data, struct kd_acl *acl, bool share)
+{
+	uint8_t *key = NULL;
+	struct kd_ace *copy;
+	size_t key_len = 4 + (size_t)acl->size;
+	uint32_t known;
+
+	if (acl->count == 0) {
+		acl->aces = NULL;
+		return 0;
+	}
+	if (share) {
+		/* the offset, then the ACL's bytes (parsed: within the value) */
+		key = kd_arena_alloc(dir->sd_scratch, key_len);
+		if (!key)
+			return KD_ERR_NOMEM;
+		memcpy(key, &(uint32_t){(uint32_t)acl->offset}, 4);
+		memcpy(key + 4, data + acl->offset, acl->size);
+		if (kd_hashtab_get(&dir->by_dacl, key, key_len, &known)) {
+			acl->aces = dir->dacls[known];
+			dir->dacl_hits++;
+			return 0;
+		}
+		/* A snapshot whose DACLs are all different would keep a key each for
+		 * nothing: past a few thousand, only while sharing pays. */
+		share = dir->ndacls < 4096 || dir->dacl_hits >= dir->ndacls;
+	}
+	copy = kd_arena_calloc(dir->arena, acl->count, sizeof(*copy));
+	if (!copy)
+		return KD_ERR_NOMEM;
+	memcpy(copy, acl->aces, acl->count * sizeof(*copy));
+	acl->aces = copy;
+	if (!share)
+		return 0;
+	if (dir->ndacls >= KD_NONE ||
+	    !grow_array((void **)&dir->dacls, &dir->dacls_cap, dir->ndacls, sizeof(*dir->dacls),
+			64) ||
+	    !(key = sd_key(dir, key, key_len)) ||
+	    kd_hashtab_put(&dir->by_dacl, key, key_len, (uint32_t)dir->ndacls, NULL) < 0)
+		return KD_ERR_NOMEM;
+	dir->dacls[dir->ndacls++] = copy;
+	return 0;
+}
+
+/* A parsed descriptor equal to @v among the last few, or NULL. */
+static const struct kd_secdesc *
+recent_descriptor(const struct kd_directory *dir, const struct kd_value *v)
+{
+	for (size_t i = 0; i < sizeof(dir->recent_sds) / sizeof(*dir->recent_sds); i++)
+		if (dir->recent_sds[i].bytes && dir->recent_sds[i].len == v->len &&
+		    memcmp(dir->recent_sds[i].bytes, v->data, v->len) == 0)
+			return dir->recent_sds[i].sd;
+	return NULL;
+}
+
+/* Remembers @sd parsed from @v among the last few; false when out of memory. */
+static bool
+remember_descriptor(struct kd_directory *dir, const struct kd_value *v,
+		    const struct kd_secdesc *sd)
+{
+	unsigned slot = dir->recent_next;
+	uint8_t *copy = malloc(v->len ? v->len : 1);
+
+	if (!copy)
+		return false;
+	memcpy(copy, v->data, v->len);
+	free(dir->recent_sds[slot].bytes);
+	dir->recent_sds[slot].bytes = copy;
+	dir->recent_sds[slot].len = v->len;
+	dir->recent_sds[slot].sd = sd;
+	dir->recent_next = (slot + 1) % (sizeof(dir->recent_sds) / sizeof(*dir->recent_sds));
+	return true;
+}
+
+/*
+ * An nTSecurityDescriptor value of @index (KD_NONE: the domain head). One that does
+ * not parse is a bad value and leaves *ret NULL. Equal DACLs share one ACE array, a
+ * value equal to a recent one its parse (see struct kd_directory).
+ */
+static int
+read_descriptor(struct kd_directory *dir, uint32_t index, const struct kd_value *v,
+		const struct kd_secdesc **ret)
+{
+	struct kd_secdesc parsed, *sd;
+	struct kd_error why;
+	int r;
+
+	*ret = NULL;
+	if (!v)
+		return 0;
+	if ((*ret = recent_descriptor(dir, v)) != NULL)
+		return 0;
+	/* a fresh scratch arena every 1.5 MiB or so: a couple of hundred descriptors */
+	if (dir->sd_scratch && kd_arena_used(dir->sd_scratch) > (size_t)3 << 19) {
+		kd_arena_free(dir->sd_scratch);
+		dir->sd_scratch = NULL;
+	}
+	if (!dir->sd_scratch && !(dir->sd_scratch = kd_arena_new()))
+		return KD_ERR_NOMEM;
+	kd_error_clear(&why);
+	r = kd_secdesc_parse(dir->sd_scratch, v->data, v->len, &parsed, &why);
+	if (r == KD_ERR_NOMEM)
+		return r;
+	if (r < 0)
+		return add_bad(dir, index, "nTSecurityDescriptor", &why);
+	if (!parsed.dacl_null && (r = keep_aces(dir, (const uint8_t *)v->data, &parsed.dacl,
+						true)) < 0)
+		return r;
+	if (parsed.has_sacl &&
+	    (r = keep_aces(dir, (const uint8_t *)v->data, &parsed.sacl, false)) < 0)
+		return r;
+	sd = kd_arena_alloc(dir->arena, sizeof(*sd));
+	if (!sd)
+		return KD_ERR_NOMEM;
+	*sd = parsed;
+	if (!remember_descriptor(dir, v, sd))
+		return KD_ERR_NOMEM;
+	*ret = sd;
+	return 0;
+}
+
+/* sIDHistory: the values that parse, in the arena; each one that does not is a bad value. */
+static int
+read_sid_history(struct kd_directory *dir, uint32_t index, const struct kd_attr *attr)
+{
+	struct kd_sid *list;
+	uint32_t n = 0;
+
+	if (!attr || attr->nvalues == 0)
+		return 0;
+	if (attr->nvalues > UINT32_MAX)
+		return KD_ERR_NOMEM;
+	list = kd_arena_calloc(dir->arena, attr->nvalues, sizeof(*list));
+	if (!list)
+		return KD_ERR_NOMEM;
+	for (size_t i = 0; i < attr->nvalues; i++) {
+		bool has;
+		int r = read_sid(dir, index, &attr->values[i], "sIDHistory", &has, &list[n]);
+
+		if (r < 0)
+			return r;
+		if (has)
+			n++;
+	}
+	if (n) {
+		dir->principals[index].sid_history = list;
+		dir->principals[index].nsid_history = n;
+	}
 	return 0;
 }
 
@@ -545,7 +788,7 @@ add_domain_object(struct kd_directory *dir, const struct kd_entry *entry, const 
 	if (!d->dn)
 		return KD_ERR_NOMEM;
 	d->dns_name = dns_name_from_dn(dir->arena, d->dn);
-	r = read_sid(dir, KD_NONE, first_value(at, A_OBJECTSID), &d->has_sid, &d->sid);
+	r = read_sid(dir, KD_NONE, first_value(at, A_OBJECTSID), "objectSid", &d->has_sid, &d->sid);
 	if (r == 0)
 		r = read_int(dir, KD_NONE, first_value(at, A_MACHINE_QUOTA),
 			     "ms-DS-MachineAccountQuota", &d->has_machine_quota, &d->machine_quota);
@@ -556,7 +799,91 @@ add_domain_object(struct kd_directory *dir, const struct kd_entry *entry, const 
 		d->has_functional_level = true;
 		d->functional_level = (uint32_t)value;
 	}
+	if (r == 0)
+		r = read_descriptor(dir, KD_NONE, first_value(at, A_SD), &d->sd);
 	return r;
+}
+
+/*
+ * A trust's integer attribute. trustAttributes is a bit mask that LDAP shows as a
+ * signed 32-bit integer: the cast keeps the bits. A bad value names the trust.
+ */
+static int
+read_trust_int(struct kd_directory *dir, const struct kd_trust *t, const struct kd_value *v,
+	       const char *display, bool *ret_has, uint32_t *ret_value)
+{
+	struct kd_error why, about;
+	int64_t value;
+
+	*ret_has = false;
+	if (!v)
+		return 0;
+	kd_error_clear(&why);
+	if (kd_parse_int32(v->data, v->len, &value, &why) < 0) {
+		kd_error_clear(&about);
+		kd_error_set(&about, why.code, "trust '%s': %s", t->partner, why.message);
+		about.has_offset = why.has_offset;
+		about.offset = why.offset;
+		return add_bad(dir, KD_NONE, display, &about);
+	}
+	*ret_has = true;
+	*ret_value = (uint32_t)value;
+	return 0;
+}
+
+/* A trustedDomain object (MS-ADTS 6.1.6.7): kept for the trust rules. */
+static int
+add_trust(struct kd_directory *dir, const struct kd_entry *entry, const struct attrs *at)
+{
+	const struct kd_value *v = first_value(at, A_TRUST_PARTNER);
+	struct kd_trust *t;
+	size_t i = dir->ntrusts;
+	int r;
+
+	if (!grow_array((void **)&dir->trusts, &dir->trusts_cap, i, sizeof(*t), 8))
+		return KD_ERR_NOMEM;
+	t = &dir->trusts[i];
+	memset(t, 0, sizeof(*t));
+	t->line = entry->line > UINT32_MAX ? 0 : (uint32_t)entry->line;
+	t->dn = kd_arena_memdup(dir->arena, entry->dn, entry->dn_len);
+	if (!t->dn)
+		return KD_ERR_NOMEM;
+	t->partner = v ? kd_arena_memdup(dir->arena, v->data, v->len)
+		       : first_rdn_value(dir->arena, t->dn);
+	if (!t->partner)
+		return KD_ERR_NOMEM;
+	dir->ntrusts++;
+	r = read_trust_int(dir, t, first_value(at, A_TRUST_ATTRIBUTES), "trustAttributes",
+			   &t->has_attributes, &t->attributes);
+	if (r == 0)
+		r = read_trust_int(dir, t, first_value(at, A_TRUST_DIRECTION), "trustDirection",
+				   &t->has_direction, &t->direction);
+	if (r == 0)
+		r = read_trust_int(dir, t, first_value(at, A_TRUST_TYPE), "trustType",
+				   &t->has_type, &t->type);
+	return r;
+}
+
+/* A crossRef: only those naming a NetBIOS name matter (a domain's, not a partition's). */
+static int
+add_cross_ref(struct kd_directory *dir, const struct attrs *at)
+{
+	const struct kd_value *nc = first_value(at, A_NCNAME);
+	const struct kd_value *netbios = first_value(at, A_NETBIOSNAME);
+	struct cross_ref *c;
+
+	if (!nc || !netbios || netbios->len == 0)
+		return 0;
+	if (!grow_array((void **)&dir->cross_refs, &dir->cross_refs_cap, dir->ncross_refs,
+			sizeof(*c), 4))
+		return KD_ERR_NOMEM;
+	c = &dir->cross_refs[dir->ncross_refs];
+	c->nc = kd_arena_memdup(dir->arena, nc->data, nc->len);
+	c->netbios = kd_arena_memdup(dir->arena, netbios->data, netbios->len);
+	if (!c->nc || !c->netbios)
+		return KD_ERR_NOMEM;
+	dir->ncross_refs++;
+	return 0;
 }
 
 static int
@@ -641,6 +968,10 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct attrs *at)
 	r = copy_strings(dir, at->a[A_SPN], &p->spns, &p->nspns);
 	if (r == 0)
 		r = copy_strings(dir, at->a[A_DELEGATE_TO], &p->delegate_to, &p->ndelegate_to);
+	if (r == 0)
+		r = read_descriptor(dir, index, first_value(at, A_SD), &p->sd);
+	if (r == 0)
+		r = read_sid_history(dir, index, at->a[A_SID_HISTORY]);
 	if (r < 0)
 		return r;
 
@@ -710,7 +1041,16 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 		return 0;
 	}
 	if (classes & OC_TRUSTED_DOMAIN) {
-		dir->trusted_domains++;
+		r = add_trust(dir, entry, &at);
+		if (r < 0)
+			goto fail;
+		return 0;
+	}
+	/* The collector's crossRef search asks for nCName and nETBIOSName only. */
+	if ((classes & OC_CROSS_REF) || first_value(&at, A_NCNAME)) {
+		r = add_cross_ref(dir, &at);
+		if (r < 0)
+			goto fail;
 		return 0;
 	}
 	/* Without objectClass, an entry with a SID and flags is still an account. */
@@ -868,6 +1208,11 @@ settle_domain(struct kd_directory *dir)
 	}
 	if (!d->dns_name && dir->count)
 		d->dns_name = dns_name_from_dn(dir->arena, dir->principals[0].dn);
+	/* The NetBIOS name is the nETBIOSName of the crossRef whose nCName is the domain;
+	 * without the domain object there is nothing certain to match it to. */
+	for (size_t i = 0; d->dn && !d->netbios_name && i < dir->ncross_refs; i++)
+		if (strcasecmp(dir->cross_refs[i].nc, d->dn) == 0)
+			d->netbios_name = dir->cross_refs[i].netbios;
 }
 
 static int
@@ -1167,6 +1512,20 @@ out:
 	return r;
 }
 
+/* mark_down() to tier 0 with the reason "@prefix@name", copied into the arena. */
+static int
+mark_tier0(struct kd_directory *dir, uint32_t start, const char *prefix, const char *name)
+{
+	char text[KD_SID_STRING_MAX + 320];
+	const char *reason;
+
+	snprintf(text, sizeof(text), "%s%s", prefix, name);
+	reason = kd_arena_strdup(dir->arena, text);
+	if (!reason)
+		return KD_ERR_NOMEM;
+	return mark_down(dir, start, reason, false);
+}
+
 /* The tier-0 group @p stands for, or NULL: domain groups when @builtin is false. */
 static const char *
 tier0_group_name(const struct kd_principal *p, bool builtin)
@@ -1196,9 +1555,134 @@ tier0_group_name(const struct kd_principal *p, bool builtin)
 	return NULL;
 }
 
+/* The tier-0 reason of a DCSync holder and its members. */
+#define REASON_DCSYNC                                                                         \
+	"can replicate secrets from the domain (DCSync: DS-Replication-Get-Changes-All)"
+
+/*
+ * Whether an ACE of the domain head's DACL lets its trustee replicate secrets: an
+ * allow (plain, or object with no ObjectType or DS-Replication-Get-Changes-All) that
+ * applies to the head itself and grants CONTROL_ACCESS or GENERIC_ALL (which maps
+ * onto every directory right, control access included). Callback ACEs are conditional
+ * and not counted; denies are not weighed either: this is a reason to call an
+ * account tier 0, and a DACL that grants the right and then denies it to the same
+ * trustee is not how AD's default or any delegation wizard writes it.
+ */
+static bool
+grants_get_changes_all(const struct kd_ace *ace, const struct kd_guid *get_changes_all)
+{
+	if (!ace->known || (ace->flags & KD_ACE_FLAG_INHERIT_ONLY))
+		return false;
+	if (!(ace->mask & (KD_RIGHT_DS_CONTROL_ACCESS | KD_RIGHT_GENERIC_ALL)))
+		return false;
+	if (ace->type == KD_ACE_ALLOWED)
+		return true;
+	return ace->type == KD_ACE_ALLOWED_OBJECT &&
+	       (!ace->has_object_type || kd_guid_equal(&ace->object_type, get_changes_all));
+}
+
+/* Holders of DS-Replication-Get-Changes-All on the domain head, and their members. */
+static int
+mark_dcsync(struct kd_directory *dir)
+{
+	const struct kd_secdesc *sd = dir->domain.sd;
+	struct kd_guid get_changes_all;
+	int r;
+
+	if (!sd || sd->dacl_null || !kd_guid_from_string("1131f6ad-9c07-11d1-f79f-00c04fc2dcd2",
+							  &get_changes_all))
+		return 0;
+	for (size_t k = 0; k < sd->dacl.count; k++) {
+		const struct kd_ace *ace = &sd->dacl.aces[k];
+		uint32_t who;
+
+		if (!grants_get_changes_all(ace, &get_changes_all))
+			continue;
+		/* Enterprise Domain Controllers, SYSTEM, a foreign SID: no account here */
+		who = kd_directory_find_sid(dir, &ace->sid);
+		if (who != KD_NONE && (r = mark_down(dir, who, REASON_DCSYNC, false)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * What a sIDHistory SID that puts its holder in tier 0 stands for, or NULL: a tier-0
+ * group of the snapshot, RIDs 500, 502, 512, 516, 518, 519 and 521 of any domain
+ * (the KDC adds the SID to the token whatever domain it names), BUILTIN
+ * Administrators and the Account, Server, Print and Backup Operators.
+ */
+static const char *
+privileged_sid_name(const struct kd_directory *dir, const struct kd_sid *sid, char *buf,
+		    size_t size)
+{
+	static const uint32_t domain_rids[] = {500, 502, 512, 516, 518, 519, 521};
+	static const uint32_t builtin_rids[] = {544, 548, 549, 550, 551};
+	uint32_t who = kd_directory_find_sid(dir, sid);
+	uint32_t rid = kd_sid_rid(sid);
+	const char *name = NULL;
+	char text[KD_SID_STRING_MAX];
+
+	if (who != KD_NONE && dir->principals[who].kind == KD_KIND_GROUP &&
+	    dir->principals[who].tier0)
+		return dir->principals[who].name;
+	if (sid->revision != 1 || sid->authority != 5)
+		return NULL;
+	if (sid->count == 5 && sid->sub[0] == 21) {
+		for (size_t k = 0; k < sizeof(domain_rids) / sizeof(*domain_rids); k++)
+			if (rid == domain_rids[k])
+				name = kd_sid_domain_rid_name(rid);
+	} else if (sid->count == 2 && sid->sub[0] == 32) {
+		for (size_t k = 0; k < sizeof(builtin_rids) / sizeof(*builtin_rids); k++)
+			if (rid == builtin_rids[k])
+				name = kd_sid_wellknown_name(sid);
+	}
+	if (!name)
+		return NULL;
+	if (who != KD_NONE)
+		return dir->principals[who].name;
+	/* not in the snapshot (another domain's, usually): say which SID it is */
+	snprintf(buf, size, "%s (%s)", name, kd_sid_to_string(sid, text, sizeof(text)));
+	return buf;
+}
+
+/* Accounts (and groups: their members inherit the token) whose sIDHistory is privileged. */
+static int
+mark_sid_history(struct kd_directory *dir)
+{
+	char buf[KD_SID_STRING_MAX + 64];
+	int r;
+
+	for (size_t i = 0; i < dir->count; i++) {
+		const struct kd_principal *p = &dir->principals[i];
+
+		for (size_t k = 0; k < p->nsid_history && !p->tier0; k++) {
+			const char *name =
+				privileged_sid_name(dir, &p->sid_history[k], buf, sizeof(buf));
+
+			if (name && (r = mark_tier0(dir, (uint32_t)i, "sIDHistory carries ", name)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Tier 0, most telling reason first (a principal keeps the first one): membership
+ * of the tier-0 groups, the accounts that are domain controllers or krbtgt, members
+ * of the domain controllers groups, DCSync holders, privileged sIDHistory.
+ * adminCount=1 is no reason: SDProp sets it and nothing ever clears it.
+ */
 static int
 settle_tier0(struct kd_directory *dir)
 {
+	static const struct {
+		uint32_t rid;
+		const char *reason;
+	} dc_groups[] = {
+		{516, "member of Domain Controllers"},
+		{521, "member of Read-only Domain Controllers"},
+	};
 	int r;
 
 	/* Domain groups first, so a Domain Admin reads "member of Domain Admins" rather
@@ -1206,17 +1690,9 @@ settle_tier0(struct kd_directory *dir)
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < dir->count; i++) {
 			const char *group = tier0_group_name(&dir->principals[i], pass == 1);
-			char text[128];
-			const char *reason;
 
-			if (!group)
-				continue;
-			snprintf(text, sizeof(text), "member of %s", group);
-			reason = kd_arena_strdup(dir->arena, text);
-			if (!reason)
-				return KD_ERR_NOMEM;
 			/* The group itself is tier 0 as well: whoever controls it is. */
-			if ((r = mark_down(dir, (uint32_t)i, reason, false)) < 0)
+			if (group && (r = mark_tier0(dir, (uint32_t)i, "member of ", group)) < 0)
 				return r;
 		}
 	}
@@ -1230,13 +1706,21 @@ settle_tier0(struct kd_directory *dir)
 			reason = "primary group is a domain controllers group";
 		else if (p->kind == KD_KIND_KRBTGT)
 			reason = "krbtgt account";
-		else if (p->admin_count)
-			reason = "adminCount=1";
 		if (reason && !p->tier0) {
 			p->tier0 = true;
 			p->tier0_reason = reason;
 		}
 	}
+	/* The DC groups by member too: an account added there replicates as a DC. */
+	for (size_t k = 0; k < sizeof(dc_groups) / sizeof(*dc_groups); k++) {
+		uint32_t g = kd_directory_find_rid(dir, dc_groups[k].rid);
+
+		if (g != KD_NONE && dir->principals[g].kind == KD_KIND_GROUP &&
+		    (r = mark_down(dir, g, dc_groups[k].reason, false)) < 0)
+			return r;
+	}
+	if ((r = mark_dcsync(dir)) < 0 || (r = mark_sid_history(dir)) < 0)
+		return r;
 	if (dir->domain.has_sid) {
 		uint32_t pu = kd_directory_find_rid(dir, 525);
 
@@ -1347,17 +1831,19 @@ index_spns(struct kd_directory *dir)
 			if ((r = add_holder(dir, stored, p->spns[j], (uint32_t)i, false, alias)) < 0)
 				return r;
 		}
-		/* The KDC knows krbtgt by its principal name, SPN or not. */
+		/* The KDC knows krbtgt by its principal name, SPN or not: krbtgt/REALM and
+		 * krbtgt/NETBIOS. The NetBIOS name need not be the first DNS label: without
+		 * the domain's crossRef it is left out (coverage.netbios_name says so). */
 		if (p->kind == KD_KIND_KRBTGT && kd_principal_rid(p) == 502 && dir->domain.dns_name) {
 			const char *realm = dir->domain.dns_name;
-			const char *dot = strchr(realm, '.');
+			const char *netbios = dir->domain.netbios_name;
 			const char *names[2];
 			size_t nnames = 0;
 
 			names[nnames++] = kd_arena_strdup_lower(dir->arena, realm, strlen(realm));
-			if (dot)
+			if (netbios && strcasecmp(netbios, realm) != 0)
 				names[nnames++] =
-					kd_arena_strdup_lower(dir->arena, realm, (size_t)(dot - realm));
+					kd_arena_strdup_lower(dir->arena, netbios, strlen(netbios));
 			for (size_t k = 0; k < nnames; k++) {
 				char *k_key, *k_spn;
 				size_t nlen;
@@ -1394,7 +1880,7 @@ count_kinds(const struct kd_directory *dir, struct kd_directory_counts *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->entries = dir->entries;
-	ret->trusts = dir->trusted_domains;
+	ret->trusts = dir->ntrusts;
 	for (size_t i = 0; i < dir->count; i++) {
 		const struct kd_principal *p = &dir->principals[i];
 
@@ -1431,6 +1917,34 @@ count_kinds(const struct kd_directory *dir, struct kd_directory_counts *ret)
 	}
 }
 
+/* What the snapshot carried; after count_kinds() and the domain are settled. */
+static void
+settle_coverage(struct kd_directory *dir)
+{
+	struct kd_coverage *c = &dir->coverage;
+	const struct kd_domain *d = &dir->domain;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < dir->count; i++) {
+		const struct kd_principal *p = &dir->principals[i];
+
+		if (p->kind == KD_KIND_GROUP || p->kind == KD_KIND_FOREIGN)
+			continue;
+		c->accounts++;
+		if (p->sd && !p->sd->dacl_null)
+			c->descriptors++;
+	}
+	c->domain_descriptor = d->sd && !d->sd->dacl_null;
+	c->functional_level = d->has_functional_level;
+	c->machine_quota = d->has_machine_quota;
+	c->netbios_name = d->netbios_name != NULL;
+	c->trusts = true;
+	for (size_t i = 0; i < dir->ntrusts; i++)
+		if (!dir->trusts[i].has_attributes || !dir->trusts[i].has_direction)
+			c->trusts = false;
+	c->spn_mappings = d->custom_spn_mappings;
+}
+
 int
 kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
 {
@@ -1446,6 +1960,7 @@ kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
 	settle_domain(dir);
 	r = resolve_membership(dir);
 	drop_pending(dir);
+	drop_descriptor_tables(dir);
 	if (r == 0) {
 		settle_kinds(dir);
 		r = settle_tier0(dir);
@@ -1455,6 +1970,7 @@ kd_directory_finish(struct kd_directory *dir, struct kd_error *err)
 	if (r < 0)
 		return kd_error_set(err, r, "out of memory while indexing the directory");
 	count_kinds(dir, &dir->counts);
+	settle_coverage(dir);
 	dir->finished = true;
 	return 0;
 }
@@ -1688,6 +2204,19 @@ out:
 	free(stack);
 	free(out);
 	return result;
+}
+
+size_t
+kd_directory_trusts(const struct kd_directory *dir, const struct kd_trust **ret)
+{
+	*ret = dir->trusts;
+	return dir->ntrusts;
+}
+
+const struct kd_coverage *
+kd_directory_coverage(const struct kd_directory *dir)
+{
+	return &dir->coverage;
 }
 
 size_t

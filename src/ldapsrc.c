@@ -40,6 +40,7 @@
 enum search_base {
 	BASE_NAMING_CONTEXT, /* the domain partition (-b or defaultNamingContext) */
 	BASE_SPN_MAPPINGS,   /* CN=Directory Service,... in the configuration partition */
+	BASE_PARTITIONS,     /* CN=Partitions,<configuration>: the domain's crossRef */
 };
 
 /*
@@ -49,6 +50,8 @@ enum search_base {
  * holders, delegation carriers, tier-0 members, trustees) means new rows here.
  */
 static const char *const spn_mapping_attributes[] = {"spnmappings", NULL};
+/* the domain's NetBIOS name (MS-ADTS 6.1.1.2.1.1.5): the model reads it for krbtgt/NETBIOS */
+static const char *const cross_ref_attributes[] = {"ncname", "netbiosname", NULL};
 
 static const struct search_spec {
 	const char *stage;
@@ -57,14 +60,28 @@ static const struct search_spec {
 	const char *filter;
 	const char *const *attributes;
 	bool paged;
+	bool sd_flags; /* send the SD-flags control (owner and DACL of nTSecurityDescriptor) */
 } searches[] = {
 	{"accounts", BASE_NAMING_CONTEXT, LDAP_SCOPE_SUBTREE, kd_directory_filter,
-	 kd_directory_attributes, true},
+	 kd_directory_attributes, true, true},
 	{"spn-mappings", BASE_SPN_MAPPINGS, LDAP_SCOPE_BASE, "(objectClass=*)",
-	 spn_mapping_attributes, false},
+	 spn_mapping_attributes, false, false},
+	/* filter NULL: (&(objectClass=crossRef)(nCName=<the base searched>)), built at run time */
+	{"cross-ref", BASE_PARTITIONS, LDAP_SCOPE_ONELEVEL, NULL, cross_ref_attributes, false,
+	 false},
 };
 
 #define SPN_MAPPINGS_RDNS "CN=Directory Service,CN=Windows NT,CN=Services,"
+#define PARTITIONS_RDNS "CN=Partitions,"
+
+/*
+ * LDAP_SERVER_SD_FLAGS_OID (MS-ADTS 3.1.1.3.4.1.11), SEQUENCE { INTEGER 5 }: owner and
+ * DACL. Without it AD asks for the SACL too and leaves the attribute out for anyone
+ * without SeSecurityPrivilege; with it an ordinary user reads both. Not critical: a
+ * server that ignores it still answers, and the model then says descriptors are missing.
+ */
+#define SD_FLAGS_OID "1.2.840.113556.1.4.801"
+static const char sd_flags_owner_dacl[] = {0x30, 0x03, 0x02, 0x01, 0x05};
 
 /*
  * Attributes that can hold more values than a DC returns at once (AD's MaxValRange,
@@ -97,6 +114,7 @@ struct bvalue {
 struct stage {
 	const struct search_spec *spec;
 	const char *base;
+	const char *filter;
 	size_t pages;
 	size_t references;
 };
@@ -894,7 +912,8 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 	if (request_attributes(c, spec, &attrs) < 0)
 		return stage_fail(c, st, err, KD_ERR_NOMEM, "out of memory");
 	do {
-		LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL};
+		LDAPControl *page = NULL, *sd_flags = NULL, *ctrls[3] = {NULL, NULL, NULL};
+		size_t nctrls = 0;
 		struct timeval tv = {.tv_sec = (time_t)c->op_timeout};
 		size_t entries_before = c->entries, references_before = st->references;
 		int msgid = -1, rc;
@@ -911,12 +930,26 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 					       "cannot build the paged results control: %s", why);
 				goto out;
 			}
-			ctrls[0] = page;
+			ctrls[nctrls++] = page;
+		}
+		if (spec->sd_flags) {
+			struct berval value = {sizeof(sd_flags_owner_dacl),
+					       (char *)sd_flags_owner_dacl};
+
+			rc = ldap_control_create(SD_FLAGS_OID, 0, &value, 1, &sd_flags);
+			if (rc != LDAP_SUCCESS) {
+				ldap_control_free(page);
+				r = stage_fail(c, st, err, KD_ERR_NOMEM,
+					       "cannot build the SD flags control");
+				goto out;
+			}
+			ctrls[nctrls++] = sd_flags;
 		}
 		/* the timeval is also sent as the server's time limit for the page */
-		rc = ldap_search_ext(c->ld, st->base, spec->scope, spec->filter, attrs, 0,
-				     spec->paged ? ctrls : NULL, NULL, &tv, LDAP_NO_LIMIT, &msgid);
+		rc = ldap_search_ext(c->ld, st->base, spec->scope, st->filter, attrs, 0,
+				     nctrls ? ctrls : NULL, NULL, &tv, LDAP_NO_LIMIT, &msgid);
 		ldap_control_free(page);
+		ldap_control_free(sd_flags);
 		ber_memfree(cookie.bv_val);
 		cookie = (struct berval){0, NULL};
 		if (rc != LDAP_SUCCESS) {
@@ -984,10 +1017,44 @@ out:
 	return r;
 }
 
+/* "<rdns><config_nc>" in a malloc'd string, NULL when out of memory. */
+static char *
+config_dn(const struct kd_ldap *c, const char *rdns)
+{
+	size_t len = strlen(rdns), nc_len = strlen(c->config_nc);
+	char *dn = malloc(len + nc_len + 1);
+
+	if (dn) {
+		memcpy(dn, rdns, len);
+		memcpy(dn + len, c->config_nc, nc_len + 1);
+	}
+	return dn;
+}
+
+/* The crossRef of the naming context searched, its DN escaped (RFC 4515); malloc'd. */
+static char *
+cross_ref_filter(const struct kd_ldap *c)
+{
+	static const char head[] = "(&(objectClass=crossRef)(nCName=";
+	struct berval in = {strlen(c->base), c->base}, escaped = {0, NULL};
+	char *filter = NULL;
+
+	if (ldap_bv2escaped_filter_value(&in, &escaped) != 0)
+		return NULL;
+	filter = malloc(sizeof(head) - 1 + escaped.bv_len + 3);
+	if (filter) {
+		memcpy(filter, head, sizeof(head) - 1);
+		memcpy(filter + sizeof(head) - 1, escaped.bv_val, escaped.bv_len);
+		memcpy(filter + sizeof(head) - 1 + escaped.bv_len, "))", 3);
+	}
+	ber_memfree(escaped.bv_val);
+	return filter;
+}
+
 int
 kd_ldap_collect(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
 {
-	char *spn_base = NULL;
+	char *spn_base = NULL, *partitions = NULL, *cross_ref = NULL;
 	int r = 0;
 
 	if (!c || !fn)
@@ -995,22 +1062,31 @@ kd_ldap_collect(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_err
 	if (c->failed)
 		return kd_error_set(err, KD_ERR_USAGE,
 				    "kd_ldap_collect: the connection failed before");
-	spn_base = malloc(strlen(SPN_MAPPINGS_RDNS) + strlen(c->config_nc) + 1);
-	if (!spn_base)
-		return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-	memcpy(spn_base, SPN_MAPPINGS_RDNS, strlen(SPN_MAPPINGS_RDNS));
-	memcpy(spn_base + strlen(SPN_MAPPINGS_RDNS), c->config_nc, strlen(c->config_nc) + 1);
+	spn_base = config_dn(c, SPN_MAPPINGS_RDNS);
+	partitions = config_dn(c, PARTITIONS_RDNS);
+	cross_ref = cross_ref_filter(c);
+	if (!spn_base || !partitions || !cross_ref) {
+		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < sizeof(searches) / sizeof(searches[0]); i++) {
+		const struct search_spec *spec = &searches[i];
 		struct stage st = {
-			.spec = &searches[i],
-			.base = searches[i].base == BASE_NAMING_CONTEXT ? c->base : spn_base,
+			.spec = spec,
+			.base = spec->base == BASE_NAMING_CONTEXT ? c->base
+				: spec->base == BASE_SPN_MAPPINGS ? spn_base
+								  : partitions,
+			.filter = spec->filter ? spec->filter : cross_ref,
 		};
 
 		r = run_search(c, &st, fn, ctx, err);
 		if (r < 0)
 			break;
 	}
+out:
 	free(spn_base);
+	free(partitions);
+	free(cross_ref);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kdeleg/directory.h"
+#include "kdeleg/ldif-write.h"
 #include "kdeleg/ldif.h"
 #include "kdeleg/strbuf.h"
 #define TU_LDIF_FIXTURES
@@ -471,7 +472,8 @@ struct tier0_case {
 static const struct tier0_case tier0_cases[] = {
 	{"deep", true, "member of Domain Admins", false},
 	{"pgda", true, "member of Domain Admins", false},
-	{"flagged", true, "adminCount=1", false},
+	/* adminCount=1 is SDProp's mark, never cleared: no reason for tier 0 */
+	{"flagged", false, NULL, false},
 	{"local", true, "member of Administrators", false},
 	{"plain", false, NULL, false},
 	{"protected", false, NULL, true},
@@ -482,22 +484,35 @@ static const struct tier0_case tier0_cases[] = {
 	{"Protected Users", false, NULL, false},
 };
 
-START_TEST(test_tier0)
+/* Principal @c->cn of @dir is as the row says. */
+static void
+assert_tier0_case(const struct kd_directory *dir, const struct tier0_case *c)
 {
-	const struct tier0_case *c = &tier0_cases[_i];
-	struct kd_directory *dir = load_ok(tier0_ldif);
 	const struct kd_principal *p = get_cn(dir, c->cn);
 
-	ck_assert_msg(p->tier0 == c->tier0, "%s: tier0 %d", c->cn, p->tier0);
+	ck_assert_msg(p->tier0 == c->tier0, "%s: tier0 %d (%s)", c->cn, p->tier0,
+		      p->tier0_reason ? p->tier0_reason : "-");
 	if (c->reason)
 		ck_assert_str_eq(p->tier0_reason, c->reason);
 	ck_assert_msg(p->protected_user == c->protected_user, "%s: protected_user %d", c->cn,
 		      p->protected_user);
+}
+
+START_TEST(test_tier0)
+{
+	struct kd_directory *dir = load_ok(tier0_ldif);
+
+	assert_tier0_case(dir, &tier0_cases[_i]);
 	kd_directory_free(dir);
 }
 END_TEST
 
 /* ---- the SPN index ---- */
+
+/* The domain's crossRef as README's second search and the collector return it. */
+#define CROSS_REF(netbios)                                                                    \
+	"dn: CN=" netbios ",CN=Partitions,CN=Configuration," BASE "\nnCName: " BASE            \
+	"\nnETBIOSName: " netbios "\n" END
 
 static const char spn_ldif[] =
 	DOMAIN_ENTRY
@@ -509,7 +524,8 @@ static const char spn_ldif[] =
 	USER("dup1", "1504", "512") "servicePrincipalName: MSSQLSvc/db.corp.example:1433\n" END
 	USER("dup2", "1505", "512") "servicePrincipalName: mssqlsvc/DB.corp.example:1433\n" END
 	USER("krbtgt", "502", "514") "servicePrincipalName: kadmin/changepw\n" END
-	USER("badspn", "1506", "512") "servicePrincipalName: nonsense\n" END;
+	USER("badspn", "1506", "512") "servicePrincipalName: nonsense\n" END
+	CROSS_REF("CORP");
 
 struct spn_case {
 	const char *spn;
@@ -863,6 +879,634 @@ START_TEST(test_binary_sid)
 }
 END_TEST
 
+/* ---- descriptors, sIDHistory, trusts, the NetBIOS name, coverage (issue 9) ---- */
+
+#define GET_CHANGES_ALL "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2"
+#define GET_CHANGES "1131f6aa-9c07-11d1-f79f-00c04fc2dcd2"
+
+/* The base64 of a descriptor owned by @owner with DACL @aces (malloc'd). */
+static char *
+sd_b64(const char *owner, const struct tu_ace *aces, size_t n)
+{
+	struct tu_buf b = {0};
+	char *out;
+
+	tu_sd_build(&b, owner, true, aces, n);
+	out = tu_base64(b.data, b.len);
+	tu_buf_free(&b);
+	return out;
+}
+
+static char *
+sid_b64(const char *sid)
+{
+	struct tu_buf b = {0};
+	char *out;
+
+	tu_sid_append(&b, sid);
+	out = tu_base64(b.data, b.len);
+	tu_buf_free(&b);
+	return out;
+}
+
+static const struct tu_ace computer_aces[] = {
+	{.type = KD_ACE_ALLOWED, .mask = 0x000f01ff, .sid = DOMSID "-512"},
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_WRITE_PROP, .sid = "S-1-5-10",
+	 .object_type_guid = "3f78c3e5-f79a-46bd-a0b8-9d18116ddc79"},
+};
+
+START_TEST(test_descriptors)
+{
+	const struct tu_ace head_aces[] = {
+		{.type = KD_ACE_ALLOWED, .mask = 0x20094, .sid = "S-1-5-11"},
+	};
+	char *dom = sd_b64("S-1-5-32-544", head_aces, ARRAY_LEN(head_aces));
+	char *comp = sd_b64(DOMSID "-512", computer_aces, ARRAY_LEN(computer_aces));
+	char *other = sd_b64(DOMSID "-1104", computer_aces, 1);
+	/* the DACL of comp, other owners: one as long as comp's, one shorter */
+	char *same_len = sd_b64(DOMSID "-1105", computer_aces, ARRAY_LEN(computer_aces));
+	char *shorter = sd_b64("S-1-5-32-548", computer_aces, ARRAY_LEN(computer_aces));
+	char *text = tu_xprintf(DOMAIN_AT("nTSecurityDescriptor:: %s\n")
+				COMPUTER("WS01", "2101", U_WS) "nTSecurityDescriptor:: %s\n" END
+				COMPUTER("WS02", "2102", U_WS) "nTSecurityDescriptor:: %s\n" END
+				COMPUTER("WS03", "2103", U_WS) "nTSecurityDescriptor:: %s\n" END
+				GROUP("grp", DOMSID "-2104") "nTSecurityDescriptor:: %s\n" END
+				USER("nosd", "2105", U_NORMAL) END
+				COMPUTER("WS04", "2106", U_WS) "nTSecurityDescriptor:: %s\n" END
+				COMPUTER("WS05", "2107", U_WS) "nTSecurityDescriptor:: %s\n" END,
+				dom, comp, comp, other, comp, same_len, shorter);
+	struct kd_directory *dir = load_ok(text);
+	const struct kd_principal *ws1 = get_cn(dir, "WS01"), *ws2 = get_cn(dir, "WS02");
+	const struct kd_principal *ws3 = get_cn(dir, "WS03"), *p;
+	const struct kd_domain *d = kd_directory_domain(dir);
+	const struct kd_coverage *c = kd_directory_coverage(dir);
+	char owner[KD_SID_STRING_MAX];
+
+	ck_assert_ptr_nonnull(ws1->sd);
+	ck_assert(ws1->sd->has_owner);
+	ck_assert_str_eq(kd_sid_to_string(&ws1->sd->owner, owner, sizeof(owner)), DOMSID "-512");
+	ck_assert(!ws1->sd->dacl_null);
+	ck_assert_uint_eq(ws1->sd->dacl.count, 2);
+	ck_assert(ws1->sd->dacl.aces[1].has_object_type);
+	/* equal bytes, one parse */
+	ck_assert_ptr_eq(ws1->sd, ws2->sd);
+	ck_assert_ptr_eq(ws1->sd, get_cn(dir, "grp")->sd);
+	ck_assert_ptr_nonnull(ws3->sd);
+	ck_assert_ptr_ne(ws1->sd, ws3->sd);
+	ck_assert_uint_eq(ws3->sd->dacl.count, 1);
+	ck_assert_ptr_null(get_cn(dir, "nosd")->sd);
+	/* another owner, the same DACL at the same offset: one ACE array */
+	p = get_cn(dir, "WS04");
+	ck_assert_ptr_ne(p->sd, ws1->sd);
+	ck_assert_str_eq(kd_sid_to_string(&p->sd->owner, owner, sizeof(owner)), DOMSID "-1105");
+	ck_assert_ptr_eq(p->sd->dacl.aces, ws1->sd->dacl.aces);
+	/* at another offset the ACEs' offsets differ: a copy of its own */
+	p = get_cn(dir, "WS05");
+	ck_assert_ptr_ne(p->sd->dacl.aces, ws1->sd->dacl.aces);
+	ck_assert_uint_eq(p->sd->dacl.count, 2);
+	ck_assert_uint_eq(p->sd->dacl.offset + 12, ws1->sd->dacl.offset);
+	ck_assert_uint_eq(p->sd->dacl.aces[0].offset + 12, ws1->sd->dacl.aces[0].offset);
+	ck_assert(kd_sid_equal(&p->sd->dacl.aces[1].sid, &ws1->sd->dacl.aces[1].sid));
+	ck_assert_ptr_nonnull(d->sd);
+	ck_assert_uint_eq(d->sd->dacl.count, 1);
+	ck_assert_uint_eq(kd_directory_bad_values(dir, &(const struct kd_bad_value *){NULL}), 0);
+	/* five computers and a user are accounts, the group is not */
+	ck_assert_uint_eq(c->accounts, 6);
+	ck_assert_uint_eq(c->descriptors, 5);
+	ck_assert(c->domain_descriptor);
+	free(dom);
+	free(comp);
+	free(other);
+	free(same_len);
+	free(shorter);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/*
+ * Many distinct descriptors: parses go through scratch arenas that are dropped as
+ * they fill, what is kept must not point into them (ASan with arena_malloc checks).
+ */
+START_TEST(test_descriptors_many)
+{
+	enum { ACCOUNTS = 800, ACES = 24 };
+	struct tu_ace aces[ACES];
+	char trustees[ACES][48];
+	struct kd_strbuf ldif;
+	struct kd_directory *dir;
+
+	kd_strbuf_init(&ldif, 64u << 20);
+	ck_assert_int_eq(kd_strbuf_puts(&ldif, DOMAIN_ENTRY), 0);
+	for (unsigned i = 0; i < ACCOUNTS; i++) {
+		char owner[48];
+		char *b64;
+
+		/* every tenth account another DACL; owners all distinct */
+		for (unsigned k = 0; k < ACES; k++) {
+			snprintf(trustees[k], sizeof(trustees[k]), DOMSID "-%u", 7000 + i / 10 + k);
+			aces[k] = (struct tu_ace){.type = KD_ACE_ALLOWED, .mask = 0x20094,
+						  .sid = trustees[k]};
+		}
+		snprintf(owner, sizeof(owner), DOMSID "-%u", 9000 + i);
+		b64 = sd_b64(owner, aces, ACES);
+		ck_assert_int_eq(kd_strbuf_printf(&ldif,
+						  "dn: CN=m%u," USERS "\nobjectClass: computer\n"
+						  "objectSid: " DOMSID "-%u\nuserAccountControl: 4096\n"
+						  "nTSecurityDescriptor:: %s\n\n",
+						  i, 20000 + i, b64),
+				 0);
+		free(b64);
+	}
+	dir = load_ok(kd_strbuf_str(&ldif));
+	for (unsigned i = 0; i < ACCOUNTS; i++) {
+		char cn[16];
+		const struct kd_principal *p;
+
+		snprintf(cn, sizeof(cn), "m%u", i);
+		p = get_cn(dir, cn);
+		ck_assert_ptr_nonnull(p->sd);
+		ck_assert_uint_eq(kd_sid_rid(&p->sd->owner), 9000 + i);
+		ck_assert_uint_eq(p->sd->dacl.count, ACES);
+		ck_assert_uint_eq(kd_sid_rid(&p->sd->dacl.aces[ACES - 1].sid),
+				  7000 + i / 10 + ACES - 1);
+		if (i % 10)
+			ck_assert_ptr_eq(p->sd->dacl.aces,
+					 kd_directory_get(dir, by_cn(dir, cn) - 1)->sd->dacl.aces);
+	}
+	ck_assert_uint_eq(kd_directory_coverage(dir)->descriptors, ACCOUNTS);
+	kd_directory_free(dir);
+	kd_strbuf_free(&ldif);
+}
+END_TEST
+
+START_TEST(test_descriptor_malformed)
+{
+	struct tu_buf cut = {0}, null_dacl = {0};
+	char *b_cut, *b_null, *text;
+	struct kd_directory *dir;
+	const struct kd_bad_value *b;
+	const struct kd_coverage *c;
+
+	tu_sd_build(&cut, DOMSID "-512", true, computer_aces, 1);
+	cut.len -= 6; /* inside the ACE's SID */
+	tu_sd_build(&null_dacl, DOMSID "-512", false, NULL, 0);
+	b_cut = tu_base64(cut.data, cut.len);
+	b_null = tu_base64(null_dacl.data, null_dacl.len);
+	text = tu_xprintf(DOMAIN_AT("nTSecurityDescriptor:: AQAEgA==\n")
+			  COMPUTER("BAD01", "2201", U_WS) "nTSecurityDescriptor:: %s\n" END
+			  COMPUTER("NUL01", "2202", U_WS) "nTSecurityDescriptor:: %s\n" END
+			  COMPUTER("BAD02", "2203", U_WS) "nTSecurityDescriptor:: %s\n" END,
+			  b_cut, b_null, b_cut);
+	dir = load_ok(text);
+	b = find_bad(dir, by_cn(dir, "BAD01"), "nTSecurityDescriptor");
+	ck_assert_ptr_nonnull(b);
+	ck_assert(b->has_offset);
+	/* header 20 + owner 28: the ACL at 48, whose AclSize (byte 50) passes the end */
+	ck_assert_uint_eq(b->offset, 50);
+	ck_assert_ptr_null(get_cn(dir, "BAD01")->sd);
+	/* a failed parse is not remembered as a success: the second one is reported too */
+	ck_assert_ptr_nonnull(find_bad(dir, by_cn(dir, "BAD02"), "nTSecurityDescriptor"));
+	ck_assert_ptr_null(get_cn(dir, "BAD02")->sd);
+	/* the domain head's 4 bytes: a bad value of the domain, no descriptor */
+	b = find_bad(dir, KD_NONE, "nTSecurityDescriptor");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_null(kd_directory_domain(dir)->sd);
+	/* a NULL DACL parses but carries no DACL the model can read */
+	ck_assert_ptr_nonnull(get_cn(dir, "NUL01")->sd);
+	ck_assert(get_cn(dir, "NUL01")->sd->dacl_null);
+	c = kd_directory_coverage(dir);
+	ck_assert_uint_eq(c->accounts, 3);
+	ck_assert_uint_eq(c->descriptors, 0);
+	ck_assert(!c->domain_descriptor);
+	tu_buf_free(&cut);
+	tu_buf_free(&null_dacl);
+	free(b_cut);
+	free(b_null);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_sid_history)
+{
+	char *bin = sid_b64("S-1-5-21-9-9-9-1234");
+	/* the second value is cut (5 sub-authorities announced, 1 present) */
+	char *text = tu_xprintf(DOMAIN_ENTRY
+				USER("migrated", "2301", U_NORMAL) "sIDHistory:: %s\n"
+				"sIDHistory:: AQUAAAAAAAUVAAAA\n"
+				"sIDHistory: S-1-5-21-9-9-9-1235\n" END
+				USER("native", "2302", U_NORMAL) END,
+				bin);
+	struct kd_directory *dir = load_ok(text);
+	const struct kd_principal *p = get_cn(dir, "migrated");
+	const struct kd_bad_value *b = find_bad(dir, by_cn(dir, "migrated"), "sIDHistory");
+	char sid[KD_SID_STRING_MAX];
+
+	ck_assert_uint_eq(p->nsid_history, 2);
+	ck_assert_str_eq(kd_sid_to_string(&p->sid_history[0], sid, sizeof(sid)),
+			 "S-1-5-21-9-9-9-1234");
+	ck_assert_str_eq(kd_sid_to_string(&p->sid_history[1], sid, sizeof(sid)),
+			 "S-1-5-21-9-9-9-1235");
+	ck_assert_ptr_nonnull(b);
+	ck_assert(b->has_offset);
+	ck_assert(p->has_sid); /* objectSid is not touched by a bad sIDHistory */
+	ck_assert(!p->tier0);
+	ck_assert_ptr_null(get_cn(dir, "native")->sid_history);
+	ck_assert_uint_eq(get_cn(dir, "native")->nsid_history, 0);
+	free(bin);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+#define SYSTEM "CN=System," BASE
+
+START_TEST(test_trusts)
+{
+	struct kd_directory *dir = load_ok(
+		DOMAIN_ENTRY
+		"dn: CN=partner.example," SYSTEM "\nobjectClass: top\nobjectClass: leaf\n"
+		"objectClass: trustedDomain\ntrustPartner: partner.example\n"
+		"trustAttributes: 2056\ntrustDirection: 3\ntrustType: 2\n" END
+		USER("alice", "2401", U_NORMAL) END
+		"dn: CN=old.example," SYSTEM "\nobjectClass: trustedDomain\n" END
+		"dn: CN=high.example," SYSTEM "\nobjectClass: trustedDomain\n"
+		"trustAttributes: -2147483648\ntrustDirection: 1\n" END
+		"dn: CN=bad.example," SYSTEM "\nobjectClass: trustedDomain\n"
+		"trustPartner: bad.example\ntrustAttributes: 8x\ntrustDirection: 2\n" END);
+	const struct kd_trust *t;
+	size_t n = kd_directory_trusts(dir, &t);
+	struct kd_directory_counts counts;
+	const struct kd_bad_value *b = find_bad(dir, KD_NONE, "trustAttributes");
+
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(t[0].dn, "CN=partner.example," SYSTEM);
+	ck_assert_str_eq(t[0].partner, "partner.example");
+	ck_assert(t[0].has_attributes && t[0].has_direction && t[0].has_type);
+	ck_assert_uint_eq(t[0].attributes,
+			  KD_TRUST_ATTR_FOREST_TRANSITIVE |
+				  KD_TRUST_ATTR_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION);
+	ck_assert_uint_eq(t[0].direction, KD_TRUST_DIRECTION_INBOUND | KD_TRUST_DIRECTION_OUTBOUND);
+	ck_assert_uint_eq(t[0].type, 2);
+	ck_assert_uint_eq(t[0].line, 8);
+	/* no attributes: the partner from the RDN, nothing claimed */
+	ck_assert_str_eq(t[1].partner, "old.example");
+	ck_assert(!t[1].has_attributes && !t[1].has_direction && !t[1].has_type);
+	/* a mask that LDAP shows as a negative integer keeps its bits */
+	ck_assert(t[2].has_attributes);
+	ck_assert_uint_eq(t[2].attributes, 0x80000000u);
+	ck_assert(!t[2].has_type);
+	/* a bad value names the trust and drops only itself */
+	ck_assert(!t[3].has_attributes);
+	ck_assert(t[3].has_direction);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(strstr(b->reason, "bad.example"));
+	ck_assert(b->has_offset);
+	ck_assert_uint_eq(b->offset, 1);
+	/* trusts are not principals */
+	ck_assert_uint_eq(kd_directory_count(dir), 1);
+	kd_directory_counts(dir, &counts);
+	ck_assert_uint_eq(counts.trusts, 4);
+	ck_assert(!kd_directory_coverage(dir)->trusts);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_trusts_coverage)
+{
+	struct kd_directory *dir = load_ok(
+		DOMAIN_ENTRY
+		"dn: CN=partner.example," SYSTEM "\nobjectClass: trustedDomain\n"
+		"trustPartner: partner.example\ntrustAttributes: 8\ntrustDirection: 3\n" END);
+	const struct kd_trust *t;
+
+	ck_assert_uint_eq(kd_directory_trusts(dir, &t), 1);
+	ck_assert(!t[0].has_type);
+	ck_assert(kd_directory_coverage(dir)->trusts);
+	kd_directory_free(dir);
+	/* none at all: the accounts search asks for trustedDomain, so none is known */
+	dir = load_ok(DOMAIN_ENTRY);
+	ck_assert_uint_eq(kd_directory_trusts(dir, &t), 0);
+	ck_assert(kd_directory_coverage(dir)->trusts);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_netbios_from_cross_ref)
+{
+	/* The crossRef first (any order), its nCName in other case; a NetBIOS name that is
+	 * not the first DNS label; crossRefs of other partitions and domains ignored. */
+	struct kd_directory *dir = load_ok(
+		"dn: CN=CORPNET,CN=Partitions,CN=Configuration," BASE "\n"
+		"nCName: dc=CORP,dc=Example\nnETBIOSName: CORPNET\n" END
+		"dn: CN=Enterprise Configuration,CN=Partitions,CN=Configuration," BASE "\n"
+		"objectClass: crossRef\nnCName: CN=Configuration," BASE "\n" END
+		"dn: CN=CHILD,CN=Partitions,CN=Configuration," BASE "\n"
+		"objectClass: crossRef\nnCName: DC=child," BASE "\nnETBIOSName: CHILD\n" END
+		DOMAIN_ENTRY USER("krbtgt", "502", "514") END);
+	const struct kd_domain *d = kd_directory_domain(dir);
+	uint32_t holders[2];
+	bool via_alias;
+
+	ck_assert_ptr_nonnull(d->netbios_name);
+	ck_assert_str_eq(d->netbios_name, "CORPNET");
+	ck_assert(kd_directory_coverage(dir)->netbios_name);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "krbtgt/CORPNET", holders, 2, &via_alias), 1);
+	ck_assert_uint_eq(holders[0], by_cn(dir, "krbtgt"));
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "krbtgt/corpnet", holders, 2, &via_alias), 1);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "krbtgt/CORP", holders, 2, &via_alias), 0);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "krbtgt/CHILD", holders, 2, &via_alias), 0);
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "krbtgt/CORP.EXAMPLE", holders, 2, &via_alias),
+			  1);
+	/* crossRefs are neither principals nor counted as anything but entries */
+	ck_assert_uint_eq(kd_directory_count(dir), 1);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_netbios_absent)
+{
+	/* No crossRef: no krbtgt/NETBIOS alias guessed from the DNS name. */
+	struct kd_directory *dir = load_ok(DOMAIN_ENTRY USER("krbtgt", "502", "514") END);
+	const struct kd_spn_holder *holders;
+	size_t n = kd_directory_spn_holders(dir, &holders);
+	uint32_t found[2];
+	bool via_alias;
+
+	ck_assert_ptr_null(kd_directory_domain(dir)->netbios_name);
+	ck_assert(!kd_directory_coverage(dir)->netbios_name);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(holders[0].implicit);
+	ck_assert_str_eq(holders[0].spn, "krbtgt/CORP.EXAMPLE");
+	ck_assert_uint_eq(kd_directory_find_spn(dir, "krbtgt/CORP", found, 2, &via_alias), 0);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/*
+ * Tier 0 beyond the privileged groups: the DC groups by member, DCSync holders on the
+ * domain head, privileged sIDHistory; adminCount alone is not a reason.
+ */
+static const struct tu_ace head_dacl[] = {
+	/* through a group */
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS,
+	 .sid = DOMSID "-2500", .object_type_guid = GET_CHANGES_ALL},
+	/* inherit-only: for the objects below, not the head */
+	{.type = KD_ACE_ALLOWED_OBJECT,
+	 .flags = KD_ACE_FLAG_INHERIT_ONLY | KD_ACE_FLAG_CONTAINER_INHERIT,
+	 .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = DOMSID "-2511",
+	 .object_type_guid = GET_CHANGES_ALL},
+	/* DS-Replication-Get-Changes alone reads no secrets */
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS,
+	 .sid = DOMSID "-2512", .object_type_guid = GET_CHANGES},
+	/* every extended right */
+	{.type = KD_ACE_ALLOWED, .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = DOMSID "-2513"},
+	{.type = KD_ACE_ALLOWED, .mask = KD_RIGHT_GENERIC_ALL, .sid = DOMSID "-2514"},
+	/* read property on the right's GUID grants nothing */
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = 0x10, .sid = DOMSID "-2515",
+	 .object_type_guid = GET_CHANGES_ALL},
+	/* conditional */
+	{.type = KD_ACE_ALLOWED_CALLBACK_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS,
+	 .sid = DOMSID "-2516", .object_type_guid = GET_CHANGES_ALL, .app_data = "artx",
+	 .app_len = 4},
+	{.type = KD_ACE_DENIED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = DOMSID "-2517",
+	 .object_type_guid = GET_CHANGES_ALL},
+	/* an object ACE without ObjectType: all extended rights */
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = DOMSID "-2518"},
+	/* Enterprise Domain Controllers and Everyone: not in the snapshot, skipped */
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = "S-1-5-9",
+	 .object_type_guid = GET_CHANGES_ALL},
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = "S-1-1-0",
+	 .object_type_guid = GET_CHANGES_ALL},
+	/* Domain Controllers hold it by default: their own reason comes first */
+	{.type = KD_ACE_ALLOWED_OBJECT, .mask = KD_RIGHT_DS_CONTROL_ACCESS, .sid = DOMSID "-516",
+	 .object_type_guid = GET_CHANGES_ALL},
+};
+
+#define DCSYNC "can replicate secrets from the domain (DCSync: DS-Replication-Get-Changes-All)"
+
+/* In three parts: C11 compilers need not take string literals over 4095 bytes. */
+static const char tier0_more_head_fmt[] =
+	DOMAIN_AT("nTSecurityDescriptor:: %s\n")
+	GROUP("Domain Admins", DOMSID "-512") MEMBER("WS09") MEMBER("nested") END
+	GROUP("nested", DOMSID "-2536") END
+	GROUP("Domain Controllers", DOMSID "-516") MEMBER("dcmember") MEMBER("SRV01") END
+	GROUP("Read-only Domain Controllers", DOMSID "-521") MEMBER("rodcmember") END
+	GROUP("Replicators", DOMSID "-2500") MEMBER("Inner") END
+	GROUP("Inner", DOMSID "-2501") MEMBER("repl_user") MEMBER("REPL01") END "%s%s";
+
+static const char tier0_more_dcsync[] =
+	USER("repl_user", "2510", U_NORMAL) END
+	COMPUTER("REPL01", "2509", U_WS) END
+	USER("inherit_only", "2511", U_NORMAL) END
+	USER("getchanges", "2512", U_NORMAL) END
+	USER("allext", "2513", U_NORMAL) END
+	USER("genall", "2514", U_NORMAL) END
+	USER("readonly", "2515", U_NORMAL) END
+	USER("conditional", "2516", U_NORMAL) END
+	USER("denied", "2517", U_NORMAL) END
+	USER("noobj", "2518", U_NORMAL) END
+	USER("dcmember", "2520", U_NORMAL) END
+	COMPUTER("SRV01", "2521", U_WS) END
+	USER("rodcmember", "2522", U_NORMAL) END
+	COMPUTER("WS09", "2523", U_WS) END
+	COMPUTER("DC01", "2524", U_DC) "primaryGroupID: 516\n" END;
+
+static const char tier0_more_history[] =
+	USER("hist_da", "2530", U_NORMAL) "sIDHistory: " DOMSID "-512\n" END
+	USER("hist_ea", "2531", U_NORMAL) "sIDHistory: S-1-5-21-9-9-9-1100\n"
+	"sIDHistory: S-1-5-21-9-9-9-519\n" END
+	USER("hist_ba", "2532", U_NORMAL) "sIDHistory: S-1-5-32-544\n" END
+	USER("hist_plain", "2533", U_NORMAL) "sIDHistory: S-1-5-21-9-9-9-1100\n"
+	"sIDHistory: S-1-5-32-545\n" END
+	GROUP("hist_grp", DOMSID "-2534") "sIDHistory: S-1-5-21-9-9-9-518\n"
+	MEMBER("hist_member") END
+	USER("hist_member", "2535", U_NORMAL) END
+	USER("hist_nest", "2537", U_NORMAL) "sIDHistory: " DOMSID "-2536\n" END
+	USER("hist_krbtgt", "2538", U_NORMAL) "sIDHistory: S-1-5-21-9-9-9-502\n" END
+	USER("hist_dc", "2539", U_NORMAL) "sIDHistory: S-1-5-21-9-9-9-516\n" END
+	USER("stale", "2540", U_NORMAL) "adminCount: 1\n" END;
+
+/* The snapshot above with @head as the domain head's descriptor (base64); free() it. */
+static char *
+tier0_more_text(const char *head)
+{
+	return tu_xprintf(tier0_more_head_fmt, head, tier0_more_dcsync, tier0_more_history);
+}
+
+static const struct tier0_case tier0_more_cases[] = {
+	{"dcmember", true, "member of Domain Controllers", false},
+	{"SRV01", true, "member of Domain Controllers", false},
+	{"rodcmember", true, "member of Read-only Domain Controllers", false},
+	{"DC01", true, "domain controller", false},
+	{"Domain Controllers", true, "member of Domain Controllers", false},
+	{"WS09", true, "member of Domain Admins", false}, /* a computer in a tier-0 group */
+	{"Replicators", true, DCSYNC, false},
+	{"Inner", true, DCSYNC, false},
+	{"repl_user", true, DCSYNC, false},
+	{"REPL01", true, DCSYNC, false},
+	{"inherit_only", false, NULL, false},
+	{"getchanges", false, NULL, false},
+	{"allext", true, DCSYNC, false},
+	{"genall", true, DCSYNC, false},
+	{"readonly", false, NULL, false},
+	{"conditional", false, NULL, false},
+	{"denied", false, NULL, false},
+	{"noobj", true, DCSYNC, false},
+	{"hist_da", true, "sIDHistory carries Domain Admins", false},
+	{"hist_ea", true, "sIDHistory carries Enterprise Admins (S-1-5-21-9-9-9-519)", false},
+	{"hist_ba", true, "sIDHistory carries Administrators (S-1-5-32-544)", false},
+	{"hist_plain", false, NULL, false},
+	{"hist_grp", true, "sIDHistory carries Schema Admins (S-1-5-21-9-9-9-518)", false},
+	{"hist_member", true, "sIDHistory carries Schema Admins (S-1-5-21-9-9-9-518)", false},
+	{"hist_nest", true, "sIDHistory carries nested", false},
+	{"hist_krbtgt", true, "sIDHistory carries krbtgt (S-1-5-21-9-9-9-502)", false},
+	{"hist_dc", true, "sIDHistory carries Domain Controllers (S-1-5-21-9-9-9-516)", false},
+	{"stale", false, NULL, false},
+};
+
+START_TEST(test_tier0_more)
+{
+	const struct tier0_case *c = &tier0_more_cases[_i];
+	char *head = sd_b64("S-1-5-32-544", head_dacl, ARRAY_LEN(head_dacl));
+	char *text = tier0_more_text(head);
+	struct kd_directory *dir = load_ok(text);
+
+	assert_tier0_case(dir, c);
+	if (strcmp(c->cn, "stale") == 0)
+		ck_assert(get_cn(dir, c->cn)->admin_count);
+	free(head);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_tier0_without_head_dacl)
+{
+	/* The same domain without the head's descriptor: no DCSync holder can be named. */
+	char *text = tier0_more_text("AQAEgA==");
+	struct kd_directory *dir = load_ok(text);
+
+	ck_assert(!get_cn(dir, "repl_user")->tier0);
+	ck_assert(!get_cn(dir, "allext")->tier0);
+	ck_assert(get_cn(dir, "dcmember")->tier0);
+	ck_assert(!kd_directory_coverage(dir)->domain_descriptor);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+START_TEST(test_coverage)
+{
+	char *head = sd_b64("S-1-5-32-544", head_dacl, 1);
+	char *comp = sd_b64(DOMSID "-512", computer_aces, ARRAY_LEN(computer_aces));
+	char *text;
+	struct kd_directory *dir = load_ok(DOMAIN_AT("") USER("alice", "2601", U_NORMAL) END
+					   GROUP("grp", DOMSID "-2602") END);
+	const struct kd_coverage *c = kd_directory_coverage(dir);
+
+	ck_assert_uint_eq(c->accounts, 1);
+	ck_assert_uint_eq(c->descriptors, 0);
+	ck_assert(!c->domain_descriptor && !c->functional_level && !c->machine_quota);
+	ck_assert(!c->netbios_name && !c->spn_mappings);
+	ck_assert(c->trusts);
+	kd_directory_free(dir);
+
+	text = tu_xprintf(DOMAIN_AT("msDS-Behavior-Version: 7\nms-DS-MachineAccountQuota: 0\n"
+				    "nTSecurityDescriptor:: %s\n")
+			  COMPUTER("WS01", "2603", U_WS) "nTSecurityDescriptor:: %s\n" END
+			  USER("bob", "2604", U_NORMAL) END
+			  "dn: CN=p.example," SYSTEM "\nobjectClass: trustedDomain\n"
+			  "trustAttributes: 8\ntrustDirection: 3\n" END
+			  "dn: " SPN_MAPPINGS_DN "\nsPNMappings: host=http\n" END
+			  CROSS_REF("CORP"),
+			  head, comp);
+	dir = load_ok(text);
+	c = kd_directory_coverage(dir);
+	ck_assert_uint_eq(c->accounts, 2);
+	ck_assert_uint_eq(c->descriptors, 1);
+	ck_assert(c->domain_descriptor && c->functional_level && c->machine_quota);
+	ck_assert(c->netbios_name && c->spn_mappings && c->trusts);
+	free(head);
+	free(comp);
+	free(text);
+	kd_directory_free(dir);
+}
+END_TEST
+
+/*
+ * What `kdeleg collect` writes (kd_ldif_write_entry) reads back to the same model:
+ * binary descriptors and SIDs go out in base64, crossRefs and trusts as text.
+ */
+START_TEST(test_collected_round_trip)
+{
+	char *head = sd_b64("S-1-5-32-544", head_dacl, ARRAY_LEN(head_dacl));
+	char *hist = sid_b64("S-1-5-21-9-9-9-519");
+	char *text = tier0_more_text(head);
+	char *all = tu_xprintf("%s" USER("migrated", "2701", U_NORMAL) "sIDHistory:: %s\n" END
+			       "dn: CN=partner.example," SYSTEM "\nobjectClass: trustedDomain\n"
+			       "trustPartner: partner.example\ntrustAttributes: 2056\n"
+			       "trustDirection: 3\ntrustType: 2\n" END CROSS_REF("CORPNET"),
+			       text, hist);
+	FILE *in = fmemopen(all, strlen(all), "r"), *out;
+	char *written = NULL;
+	size_t written_len = 0;
+	struct kd_ldif *ldif = NULL;
+	const struct kd_entry *e;
+	struct kd_error err;
+	struct kd_directory *a, *b;
+	const struct kd_trust *ta, *tb;
+
+	kd_error_clear(&err);
+	ck_assert_ptr_nonnull(in);
+	out = open_memstream(&written, &written_len);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(kd_ldif_open(in, "test", kd_directory_attributes, &ldif, &err), 0);
+	ck_assert_int_eq(kd_ldif_write_header(out, "ldap://dc1.corp.example", 0, &err), 0);
+	while (kd_ldif_next(ldif, &e, &err) == 0 && e)
+		ck_assert_int_eq(kd_ldif_write_entry(out, e, &err), 0);
+	ck_assert_int_eq(err.code, 0);
+	kd_ldif_free(ldif);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+
+	a = load_ok(all);
+	b = load_ok(written);
+	ck_assert_uint_eq(kd_directory_count(a), kd_directory_count(b));
+	for (uint32_t i = 0; i < kd_directory_count(a); i++) {
+		const struct kd_principal *pa = kd_directory_get(a, i);
+		const struct kd_principal *pb = kd_directory_get(b, i);
+
+		ck_assert_str_eq(pa->dn, pb->dn);
+		ck_assert_int_eq(pa->tier0, pb->tier0);
+		if (pa->tier0_reason)
+			ck_assert_str_eq(pa->tier0_reason, pb->tier0_reason);
+		ck_assert_uint_eq(pa->nsid_history, pb->nsid_history);
+		for (uint32_t k = 0; k < pa->nsid_history; k++)
+			ck_assert(kd_sid_equal(&pa->sid_history[k], &pb->sid_history[k]));
+	}
+	ck_assert_str_eq(get_cn(b, "migrated")->tier0_reason,
+			 "sIDHistory carries Enterprise Admins (S-1-5-21-9-9-9-519)");
+	ck_assert_ptr_nonnull(kd_directory_domain(b)->sd);
+	ck_assert_uint_eq(kd_directory_domain(b)->sd->dacl.count, ARRAY_LEN(head_dacl));
+	ck_assert_str_eq(kd_directory_domain(b)->netbios_name, "CORPNET");
+	ck_assert_uint_eq(kd_directory_trusts(a, &ta), 1);
+	ck_assert_uint_eq(kd_directory_trusts(b, &tb), 1);
+	ck_assert_str_eq(tb[0].partner, ta[0].partner);
+	ck_assert_uint_eq(tb[0].attributes, ta[0].attributes);
+	ck_assert(memcmp(kd_directory_coverage(a), kd_directory_coverage(b),
+			 sizeof(struct kd_coverage)) == 0);
+	kd_directory_free(a);
+	kd_directory_free(b);
+	free(written);
+	free(all);
+	free(text);
+	free(hist);
+	free(head);
+}
+END_TEST
+
 START_TEST(test_finish_twice_and_add_after)
 {
 	struct kd_directory *dir = load_ok(DOMAIN_ENTRY);
@@ -925,6 +1569,27 @@ kd_directory_suite(void)
 	tcase_add_test(tc, test_spn_no_krbtgt_without_domain_rid);
 	tcase_add_test(tc, test_spn_custom_mappings);
 	tcase_add_test(tc, test_spn_bad_mappings_keep_default);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("descriptors");
+	tcase_add_test(tc, test_descriptors);
+	tcase_add_test(tc, test_descriptors_many);
+	tcase_add_test(tc, test_descriptor_malformed);
+	tcase_add_test(tc, test_collected_round_trip);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sid-history-trusts-netbios");
+	tcase_add_test(tc, test_sid_history);
+	tcase_add_test(tc, test_trusts);
+	tcase_add_test(tc, test_trusts_coverage);
+	tcase_add_test(tc, test_netbios_from_cross_ref);
+	tcase_add_test(tc, test_netbios_absent);
+	tcase_add_test(tc, test_coverage);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tier0-more");
+	tcase_add_loop_test(tc, test_tier0_more, 0, ARRAY_LEN(tier0_more_cases));
+	tcase_add_test(tc, test_tier0_without_head_dacl);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad-values");

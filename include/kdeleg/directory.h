@@ -68,7 +68,8 @@ struct kd_principal {
 	const char **delegate_to;  /* msDS-AllowedToDelegateTo as stored */
 	const struct kd_secdesc *rbcd; /* in the arena for PARSED and NULL_DACL, else NULL */
 	/* nTSecurityDescriptor as read with the SD-flags control (owner and DACL), in
-	 * the arena; NULL when the snapshot has none or it does not parse (a bad value) */
+	 * the arena; NULL when the snapshot has none or it does not parse (a bad value).
+	 * Principals whose values are byte for byte equal share one parsed descriptor. */
 	const struct kd_secdesc *sd;
 	/* sIDHistory: SIDs the KDC adds to the account's token, in the arena */
 	const struct kd_sid *sid_history;
@@ -151,7 +152,7 @@ struct kd_trust {
  * says "not known" rather than "nothing there". Set by kd_directory_finish().
  */
 struct kd_coverage {
-	size_t accounts;          /* non-group principals */
+	size_t accounts;          /* principals other than groups and foreign security principals */
 	size_t descriptors;       /* of those, with a parsed nTSecurityDescriptor carrying a DACL */
 	bool domain_descriptor;   /* the domain head's DACL was read */
 	bool functional_level;    /* msDS-Behavior-Version */

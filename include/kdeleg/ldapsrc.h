@@ -120,8 +120,9 @@ typedef int (*kd_ldap_entry_fn)(void *ctx, const struct kd_entry *entry, struct 
 
 /*
  * Runs every search of the collector's table (the domain's accounts, groups,
- * trusts and domain object with kd_directory_filter/kd_directory_attributes,
- * then sPNMappings from the configuration partition), paged, completing ranged
+ * trusts and domain object with kd_directory_filter/kd_directory_attributes and
+ * the SD-flags control for owners and DACLs, then sPNMappings and the domain's
+ * crossRef from the configuration partition), paged, completing ranged
  * attributes with follow-up requests, skipping search references. Entries reach
  * @fn one at a time, attribute names lower-cased without options, ranged chunks
  * merged under the plain name, each value followed by a NUL not counted in its

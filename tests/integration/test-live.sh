@@ -77,10 +77,14 @@ filter='(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClas
 attrs=(objectClass sAMAccountName objectSid userAccountControl servicePrincipalName
     msDS-AllowedToDelegateTo msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member
     primaryGroupID adminCount dNSHostName msDS-SupportedEncryptionTypes
-    ms-DS-MachineAccountQuota msDS-Behavior-Version)
+    ms-DS-MachineAccountQuota msDS-Behavior-Version
+    nTSecurityDescriptor sIDHistory trustPartner trustAttributes trustDirection trustType)
 # README "Making a snapshot" (test-snapshot.sh checks what its audit finds).
 readme_snapshot() {
-    lab_ldapsearch -E pr=1000/noprompt -b "$LAB_BASE" "$filter" "${attrs[@]}" >"$1" &&
+    lab_ldapsearch -E pr=1000/noprompt -E 1.2.840.113556.1.4.801=::MAMCAQU= -b "$LAB_BASE" \
+        "$filter" "${attrs[@]}" >"$1" &&
+        lab_ldapsearch -b "CN=Partitions,$LAB_CONFIG_BASE" -s one \
+            "(&(objectClass=crossRef)(nCName=$LAB_BASE))" nCName nETBIOSName >>"$1" &&
         lab_ldapsearch -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
             -s base sPNMappings >>"$1"
 }
@@ -148,6 +152,14 @@ if a != b:
           file=sys.stderr)
     sys.exit(1)
 PY
+
+# owners and DACLs (the SD-flags control) and the domain's crossRef, as ldapsearch read them
+for a in nTSecurityDescriptor:: nETBIOSName:; do
+    n_collect=$(grep -ci "^$a " "$w/collect.ldif")
+    n_readme=$(grep -ci "^$a " "$w/readme.ldif")
+    [ "$n_collect" -gt 0 ] && [ "$n_collect" = "$n_readme" ] ||
+        fail "collect: $n_collect values of ${a%%:*}, ldapsearch $n_readme"
+done
 
 # ---- -b: another base; the configuration's sPNMappings still come ----
 kd collect -H "$LAB_URI" -b "CN=Users,$LAB_BASE" -o "$w/users.ldif"

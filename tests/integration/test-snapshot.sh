@@ -18,21 +18,34 @@ lab_populate || exit 1
 # report stay in the lab directory, which lab_down keeps when the test fails.
 snap=$LAB_DIR/snapshot.ldif
 report=$LAB_DIR/report.json
-# README's filter and attributes, once for both searches below
-search=('(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))'
+# README's SD-flags control (owner and DACL), filter and attributes, once for both searches below
+search=(-E 1.2.840.113556.1.4.801=::MAMCAQU=
+    '(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))'
     objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo
     msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName
-    msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version)
+    msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version
+    nTSecurityDescriptor sIDHistory trustPartner trustAttributes trustDirection trustType)
+# README's second search: the domain's crossRef (its NetBIOS name)
+cross_ref=(-b "CN=Partitions,$LAB_CONFIG_BASE" -s one
+    "(&(objectClass=crossRef)(nCName=$LAB_BASE))" nCName nETBIOSName)
 lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" -E pr=1000/noprompt \
     -b "$LAB_BASE" \
     "${search[@]}" \
     >"$snap" 2>"$LAB_DIR/ldapsearch.err" ||
     lab_fail "ldapsearch of $LAB_BASE exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
+lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" "${cross_ref[@]}" \
+    >>"$snap" 2>>"$LAB_DIR/ldapsearch.err" ||
+    lab_fail "ldapsearch of the crossRef exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
 lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
     -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
     -s base sPNMappings >>"$snap" 2>>"$LAB_DIR/ldapsearch.err" ||
     lab_fail "ldapsearch of sPNMappings exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
 echo "snapshot: $(grep -c '^dn:' "$snap") entries"
+# The SD-flags control brings owners and DACLs, the second search the domain's NetBIOS name.
+[ "$(grep -c '^nTSecurityDescriptor:: ' "$snap")" -gt 20 ] ||
+    lab_fail "the snapshot has (almost) no nTSecurityDescriptor values" || exit 1
+grep -qx "nETBIOSName: ${LAB_DOMAIN^^}" "$snap" ||
+    lab_fail "the snapshot has no crossRef naming ${LAB_DOMAIN^^}" || exit 1
 
 "$kdeleg" audit --ldif "$snap" -f json >"$report" 2>"$LAB_DIR/kdeleg.err" ||
     lab_fail "kdeleg audit exited $?: $(cat "$LAB_DIR/kdeleg.err")" || exit 1
@@ -47,6 +60,9 @@ lab_exec ldapsearch -Y GSSAPI -H "ldap://$LAB_FQDN" -E pr=20/noprompt -b "$LAB_B
     "${search[@]}" \
     >"$full" 2>"$LAB_DIR/ldapsearch.err" ||
     lab_fail "ldapsearch without -LLL exited $?: $(cat "$LAB_DIR/ldapsearch.err")" || exit 1
+lab_exec ldapsearch -Y GSSAPI -H "ldap://$LAB_FQDN" "${cross_ref[@]}" \
+    >>"$full" 2>>"$LAB_DIR/ldapsearch.err" ||
+    lab_fail "ldapsearch of the crossRef without -LLL exited $?" || exit 1
 lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
     -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
     -s base sPNMappings >>"$full" 2>>"$LAB_DIR/ldapsearch.err" ||
@@ -125,7 +141,6 @@ EXPECTED = {
     ("duplicate-spn", "WEB02$"): "low",
     ("orphan-delegation-target", "svc_backup"): "low",
     ("privileged-delegable", "Administrator"): "high",
-    ("privileged-delegable", "old.admin"): "high",
     ("privileged-delegable", "bob.admin"): "high",
     ("unparseable-attribute", "PRINT01$"): "medium",
 }

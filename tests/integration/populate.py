@@ -90,7 +90,8 @@ def main():
     manifest = {"base": base, "dns_name": dns, "domain_sid": domain_sid,
                 "user_password": user_pass, "machine_password": machine_pass,
                 "accounts": {}, "trusts": {},
-                "expect": {"rbcd_writable": [], "stale_admin_count": [], "trust_tgt_delegation": []}}
+                "expect": {"rbcd_writable": [], "stale_admin_count": [],
+                           "trust_tgt_delegation": []}}
 
     def pwd(text):
         return ('"%s"' % text).encode("utf-16-le")
@@ -333,7 +334,7 @@ def main():
             # WRITE_PROPERTY on the property set holding it
             ("wr-target2$", "(OA;;WP;%s;;%s)", "rw-propset",
              {"finding": True, "guid": USER_ACCOUNT_RESTRICTIONS}),
-            # GenericWrite to a group (samba-tool stores it mapped: WPRCSW, WRITE_PROPERTY on
+            # GenericWrite to a group (the DC stores it mapped, as WPRCSW: WRITE_PROPERTY on
             # every property); rw-helper writes through it
             ("wr-target3$", "(A;;GW;;;%s)", "rw-helpdesk",
              {"finding": True, "members": ["rw-helper"]}),

@@ -103,7 +103,8 @@ cp "$w/out" "$w/live.json"
 same_findings "live audit vs the ldapsearch snapshot" "$w/ref.json" "$w/live.json"
 # the write-rights cases, the quota, trusts and adminCount (populate.py's "expect"), live
 checks=$((checks + 1))
-lab_expect_rights "$w/live.json" || fail "live audit: write rights, quota, trusts, adminCount (above)"
+lab_expect_rights "$w/live.json" ||
+    fail "live audit: write rights, quota, trusts, adminCount (above)"
 "$py" - "$w/live.json" "$LAB_URI" <<'PY' || fail "live report's source"
 import json
 import sys
@@ -389,7 +390,8 @@ echo "timings (s): collect of the lab ($(grep -c '^$' "$w/collect.ldif") entries
     "with 1000 more accounts ($entries entries): pages of 1000 $t_p1000, pages of 2 $t_p2;" \
     "ranges${t_ranges#,};" \
     "ldapsearch vs kdeleg collect, alternating:$t_ls vs$t_kd;" \
-    "ldapsearch without descriptors:$t_nosd ($(stat -c %s "$w/nosd.ldif") bytes, with them $(stat -c %s "$w/sd.ldif"))"
+    "ldapsearch without descriptors:$t_nosd ($(stat -c %s "$w/nosd.ldif") bytes," \
+    "with them $(stat -c %s "$w/sd.ldif"))"
 if [ "$failures" -ne 0 ]; then
     lab_fail "$failures of $checks checks failed"
     exit 1

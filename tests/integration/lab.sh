@@ -448,6 +448,11 @@ def trust_name(f):  # trust-tgt-delegation: the trust's partner domain
     return f["account"]["name"]
 
 
+def setup(e):  # what populate.py did
+    return " and ".join(([e["writer"] + " made the owner"] if e.get("owner") else []) +
+                        ([e["ace"]] if e.get("ace") else []))
+
+
 def names_in(x):
     """Every "name" value anywhere in a JSON value."""
     if isinstance(x, dict):
@@ -464,7 +469,8 @@ for f in report["findings"]:
 
 # rbcd-writable: exactly the (account, writer) pairs the lab granted; none from Samba's
 # default ACEs (Domain Admins, Account Operators, SYSTEM, Enterprise Admins, Administrators,
-# SELF, the owner Domain Admins), none from the read-only or the inherit-only ACE.
+# SELF, the owner Domain Admins), none from the read-only or the inherit-only ACE, none for
+# an owner whose rights an OWNER RIGHTS ACE restricts.
 want = {(e["account"], e["writer"]): e for e in expect["rbcd_writable"] if e["finding"]}
 never = {(e["account"], e["writer"]): e for e in expect["rbcd_writable"] if not e["finding"]}
 got = {}
@@ -474,11 +480,11 @@ for f in by_rule["rbcd-writable"]:
         check(key not in got, "rbcd-writable: %s named twice as a writer of %s" % key[::-1])
         got[key] = (f, w)
 for key in sorted(set(want) - set(got)):
-    failures.append("rbcd-writable: no finding on %s naming %s (the lab set %s)"
-                    % (key + (want[key]["ace"],)))
+    failures.append("rbcd-writable: no finding on %s naming %s (the lab: %s)"
+                    % (key + (setup(want[key]),)))
 for key in sorted(set(got) - set(want)):
     f, w = got[key]
-    why = " (the lab set %s, which grants no write)" % never[key]["ace"] if key in never else ""
+    why = " (the lab: %s, which grants no write)" % setup(never[key]) if key in never else ""
     failures.append("rbcd-writable: unexpected writer %s of %s%s: %s"
                     % (key[1], key[0], why, json.dumps(w, sort_keys=True)[:300]))
 for key, e in sorted(want.items()):

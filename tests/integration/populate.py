@@ -270,10 +270,11 @@ def main():
         # Who may write RBCD (the ACEs themselves are set below, with samba-tool): a writer
         # per case, and computers to write on. rw-helper holds its right through the group
         # rw-helpdesk only.
-        for name in ("rw-attr", "rw-propset", "rw-readonly", "rw-inherit", "rw-dc"):
+        for name in ("rw-attr", "rw-propset", "rw-readonly", "rw-inherit", "rw-dc", "rw-owner",
+                     "rw-owner-rights"):
             user(name, users, name)
         group("rw-helpdesk", [user("rw-helper", users, "rw-helper")])
-        for i in range(1, 5):
+        for i in range(1, 7):
             computer("wr-target%d" % i, servers)
 
         # Trusts (trustedDomain objects only: no partner answers, no trust account):
@@ -324,8 +325,14 @@ def main():
     # in the DACL, before the defaults): (account, ACE, its trustee, what an audit must
     # report). "finding": rbcd-writable on the account naming the trustee as a writer, at
     # "severity" when given; "members": who writes through the group trustee; "guid": the
-    # schema GUID the granting ACE carries. lab_expect_rights (lab.sh) checks a report
-    # against this list: exactly these writers, nothing from the default ACEs.
+    # schema GUID the granting ACE carries; "owner": the writer owns the account instead.
+    # lab_expect_rights (lab.sh) checks a report against this list: exactly these writers,
+    # nothing from the default ACEs.
+    def dsacl_set(dn, ace):
+        subprocess.run(["samba-tool", "dsacl", "set", "-H", lp.private_path("sam.ldb"),
+                        "-s", conf, "--objectdn=%s" % dn, "--sddl=%s" % ace],
+                       check=True, stdout=subprocess.DEVNULL)
+
     t = time.monotonic()
     rights = manifest["expect"]["rbcd_writable"]
     for target, ace, writer, expect in (
@@ -349,13 +356,28 @@ def main():
         dn = dc_dn if target == dc_sam else manifest["accounts"][target]["dn"]
         guid = expect.get("guid")
         ace = ace % ((guid, sid(writer)) if ace.startswith("(OA") else (sid(writer),))
-        subprocess.run(["samba-tool", "dsacl", "set", "-H", lp.private_path("sam.ldb"),
-                        "-s", conf, "--objectdn=%s" % dn, "--sddl=%s" % ace],
-                       check=True, stdout=subprocess.DEVNULL)
+        dsacl_set(dn, ace)
         expect.update({"account": target, "dn": dn, "ace": ace, "writer": writer,
                        "writer_sid": sid(writer)})
         rights.append(expect)
-    print("populate: %d ACEs set with samba-tool dsacl in %.1f s"
+    # Owners: the owner of an object may always change its DACL (implicit WRITE_DAC), so it
+    # may write RBCD, unless an OWNER RIGHTS (S-1-3-4) ACE says what the owner gets (here
+    # READ_CONTROL only). On Windows the user who joins a computer through the
+    # MachineAccountQuota owns it; Samba 4.17 lets no ordinary user create a computer over
+    # LDAP (insufficient access), so the owner is set here, as the system.
+    for target, writer, ace, finding in (("wr-target5$", "rw-owner", None, True),
+                                         ("wr-target6$", "rw-owner-rights", "(A;;RC;;;OW)",
+                                          False)):
+        dn = manifest["accounts"][target]["dn"]
+        m = ldb.Message(ldb.Dn(samdb, dn))
+        m["nTSecurityDescriptor"] = ldb.MessageElement(
+            sddl("O:%s" % sid(writer)), ldb.FLAG_MOD_REPLACE, "nTSecurityDescriptor")
+        samdb.modify(m, controls=["sd_flags:1:%d" % security.SECINFO_OWNER])
+        if ace:
+            dsacl_set(dn, ace)
+        rights.append({"account": target, "dn": dn, "ace": ace, "owner": True,
+                       "writer": writer, "writer_sid": sid(writer), "finding": finding})
+    print("populate: %d write-rights cases set in %.1f s"
           % (len(rights), time.monotonic() - t))
 
     tmp = manifest_path + ".tmp"

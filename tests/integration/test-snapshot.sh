@@ -87,10 +87,20 @@ def key(ace):
 
 
 domain_sid = security.dom_sid(manifest["domain_sid"])
+owned = set()
 for e in manifest["expect"]["rbcd_writable"]:
     sd = sds.get(e["dn"].lower())
+    if sd is None:
+        bad.append("%s: no descriptor" % e["dn"])
+        continue
+    if e.get("owner"):
+        owned.add(e["dn"].lower())
+        if str(sd.owner_sid) != e["writer_sid"]:
+            bad.append("%s: owner %s, expected %s" % (e["dn"], sd.owner_sid, e["writer"]))
+    if not e.get("ace"):
+        continue
     want = key(security.descriptor.from_sddl("D:" + e["ace"], domain_sid).dacl.aces[0])
-    if sd is None or not any(key(a) == want for a in sd.dacl.aces):
+    if not any(key(a) == want for a in sd.dacl.aces):
         bad.append("%s: the ACE %s is not in the snapshot's DACL" % (e["dn"], e["ace"]))
 # Samba's defaults, which no rule may report, are there too (else "no finding from the
 # defaults" tests nothing): owner Domain Admins; Domain Admins' WP on
@@ -105,7 +115,7 @@ for dn in sorted({e["dn"].lower() for e in manifest["expect"]["rbcd_writable"]})
     sd = sds.get(dn)
     if sd is None:
         continue
-    if sd.owner_sid != owner:
+    if dn not in owned and sd.owner_sid != owner:
         bad.append("%s: owner %s, expected Domain Admins" % (dn, sd.owner_sid))
     have = {key(a) for a in sd.dacl.aces}
     bad.extend("%s: default ACE %s missing" % (dn, d) for d in defaults if d not in have)
@@ -226,10 +236,11 @@ EXPECTED = {
 RIGHTS = {"rbcd-writable", "machine-account-quota", "trust-tgt-delegation", "stale-admincount"}
 # Accounts that must have no finding at all: plain users and computers, a disabled user,
 # a gMSA without delegation, the SPN owner of a delegation target, a sensitive admin; the
-# write-rights cases' writers and the computer only readable or inherit-only writable.
+# write-rights cases' writers and the computers nobody outside tier 0 may write.
 PLAIN = ["carol", "dave", "FILE02$", "KIOSK01$", "svc_plain", "svc_sql", "gmsa_app$",
          "alice.admin", "Guest", "krbtgt", "rw-attr", "rw-propset", "rw-readonly",
-         "rw-inherit", "rw-dc", "rw-helper", "rw-helpdesk", "wr-target4$", "other.test"]
+         "rw-inherit", "rw-dc", "rw-helper", "rw-helpdesk", "rw-owner", "rw-owner-rights",
+         "wr-target4$", "wr-target6$", "other.test"]
 
 found = collections.defaultdict(list)
 for f in report["findings"]:

@@ -324,8 +324,9 @@ def main():
     # Write rights on accounts, each ACE added with samba-tool dsacl set (which puts it first
     # in the DACL, before the defaults): (account, ACE, its trustee, what an audit must
     # report). "finding": rbcd-writable on the account naming the trustee as a writer, at
-    # "severity" when given; "members": who writes through the group trustee; "guid": the
-    # schema GUID the granting ACE carries; "owner": the writer owns the account instead.
+    # "severity" when given, with "via" the right that lets it write; "members": who writes
+    # through the group trustee; "guid": the schema GUID the granting ACE carries; "owner":
+    # the writer owns the account instead.
     # lab_expect_rights (lab.sh) checks a report against this list: exactly these writers,
     # nothing from the default ACEs.
     def dsacl_set(dn, ace):
@@ -337,14 +338,15 @@ def main():
     rights = manifest["expect"]["rbcd_writable"]
     for target, ace, writer, expect in (
             # WRITE_PROPERTY on the RBCD attribute itself
-            ("wr-target1$", "(OA;;WP;%s;;%s)", "rw-attr", {"finding": True, "guid": RBCD_ATTR}),
+            ("wr-target1$", "(OA;;WP;%s;;%s)", "rw-attr",
+             {"finding": True, "guid": RBCD_ATTR, "via": "write-property-attribute"}),
             # WRITE_PROPERTY on the property set holding it
             ("wr-target2$", "(OA;;WP;%s;;%s)", "rw-propset",
-             {"finding": True, "guid": USER_ACCOUNT_RESTRICTIONS}),
+             {"finding": True, "guid": USER_ACCOUNT_RESTRICTIONS, "via": "write-property-set"}),
             # GenericWrite to a group (the DC stores it mapped, as WPRCSW: WRITE_PROPERTY on
             # every property); rw-helper writes through it
             ("wr-target3$", "(A;;GW;;;%s)", "rw-helpdesk",
-             {"finding": True, "members": ["rw-helper"]}),
+             {"finding": True, "members": ["rw-helper"], "via": "write-all-properties"}),
             # read only: no write right
             ("wr-target4$", "(A;;RP;;;%s)", "rw-readonly", {"finding": False}),
             # inherit-only: applies to children, not to the object
@@ -352,7 +354,8 @@ def main():
              {"finding": False, "guid": RBCD_ATTR}),
             # on the domain controller's account: critical
             (dc_sam, "(OA;;WP;%s;;%s)", "rw-dc",
-             {"finding": True, "severity": "critical", "guid": RBCD_ATTR})):
+             {"finding": True, "severity": "critical", "guid": RBCD_ATTR,
+              "via": "write-property-attribute"})):
         dn = dc_dn if target == dc_sam else manifest["accounts"][target]["dn"]
         guid = expect.get("guid")
         ace = ace % ((guid, sid(writer)) if ace.startswith("(OA") else (sid(writer),))
@@ -375,7 +378,7 @@ def main():
         samdb.modify(m, controls=["sd_flags:1:%d" % security.SECINFO_OWNER])
         if ace:
             dsacl_set(dn, ace)
-        rights.append({"account": target, "dn": dn, "ace": ace, "owner": True,
+        rights.append({"account": target, "dn": dn, "ace": ace, "owner": True, "via": "owner",
                        "writer": writer, "writer_sid": sid(writer), "finding": finding})
     print("populate: %d write-rights cases set in %.1f s"
           % (len(rights), time.monotonic() - t))

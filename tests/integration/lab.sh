@@ -37,12 +37,18 @@
 #                           domain partition's file (for writes below samldb)
 #   LAB_KRB5_CONFIG LAB_CCACHE  client krb5.conf and Administrator's ticket cache
 #   LAB_LOG                 everything the lab ran (printed on failure)
-#   LAB_MANIFEST            after lab_populate: JSON, account -> dn, sid, kind, password
+#   LAB_MANIFEST            after lab_populate: JSON, account -> dn, sid, kind, password;
+#                           trusts; "expect": the write rights and other cases to find
 #
 # Functions (all return 0 on success, non-zero with a message on stderr otherwise):
 #   lab_check               can this machine run a lab? 0, or 77 (skip) / 1 (KD_LAB_REQUIRE)
 #   lab_up                  namespace, provision, start, wait for rootDSE + KDC, kinit
-#   lab_populate            populate.py (accounts, delegation, RBCD, duplicate SPNs, gMSA)
+#   lab_populate            populate.py (accounts, delegation, RBCD, duplicate SPNs, gMSA,
+#                           write rights set with samba-tool dsacl, trusts)
+#   lab_expect_rights REPORT  the JSON report has exactly the rbcd-writable writers,
+#                           machine-account-quota, trust-tgt-delegation and stale-admincount
+#                           findings populate.py set up (the manifest's "expect"), and no
+#                           account is tier 0 only through adminCount; failures on stderr
 #   lab_exec CMD...         CMD inside the namespace with the client environment:
 #                           KRB5_CONFIG, KRB5CCNAME (a bare path), _NO_WINBINDD=1 and
 #                           LDAPNOINIT=1 (libldap reads no ldap.conf, ldaprc or LDAP*
@@ -404,6 +410,153 @@ lab_populate() {
         LAB_MACHINE_PASS="$LAB_MACHINE_PASS" \
         /usr/bin/python3 "$_lab_here/populate.py" "$LAB_SMBCONF" "$LAB_MANIFEST" || return 1
     lab_log "populated in $(_lab_since "$t") s"
+}
+
+lab_expect_rights() {
+    /usr/bin/python3 - "$1" "$LAB_MANIFEST" "$LAB_BASE" <<'PY'
+import collections
+import json
+import sys
+
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+manifest = json.load(open(sys.argv[2], encoding="utf-8"))
+base = sys.argv[3]
+expect = manifest["expect"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+# Where the rules put what is checked here (docs/json-output.md), one accessor each.
+def writers(f):  # rbcd-writable: the principals that may write the attribute
+    return f["details"]["writers"]
+
+
+def writer_name(w):
+    return w["name"]
+
+
+def writer_via(w):  # the right: write-property-attribute, ..., owner
+    return w["via"]
+
+
+def granting_ace(w):  # the ACE that gives w the right (null for ownership)
+    return w["ace"]
+
+
+def trust_name(f):  # trust-tgt-delegation (a finding on the domain): the trust's partner
+    return f["details"]["partner"]
+
+
+def setup(e):  # what populate.py did
+    return " and ".join(([e["writer"] + " made the owner"] if e.get("owner") else []) +
+                        ([e["ace"]] if e.get("ace") else []))
+
+
+by_rule = collections.defaultdict(list)
+for f in report["findings"]:
+    by_rule[f["rule"]].append(f)
+
+# rbcd-writable: exactly the (account, writer) pairs the lab granted (the group, not its
+# members, for a right held through a group); none from Samba's default ACEs (Domain
+# Admins, Account Operators, SYSTEM, Enterprise Admins, Administrators, SELF, the owner
+# Domain Admins), none from the read-only or the inherit-only ACE, none for an owner whose
+# rights an OWNER RIGHTS ACE restricts.
+want = {(e["account"], e["writer"]): e for e in expect["rbcd_writable"] if e["finding"]}
+never = {(e["account"], e["writer"]): e for e in expect["rbcd_writable"] if not e["finding"]}
+got = {}
+for f in by_rule["rbcd-writable"]:
+    for w in writers(f):
+        key = (f["account"]["name"], writer_name(w))
+        check(key not in got, "rbcd-writable: %s named twice as a writer of %s" % key[::-1])
+        got[key] = (f, w)
+for key in sorted(set(want) - set(got)):
+    failures.append("rbcd-writable: no finding on %s naming %s (the lab: %s)"
+                    % (key + (setup(want[key]),)))
+for key in sorted(set(got) - set(want)):
+    f, w = got[key]
+    why = " (the lab: %s, which grants no write)" % setup(never[key]) if key in never else ""
+    failures.append("rbcd-writable: unexpected writer %s of %s%s: %s"
+                    % (key[1], key[0], why, json.dumps(w, sort_keys=True)[:300]))
+for key, e in sorted(want.items()):
+    if key not in got:
+        continue
+    f, w = got[key]
+    check(f["account"]["dn"] == e["dn"], "rbcd-writable on %s: dn %s, expected %s"
+          % (key[0], f["account"]["dn"], e["dn"]))
+    if e.get("severity"):
+        check(f["severity"] == e["severity"], "rbcd-writable on %s: severity %s, expected %s"
+              % (key[0], f["severity"], e["severity"]))
+    else:
+        check(f["severity"] != "critical", "rbcd-writable on %s (neither a DC nor krbtgt) "
+              "is critical" % key[0])
+    check(w.get("sid") == e["writer_sid"], "rbcd-writable on %s: writer %s has sid %s, "
+          "expected %s" % (key + (w.get("sid"), e["writer_sid"])))
+    kind = manifest["accounts"][key[1]]["kind"]
+    check(w.get("kind") == kind, "rbcd-writable on %s: writer %s of kind %s, expected %s"
+          % (key + (w.get("kind"), kind)))
+    check(writer_via(w) == e["via"], "rbcd-writable on %s: %s writes via %s, expected %s"
+          % (key + (writer_via(w), e["via"])))
+    if e.get("guid"):
+        ace = granting_ace(w)
+        check(e["guid"] in json.dumps(ace).lower(), "rbcd-writable on %s by %s: the granting "
+              "ACE %s does not carry %s" % (key + (json.dumps(ace)[:200], e["guid"])))
+
+# machine-account-quota: one finding, on the domain, when the quota is above 0
+q = by_rule["machine-account-quota"]
+if manifest["machine_account_quota"] > 0:
+    if check(len(q) == 1, "machine-account-quota: %d findings, expected 1 (quota %d)"
+             % (len(q), manifest["machine_account_quota"])):
+        a = q[0]["account"]
+        check(a["kind"] == "domain" and a["dn"] == base,
+              "machine-account-quota on %s %s, expected the domain %s" % (a["kind"], a["dn"], base))
+else:
+    check(not q, "machine-account-quota with a quota of 0")
+
+# trust-tgt-delegation: the trusts with CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION only
+got_trusts = sorted(trust_name(f) for f in by_rule["trust-tgt-delegation"])
+check(got_trusts == sorted(expect["trust_tgt_delegation"]),
+      "trust-tgt-delegation on %s, expected %s" % (got_trusts, expect["trust_tgt_delegation"]))
+
+# adminCount=1 without privileged membership: stale-admincount (info), never tier 0
+stale = expect["stale_admin_count"]
+got_stale = sorted(f["account"]["name"] for f in by_rule["stale-admincount"])
+check(got_stale == sorted(stale), "stale-admincount on %s, expected %s" % (got_stale, stale))
+for f in by_rule["stale-admincount"]:
+    check(f["severity"] == "info", "stale-admincount on %s: severity %s"
+          % (f["account"]["name"], f["severity"]))
+for f in report["findings"]:
+    check(f["rule"] != "privileged-delegable" or f["account"]["name"] not in stale,
+          "privileged-delegable on %s, whose only claim is adminCount" % f["account"]["name"])
+
+
+def walk(x, where):
+    if isinstance(x, dict):
+        reason = x.get("tier0_reason")
+        check(not (isinstance(reason, str) and "adminCount" in reason),
+              "%s: tier0_reason %r" % (where, reason))
+        check(not (x.get("name") in stale and x.get("tier0") is True),
+              "%s: %s reported tier 0" % (where, x.get("name")))
+        for v in x.values():
+            walk(v, where)
+    elif isinstance(x, list):
+        for v in x:
+            walk(v, where)
+
+
+for f in report["findings"]:
+    walk(f, "%s on %s" % (f["rule"], f["account"]["name"]))
+
+for msg in failures:
+    print("FAIL:", msg, file=sys.stderr)
+print("write rights, quota, trusts, adminCount: %d rbcd-writable writers, %d failures"
+      % (len(got), len(failures)))
+sys.exit(1 if failures else 0)
+PY
 }
 
 lab_down() {

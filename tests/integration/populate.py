@@ -17,12 +17,19 @@ refuses over LDAP:
   so they are written last to the domain partition's file with no module stack
   (ldb option "modules:"), the DC running.
 
+Write rights on accounts (who may configure RBCD) are ACEs added to objects' own
+nTSecurityDescriptor with `samba-tool dsacl set --sddl`, after the transaction, the way an
+administrator would; the objects keep the default ACEs Samba gave them, which no rule may
+report.
+
 The manifest maps each account this script made to its DN, SID and password, so tests can
 assert on SIDs and kinit as the accounts.
 """
 import json
 import os
+import subprocess
 import sys
+import time
 
 import ldb
 from samba.auth import system_session
@@ -53,6 +60,19 @@ DELETED_RID = 4242
 # Windows writes RBCD ACEs with full control (0xF01FF); CR alone (0x100) is what counts.
 FULL = "CCDCLCSWRPWPDTLOCRSDRCWDWO"
 
+# Schema GUIDs of write rights (MS-ADA2, MS-ADTS 5.1.3.2.1): the RBCD attribute, and the
+# User-Account-Restrictions property set, which Samba's schema gives that attribute as its
+# attributeSecurityGUID.
+RBCD_ATTR = "3f78c3e5-f79a-46bd-a0b8-9d18116ddc79"
+USER_ACCOUNT_RESTRICTIONS = "4c164200-20c0-11d0-a768-00aa006e0529"
+
+# trustAttributes (MS-ADTS 6.1.6.7.9), trustDirection and trustType values
+TRUST_FOREST_TRANSITIVE = 0x8
+TRUST_CROSS_ORGANIZATION_NO_TGT_DELEGATION = 0x200
+TRUST_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION = 0x800
+TRUST_BIDIRECTIONAL = 3
+TRUST_TYPE_UPLEVEL = 2
+
 
 def main():
     if len(sys.argv) != 3:
@@ -69,7 +89,9 @@ def main():
     domain_sid = str(samdb.get_domain_sid())
     manifest = {"base": base, "dns_name": dns, "domain_sid": domain_sid,
                 "user_password": user_pass, "machine_password": machine_pass,
-                "accounts": {}}
+                "accounts": {}, "trusts": {},
+                "expect": {"rbcd_writable": [], "stale_admin_count": [],
+                           "trust_tgt_delegation": []}}
 
     def pwd(text):
         return ('"%s"' % text).encode("utf-16-le")
@@ -145,6 +167,16 @@ def main():
             value, ldb.FLAG_MOD_REPLACE, "msDS-AllowedToActOnBehalfOfOtherIdentity")
         samdb.modify(m)
 
+    def trust(partner, flat, trust_sid, attributes):
+        dn = "CN=%s,CN=System,%s" % (partner, base)
+        add(dn, {"objectClass": "trustedDomain", "trustPartner": partner, "flatName": flat,
+                 "securityIdentifier": ndr_pack(security.dom_sid(trust_sid)),
+                 "trustDirection": str(TRUST_BIDIRECTIONAL),
+                 "trustType": str(TRUST_TYPE_UPLEVEL), "trustAttributes": str(attributes)})
+        manifest["trusts"][partner] = {"dn": dn, "sid": trust_sid, "attributes": attributes}
+        if attributes & TRUST_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION:
+            manifest["expect"]["trust_tgt_delegation"].append(partner)
+
     def sddl(text):
         return ndr_pack(security.descriptor.from_sddl(text, security.dom_sid(domain_sid)))
 
@@ -154,23 +186,32 @@ def main():
     users = "CN=Users," + base
     dcs = "OU=Domain Controllers," + base
     msa = "CN=Managed Service Accounts," + base
-    dc_dn = str(samdb.search(base=dcs, scope=ldb.SCOPE_ONELEVEL,
-                             expression="(objectClass=computer)", attrs=["dn"])[0].dn)
+    dc = samdb.search(base=dcs, scope=ldb.SCOPE_ONELEVEL, expression="(objectClass=computer)",
+                      attrs=["sAMAccountName"])[0]
+    dc_dn, dc_sam = str(dc.dn), str(dc["sAMAccountName"][0])
     dc_fqdn = "%s.%s" % (samdb.host_dns_name().split(".")[0], dns)
     domain_admins = "CN=Domain Admins," + users
     protected_users = "CN=Protected Users," + users
+
+    # Samba's default ms-DS-MachineAccountQuota (10): one machine-account-quota finding.
+    manifest["machine_account_quota"] = int(samdb.search(
+        base=base, scope=ldb.SCOPE_BASE, attrs=["ms-DS-MachineAccountQuota"])[0]
+        ["ms-DS-MachineAccountQuota"][0])
 
     samdb.transaction_start()
     try:
         servers, svc, admins = ou("Servers"), ou("Service Accounts"), ou("Admins")
 
-        # Administrators: Administrator (built in) and old.admin can be delegated
-        # (privileged-delegable); alice.admin is marked sensitive (must not fire);
-        # bob.admin is only in Protected Users, which a 2008 R2 functional level does not
-        # honour (fires, with protected_users true).
+        # Administrators: Administrator (built in) can be delegated (privileged-delegable);
+        # alice.admin is marked sensitive (must not fire); bob.admin is only in Protected
+        # Users, which a 2008 R2 functional level does not honour (fires, with
+        # protected_users true).
         alice = user("Alice Admin", admins, "alice.admin", USER | NOT_DELEGATED)
         bob = user("Bob Admin", admins, "bob.admin")
+        # old.admin: adminCount=1 but in no privileged group (left behind by SDProp after a
+        # removal): reported as stale, not as tier 0.
         user("Old Admin", admins, "old.admin", adminCount="1")
+        manifest["expect"]["stale_admin_count"].append("old.admin")
         add_members(domain_admins, [alice, bob])
         add_members(protected_users, [bob])
 
@@ -226,6 +267,23 @@ def main():
         group("Web Frontends", [web02, kiosk])
         group("Helpdesk", [carol])
 
+        # Who may write RBCD (the ACEs themselves are set below, with samba-tool): a writer
+        # per case, and computers to write on. rw-helper holds its right through the group
+        # rw-helpdesk only.
+        for name in ("rw-attr", "rw-propset", "rw-readonly", "rw-inherit", "rw-dc", "rw-owner",
+                     "rw-owner-rights"):
+            user(name, users, name)
+        group("rw-helpdesk", [user("rw-helper", users, "rw-helper")])
+        for i in range(1, 7):
+            computer("wr-target%d" % i, servers)
+
+        # Trusts (trustedDomain objects only: no partner answers, no trust account):
+        # TGT delegation enabled across a forest trust, and one where it is disabled.
+        trust("partner.test", "PARTNER", "S-1-5-21-1000000001-1000000002-1000000003",
+              TRUST_FOREST_TRANSITIVE | TRUST_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION)
+        trust("other.test", "OTHER", "S-1-5-21-1000000004-1000000005-1000000006",
+              TRUST_FOREST_TRANSITIVE | TRUST_CROSS_ORGANIZATION_NO_TGT_DELEGATION)
+
         # RBCD descriptors (Samba's own NDR encoding of the SDDL).
         set_rbcd("CN=FS01," + servers, sddl(
             "O:BAD:"
@@ -262,6 +320,68 @@ def main():
         m["servicePrincipalName"] = ldb.MessageElement(spn, ldb.FLAG_MOD_ADD,
                                                         "servicePrincipalName")
         raw.modify(m)
+
+    # Write rights on accounts, each ACE added with samba-tool dsacl set (which puts it first
+    # in the DACL, before the defaults): (account, ACE, its trustee, what an audit must
+    # report). "finding": rbcd-writable on the account naming the trustee as a writer, at
+    # "severity" when given, with "via" the right that lets it write; "members": who writes
+    # through the group trustee; "guid": the schema GUID the granting ACE carries; "owner":
+    # the writer owns the account instead.
+    # lab_expect_rights (lab.sh) checks a report against this list: exactly these writers,
+    # nothing from the default ACEs.
+    def dsacl_set(dn, ace):
+        subprocess.run(["samba-tool", "dsacl", "set", "-H", lp.private_path("sam.ldb"),
+                        "-s", conf, "--objectdn=%s" % dn, "--sddl=%s" % ace],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    t = time.monotonic()
+    rights = manifest["expect"]["rbcd_writable"]
+    for target, ace, writer, expect in (
+            # WRITE_PROPERTY on the RBCD attribute itself
+            ("wr-target1$", "(OA;;WP;%s;;%s)", "rw-attr",
+             {"finding": True, "guid": RBCD_ATTR, "via": "write-property-attribute"}),
+            # WRITE_PROPERTY on the property set holding it
+            ("wr-target2$", "(OA;;WP;%s;;%s)", "rw-propset",
+             {"finding": True, "guid": USER_ACCOUNT_RESTRICTIONS, "via": "write-property-set"}),
+            # GenericWrite to a group (the DC stores it mapped, as WPRCSW: WRITE_PROPERTY on
+            # every property); rw-helper writes through it
+            ("wr-target3$", "(A;;GW;;;%s)", "rw-helpdesk",
+             {"finding": True, "members": ["rw-helper"], "via": "write-all-properties"}),
+            # read only: no write right
+            ("wr-target4$", "(A;;RP;;;%s)", "rw-readonly", {"finding": False}),
+            # inherit-only: applies to children, not to the object
+            ("wr-target4$", "(OA;CIIO;WP;%s;;%s)", "rw-inherit",
+             {"finding": False, "guid": RBCD_ATTR}),
+            # on the domain controller's account: critical
+            (dc_sam, "(OA;;WP;%s;;%s)", "rw-dc",
+             {"finding": True, "severity": "critical", "guid": RBCD_ATTR,
+              "via": "write-property-attribute"})):
+        dn = dc_dn if target == dc_sam else manifest["accounts"][target]["dn"]
+        guid = expect.get("guid")
+        ace = ace % ((guid, sid(writer)) if ace.startswith("(OA") else (sid(writer),))
+        dsacl_set(dn, ace)
+        expect.update({"account": target, "dn": dn, "ace": ace, "writer": writer,
+                       "writer_sid": sid(writer)})
+        rights.append(expect)
+    # Owners: the owner of an object may always change its DACL (implicit WRITE_DAC), so it
+    # may write RBCD, unless an OWNER RIGHTS (S-1-3-4) ACE says what the owner gets (here
+    # READ_CONTROL only). On Windows the user who joins a computer through the
+    # MachineAccountQuota owns it; Samba 4.17 lets no ordinary user create a computer over
+    # LDAP (insufficient access), so the owner is set here, as the system.
+    for target, writer, ace, finding in (("wr-target5$", "rw-owner", None, True),
+                                         ("wr-target6$", "rw-owner-rights", "(A;;RC;;;OW)",
+                                          False)):
+        dn = manifest["accounts"][target]["dn"]
+        m = ldb.Message(ldb.Dn(samdb, dn))
+        m["nTSecurityDescriptor"] = ldb.MessageElement(
+            sddl("O:%s" % sid(writer)), ldb.FLAG_MOD_REPLACE, "nTSecurityDescriptor")
+        samdb.modify(m, controls=["sd_flags:1:%d" % security.SECINFO_OWNER])
+        if ace:
+            dsacl_set(dn, ace)
+        rights.append({"account": target, "dn": dn, "ace": ace, "owner": True, "via": "owner",
+                       "writer": writer, "writer_sid": sid(writer), "finding": finding})
+    print("populate: %d write-rights cases set in %.1f s"
+          % (len(rights), time.monotonic() - t))
 
     tmp = manifest_path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

@@ -79,14 +79,16 @@ attrs=(objectClass sAMAccountName objectSid userAccountControl servicePrincipalN
     primaryGroupID adminCount dNSHostName msDS-SupportedEncryptionTypes
     ms-DS-MachineAccountQuota msDS-Behavior-Version
     nTSecurityDescriptor sIDHistory trustPartner trustAttributes trustDirection trustType)
+# the SD-flags control, OWNER|DACL (test-snapshot.sh)
+sdflags='1.2.840.113556.1.4.801=::MAMCAQU='
+crossref="CN=$LAB_DOMAIN,CN=Partitions,$LAB_CONFIG_BASE"
 # README "Making a snapshot" (test-snapshot.sh checks what its audit finds).
 readme_snapshot() {
-    lab_ldapsearch -E pr=1000/noprompt -E 1.2.840.113556.1.4.801=::MAMCAQU= -b "$LAB_BASE" \
-        "$filter" "${attrs[@]}" >"$1" &&
-        lab_ldapsearch -b "CN=Partitions,$LAB_CONFIG_BASE" -s one \
-            "(&(objectClass=crossRef)(nCName=$LAB_BASE))" nCName nETBIOSName >>"$1" &&
+    lab_ldapsearch -E pr=1000/noprompt -E "$sdflags" -b "$LAB_BASE" "$filter" "${attrs[@]}" >"$1" &&
         lab_ldapsearch -b "CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" \
-            -s base sPNMappings >>"$1"
+            -s base sPNMappings >>"$1" &&
+        lab_ldapsearch -b "CN=Partitions,$LAB_CONFIG_BASE" -s one \
+            "(&(objectClass=crossRef)(nCName=$LAB_BASE))" nCName nETBIOSName >>"$1"
 }
 
 # ---- the reference: README's snapshot, audited offline ----
@@ -99,6 +101,10 @@ kd audit -H "$LAB_URI" -f json
 ok "live audit"
 cp "$w/out" "$w/live.json"
 same_findings "live audit vs the ldapsearch snapshot" "$w/ref.json" "$w/live.json"
+# the write-rights cases, the quota, trusts and adminCount (populate.py's "expect"), live
+checks=$((checks + 1))
+lab_expect_rights "$w/live.json" ||
+    fail "live audit: write rights, quota, trusts, adminCount (above)"
 "$py" - "$w/live.json" "$LAB_URI" <<'PY' || fail "live report's source"
 import json
 import sys
@@ -165,7 +171,8 @@ done
 kd collect -H "$LAB_URI" -b "CN=Users,$LAB_BASE" -o "$w/users.ldif"
 ok "collect -b CN=Users"
 others=$(grep '^dn: ' "$w/users.ldif" | grep -v ",CN=Users,$LAB_BASE\$" |
-    grep -vx "dn: CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE")
+    grep -vx "dn: CN=Directory Service,CN=Windows NT,CN=Services,$LAB_CONFIG_BASE" |
+    grep -vx "dn: $crossref")
 [ -z "$others" ] || fail "collect -b CN=Users: entries from elsewhere: $(echo "$others" | head -3)"
 grep -q "^dn: CN=Administrator,CN=Users,$LAB_BASE\$" "$w/users.ldif" || fail "collect -b: no Administrator"
 
@@ -253,12 +260,20 @@ ok "audit, pages of 2, ranges of 2"
 "$kdeleg" audit --ldif "$w/p1000.ldif" -f json >"$w/p1000.json" 2>/dev/null
 [ "$rc" -eq 0 ] && same_findings "live pages of 2 vs the snapshot" "$w/p1000.json" "$w/out"
 
-# the client against ldapsearch on the same search, alternating
+# the client against ldapsearch on the same search, alternating; and what reading the
+# descriptors costs ldapsearch (the same search without the control and nTSecurityDescriptor)
 t_ls=""
 t_kd=""
+t_nosd=""
+nosd=()
+for a in "${attrs[@]}"; do [ "$a" = nTSecurityDescriptor ] || nosd+=("$a"); done
 for _ in 1 2 3; do
     t=$(now)
-    lab_ldapsearch -E pr=1000/noprompt -b "$LAB_BASE" "$filter" "${attrs[@]}" >/dev/null
+    lab_ldapsearch -E pr=1000/noprompt -b "$LAB_BASE" "$filter" "${nosd[@]}" >"$w/nosd.ldif"
+    t_nosd="$t_nosd $(since "$t")"
+    t=$(now)
+    lab_ldapsearch -E pr=1000/noprompt -E "$sdflags" -b "$LAB_BASE" "$filter" "${attrs[@]}" \
+        >"$w/sd.ldif"
     t_ls="$t_ls $(since "$t")"
     t=$(now)
     lab_exec "$kdeleg" collect -H "$LAB_URI" -o "$w/timing.ldif" >/dev/null 2>&1
@@ -382,7 +397,9 @@ ls "$w"/interrupted.ldif.tmp.* >/dev/null 2>&1 &&
 echo "timings (s): collect of the lab ($(grep -c '^$' "$w/collect.ldif") entries) $t_collect;" \
     "with 1000 more accounts ($entries entries): pages of 1000 $t_p1000, pages of 2 $t_p2;" \
     "ranges${t_ranges#,};" \
-    "ldapsearch vs kdeleg collect, alternating:$t_ls vs$t_kd"
+    "ldapsearch vs kdeleg collect, alternating:$t_ls vs$t_kd;" \
+    "ldapsearch without descriptors:$t_nosd ($(stat -c %s "$w/nosd.ldif") bytes," \
+    "with them $(stat -c %s "$w/sd.ldif"))"
 if [ "$failures" -ne 0 ]; then
     lab_fail "$failures of $checks checks failed"
     exit 1

@@ -133,13 +133,39 @@ aces_block(struct text *t, json_t *aces)
 		json_t *ace = json_array_get(aces, i);
 		char buf[96];
 
-		snprintf(buf, sizeof(buf), "      ACE %-2lld %-12s %-22s %s  ",
+		snprintf(buf, sizeof(buf), "      ACE %-2lld %-14s %-22s %s  ",
 			 (long long)json_integer_value(json_object_get(ace, "index")),
 			 json_string_value(json_object_get(ace, "class")),
 			 json_string_value(json_object_get(ace, "type")),
 			 json_string_value(json_object_get(ace, "mask")));
 		lit(t, buf);
 		account_line(t, json_object_get(ace, "trustee"));
+		lit(t, "\n");
+	}
+	more_line(t, LIST_SHOWN, n);
+}
+
+/* rbcd-writable: each writer, the right it holds and the ACE that grants it. */
+static void
+writers_block(struct text *t, json_t *writers)
+{
+	size_t n = json_array_size(writers);
+
+	for (size_t i = 0; i < n && i < LIST_SHOWN; i++) {
+		json_t *w = json_array_get(writers, i);
+		json_t *ace = json_object_get(w, "ace");
+		char buf[64];
+
+		lit(t, "      <- ");
+		account_line(t, w);
+		lit(t, ": ");
+		lit(t, json_string_value(json_object_get(w, "via")));
+		if (json_is_object(ace)) {
+			snprintf(buf, sizeof(buf), " (ACE %lld, mask %s)",
+				 (long long)json_integer_value(json_object_get(ace, "index")),
+				 json_string_value(json_object_get(ace, "mask")));
+			lit(t, buf);
+		}
 		lit(t, "\n");
 	}
 	more_line(t, LIST_SHOWN, n);
@@ -187,10 +213,11 @@ details_block(struct text *t, const struct kd_finding *f)
 	} else if (strcmp(id, "resource-based-delegation") == 0 ||
 		   strcmp(id, "rbcd-broad-trustee") == 0) {
 		aces_block(t, json_object_get(d, "aces"));
+		accounts_block(t, "conditional:", json_object_get(d, "conditional_trustees"));
+	} else if (strcmp(id, "rbcd-writable") == 0) {
+		writers_block(t, json_object_get(d, "writers"));
 	} else if (strcmp(id, "duplicate-spn") == 0) {
 		accounts_block(t, "also on:", json_object_get(d, "other_holders"));
-	} else if (strcmp(id, "protocol-transition") == 0) {
-		accounts_block(t, "RBCD resources trusting it:", json_object_get(d, "rbcd_resources"));
 	}
 }
 

@@ -570,6 +570,7 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 	json_t *list;
 	const char *first = NULL, *first_via = NULL;
 	bool critical, broad = false;
+	char more[64] = "";
 	char *quoted;
 	struct kd_error why;
 
@@ -612,6 +613,9 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 		a->failed |= !list;
 		return;
 	}
+	if (nkept > 1)
+		snprintf(more, sizeof(more), "; and %zu other writer%s", nkept - 1,
+			 nkept == 2 ? "" : "s");
 	critical = p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC ||
 		   p->kind == KD_KIND_KRBTGT || p->tier0;
 	quoted = audit_ps_quote(p->dn);
@@ -622,18 +626,18 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 		       a->domain->has_machine_quota ? json_integer(a->domain->machine_quota)
 						    : json_null(),
 		       "attribute", "msDS-AllowedToActOnBehalfOfOtherIdentity"),
-	     audit_format("%zu principal%s outside tier 0 can write the RBCD attribute of %s %s "
-		    "(%s%s%s, %s)%s",
-		    nkept, nkept == 1 ? "" : "s", audit_kind_word(p), p->name,
-		    first ? first : "an unresolved SID", nkept > 1 ? " and others" : "",
-		    "", first_via,
-		    a->domain->has_machine_quota && a->domain->machine_quota > 0
-			    ? ": with any computer account it creates (ms-DS-MachineAccountQuota "
-			      "is above 0) it can impersonate any delegable user to this account"
-			    : ": with an account that has an SPN it can impersonate any delegable "
-			      "user to this account"),
-	     quoted ? audit_format("dsacls %s /R <writer>  # then re-grant only what the writer needs",
-			     quoted)
+	     audit_format("%s outside tier 0 can write the RBCD attribute of %s %s (%s%s): "
+			  "with %s, a writer can impersonate any delegable user to this account",
+			  first ? first : "an unresolved SID",
+			  audit_kind_word(p), p->name, first_via,
+			  more,
+			  a->domain->has_machine_quota && a->domain->machine_quota > 0
+				  ? "any computer account it creates (ms-DS-MachineAccountQuota is "
+				    "above 0)"
+				  : "an account it controls that has an SPN"),
+	     quoted ? audit_format("dsacls %s /R <writer>  # then re-grant only what the writer "
+				   "needs",
+				   quoted)
 		    : NULL);
 	free(quoted);
 	kd_strbuf_free(&identity);

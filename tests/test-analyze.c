@@ -1312,6 +1312,46 @@ START_TEST(test_rbcd_writable_quota)
 }
 END_TEST
 
+#define TRUST(cn, attrs)                                                                      \
+	"dn: CN=" cn ",CN=System," BASE "\nobjectClass: top\nobjectClass: leaf\n"              \
+	"objectClass: trustedDomain\ntrustPartner: " cn "\n" attrs "\n"
+
+/* trust-tgt-delegation: only CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION (0x800), one finding
+ * per trust on the domain; a trust without trustAttributes is not known, not clean. */
+START_TEST(test_trust_tgt_delegation)
+{
+	const char *text = BASE_LDIF
+		USER("web", "3601", U_UNCONSTRAINED) END
+		TRUST("partner.test", "trustAttributes: 2056\ntrustDirection: 3\ntrustType: 2\n")
+		TRUST("other.test", "trustAttributes: 520\ntrustDirection: 2\ntrustType: 2\n")
+		TRUST("old.test", "trustDirection: 1\n");
+	const char *gaps[KD_GAPS_MAX];
+	const struct kd_finding *f;
+	struct tu_audit a;
+	size_t ngaps;
+	bool trust_gap = false;
+
+	tu_audit_run(&a, text);
+	ck_assert_uint_eq(tu_count_findings(&a, "trust-tgt-delegation", NULL), 1);
+	f = find(&a, "trust-tgt-delegation", "(domain)");
+	ck_assert_uint_eq(f->principal, KD_NONE);
+	ck_assert_int_eq(f->severity, KD_SEV_HIGH);
+	ck_assert_str_eq(jstr(f->details, "partner"), "partner.test");
+	ck_assert_int_eq(jint(f->details, "trust_attributes"), 2056);
+	ck_assert_int_eq(jint(f->details, "trust_direction"), 3);
+	/* the DC and web: where the other forest's TGTs can land */
+	ck_assert_int_eq(jint(f->details, "unconstrained_accounts"), 2);
+	ck_assert_ptr_nonnull(strstr(f->message, "partner.test"));
+	ck_assert_ptr_nonnull(strstr(f->remediation, "/EnableTgtDelegation:No"));
+	/* old.test carries no trustAttributes: the report says trusts were not all read */
+	ngaps = kd_analyze_gaps(a.dir, gaps, KD_GAPS_MAX);
+	for (size_t k = 0; k < ngaps; k++)
+		trust_gap |= strstr(gaps[k], "trust-tgt-delegation") != NULL;
+	ck_assert(trust_gap);
+	tu_audit_free(&a);
+}
+END_TEST
+
 START_TEST(test_machine_account_quota)
 {
 	static const struct {
@@ -1673,6 +1713,7 @@ kd_analyze_suite(void)
 	tc = tcase_create("machine-account-quota");
 	tcase_add_test(tc, test_machine_account_quota);
 	tcase_add_test(tc, test_broad_trustee_quota_sentence);
+	tcase_add_test(tc, test_trust_tgt_delegation);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stale-admincount");

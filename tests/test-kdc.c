@@ -14,6 +14,7 @@
 #include "kdeleg/access.h"
 #include "kdeleg/arena.h"
 #include "kdeleg/directory.h"
+#include "kdeleg/edge.h"
 #include "kdeleg/kdc.h"
 #include "kdeleg/secdesc.h"
 #include "kdeleg/token.h"
@@ -1166,6 +1167,163 @@ START_TEST(test_write_via_names)
 }
 END_TEST
 
+/* ---- the model's edges ---- */
+
+/* One edge as the test reads it: kind, the names at both ends, one evidence value. */
+struct seen_edge {
+	enum kd_edge_kind kind;
+	char from[64], to[64];
+	char evidence[96];
+};
+
+struct edge_log {
+	const struct kd_directory *dir;
+	struct seen_edge edges[64];
+	size_t n;
+};
+
+static int
+log_edge(void *ctx, const struct kd_edge *e)
+{
+	struct edge_log *log = ctx;
+	struct seen_edge *s;
+	char sid[KD_SID_STRING_MAX];
+
+	ck_assert_uint_lt(log->n, ARRAY_LEN(log->edges));
+	s = &log->edges[log->n++];
+	s->kind = e->kind;
+	snprintf(s->from, sizeof(s->from), "%s",
+		 e->from != KD_NONE ? kd_directory_get(log->dir, e->from)->name
+				    : kd_sid_to_string(&e->from_sid, sid, sizeof(sid)));
+	snprintf(s->to, sizeof(s->to), "%s",
+		 e->to != KD_NONE ? kd_directory_get(log->dir, e->to)->name : "(domain)");
+	switch (e->kind) {
+	case KD_EDGE_CONSTRAINED:
+		snprintf(s->evidence, sizeof(s->evidence), "%s pt=%d alias=%d",
+			 e->ev.constrained.spn, e->ev.constrained.protocol_transition,
+			 e->ev.constrained.via_alias);
+		break;
+	case KD_EDGE_RBCD:
+		snprintf(s->evidence, sizeof(s->evidence), "ace=%u %s", (unsigned)e->ev.rbcd.ace,
+			 kd_verdict_name(e->ev.rbcd.verdict));
+		break;
+	case KD_EDGE_WRITE_RBCD:
+		snprintf(s->evidence, sizeof(s->evidence), "ace=%d %s",
+			 e->ev.write.ace == KD_NONE ? -1 : (int)e->ev.write.ace,
+			 kd_write_via_name(e->ev.write.via));
+		break;
+	default:
+		s->evidence[0] = '\0';
+	}
+	return 0;
+}
+
+static size_t
+count_edges(const struct edge_log *log, enum kd_edge_kind kind, const char *from,
+	    const char *to, const char *evidence)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < log->n; k++)
+		n += log->edges[k].kind == kind && strcmp(log->edges[k].from, from) == 0 &&
+		     strcmp(log->edges[k].to, to) == 0 &&
+		     (!evidence || strcmp(log->edges[k].evidence, evidence) == 0);
+	return n;
+}
+
+START_TEST(test_edges)
+{
+	static const struct tu_ace rbcd_aces[] = {
+		{.type = 0x01, .mask = 0x100, .sid = DOMSID "-2504"}, /* deny denied-front */
+		{.type = 0x00, .mask = 0x100, .sid = DOMSID "-2503"}, /* allow Fronts */
+		{.type = 0x09, .mask = 0x100, .sid = DOMSID "-2505", .app_data = "artx",
+		 .app_len = 4},                                        /* callback: cond-front */
+		{.type = 0x00, .mask = 0x100, .sid = DOMSID "-9999"}, /* outside the snapshot */
+	};
+	static const struct tu_ace sd_aces[] = {
+		{.type = 0x05, .mask = 0x20, .sid = DOMSID "-2506", .object_type_guid = RBCD_GUID},
+	};
+	struct tu_buf rbcd = {0}, sd = {0};
+	struct edge_log log = {0};
+	struct kd_error err;
+	struct fx f;
+	char *rbcd_line, *sd_line, *text;
+
+	tu_sd_build(&rbcd, "S-1-5-32-544", true, rbcd_aces, ARRAY_LEN(rbcd_aces));
+	tu_sd_build(&sd, DOMSID "-512", true, sd_aces, ARRAY_LEN(sd_aces));
+	rbcd_line = b64_line("msDS-AllowedToActOnBehalfOfOtherIdentity", &rbcd);
+	sd_line = b64_line("nTSecurityDescriptor", &sd);
+	text = tu_xprintf("%s" COMPUTER("FS01", "2500", U_WS) SPN("HOST/fs01.corp.example") END
+			  USER("svc_kcd", "2501", U_PT) A2D("cifs/fs01.corp.example") END
+			  USER("front", "2502", U_NORMAL) SPN("HTTP/front") END
+			  GROUP("Fronts", DOMSID "-2503") MEMBER("front") MEMBER("denied-front") END
+			  USER("denied-front", "2504", U_NORMAL) END
+			  USER("cond-front", "2505", U_NORMAL) END
+			  USER("helpdesk", "2506", U_NORMAL) END
+			  USER("web", "2507", U_UNCONSTRAINED) END
+			  COMPUTER("RES", "2510", U_WS) "%s%s" END,
+			  BASE_LDIF, rbcd_line, sd_line);
+	fx_load(&f, text);
+	fx_start(&f);
+	log.dir = f.dir;
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_edges_each(f.kdc, f.dir, log_edge, &log, &err), 0);
+	/* membership: member -> group */
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_MEMBER, "front", "Fronts", NULL), 1);
+	/* constrained, with protocol transition, to the owner of HOST/ (cifs is an alias) */
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_CONSTRAINED, "svc_kcd", "FS01$",
+				      "cifs/fs01.corp.example pt=1 alias=1"),
+			  1);
+	/* unconstrained: the holder reaches the domain (DC01 holds the flag too) */
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_UNCONSTRAINED, "web", "(domain)", NULL), 1);
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_UNCONSTRAINED, "DC01$", "(domain)", NULL), 1);
+	/* RBCD: the group's member granted by ACE 1; the member denied by ACE 0 is not;
+	 * the callback makes cond-front conditional; the SID outside the snapshot too */
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_RBCD, "front", "RES$", "ace=1 yes"), 1);
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_RBCD, "denied-front", "RES$", NULL), 0);
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_RBCD, "cond-front", "RES$", NULL), 1);
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_RBCD, DOMSID "-9999", "RES$", "ace=3 yes"), 1);
+	/* write rights: helpdesk on the attribute, Domain Admins as owner */
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_WRITE_RBCD, "helpdesk", "RES$",
+				      "ace=0 write-property-attribute"),
+			  1);
+	ck_assert_uint_eq(count_edges(&log, KD_EDGE_WRITE_RBCD, "Domain Admins", "RES$",
+				      "ace=-1 owner"),
+			  1);
+	ck_assert_str_eq(kd_edge_kind_name(KD_EDGE_WRITE_RBCD), "write-rbcd");
+	fx_free(&f);
+	free(text);
+	free(rbcd_line);
+	free(sd_line);
+	tu_buf_free(&rbcd);
+	tu_buf_free(&sd);
+}
+END_TEST
+
+/* A callback that fails stops the walk with its error. */
+static int
+fail_edge(void *ctx, const struct kd_edge *e)
+{
+	(void)e;
+	++*(size_t *)ctx;
+	return KD_ERR_PARSE;
+}
+
+START_TEST(test_edges_stop)
+{
+	struct kd_error err;
+	size_t calls = 0;
+	struct fx f;
+
+	fx_load(&f, BASE_LDIF);
+	fx_start(&f);
+	kd_error_clear(&err);
+	ck_assert_int_eq(kd_edges_each(f.kdc, f.dir, fail_edge, &calls, &err), KD_ERR_PARSE);
+	ck_assert_uint_eq(calls, 1);
+	fx_free(&f);
+}
+END_TEST
+
 Suite *kd_kdc_suite(void);
 
 Suite *
@@ -1205,6 +1363,11 @@ kd_kdc_suite(void)
 	tcase_add_loop_test(tc, test_rbcd_writers, 0, ARRAY_LEN(writers_cases));
 	tcase_add_test(tc, test_rbcd_writers_no_descriptor);
 	tcase_add_test(tc, test_write_via_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("edges");
+	tcase_add_test(tc, test_edges);
+	tcase_add_test(tc, test_edges_stop);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -11,6 +11,7 @@
 #include "kdeleg/analyze.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/kdc.h"
+#include "kdeleg/strbuf.h"
 #include "kdeleg/token.h"
 
 /* Accounts named in one finding's details before the list is cut (with a count). */
@@ -41,8 +42,6 @@ struct audit {
  * boundary rather than failing the audit. NULL on ENOMEM. */
 char *audit_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 char *audit_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A PowerShell single-quoted literal of @text, malloc'd (typographic quotes doubled). */
-char *audit_ps_quote(const char *text);
 /* Names a SID: an account of the snapshot, a well-known principal, or unresolved. */
 json_t *audit_sid_ref(const struct kd_directory *dir, const struct kd_sid *sid,
 		      uint32_t *ret_index);

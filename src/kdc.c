@@ -87,10 +87,12 @@ step(struct kd_decision *d, const char *check, const char *read, enum kd_verdict
 		s->read = NULL;
 		s->outcome = outcome;
 		s->ace = KD_NONE;
+		s->error = NULL;
 		snprintf(s->why, sizeof(s->why), "further steps are not listed");
 		return s;
 	}
 	s = &d->steps[d->nsteps++];
+	s->error = NULL;
 	s->check = check;
 	s->read = read;
 	s->outcome = outcome;
@@ -205,7 +207,7 @@ rbcd_check(struct kd_kdc *kdc, uint32_t resource, const struct asker *q, struct 
 	case KD_RBCD_MALFORMED:
 		step(d, "back end's descriptor unmarshals", attr, KD_VERDICT_NO, KD_NONE,
 		     "the value on %s does not parse: the KDC fails closed (KDC_ERR_BADOPTION)",
-		     p->name);
+		     p->name)->error = "KDC_ERR_BADOPTION";
 		d->verdict = KD_VERDICT_NO;
 		return 0;
 	case KD_RBCD_NULL_DACL:
@@ -309,14 +311,15 @@ delegable(struct kd_kdc *kdc, uint32_t user, bool check_enabled, struct kd_decis
 	}
 	if (check_enabled && !u->enabled) {
 		step(d, "user account enabled", uac, KD_VERDICT_NO, KD_NONE,
-		     "%s is disabled: the KDC issues no ticket for it", u->name);
+		     "%s is disabled: the KDC issues no ticket for it", u->name)
+			->error = "KDC_ERR_CLIENT_REVOKED (0xC0000072, STATUS_ACCOUNT_DISABLED)";
 		d->verdict = KD_VERDICT_NO;
 		return;
 	}
 	if (u->has_uac && (u->uac & KD_UAC_NOT_DELEGATED)) {
 		step(d, "user not marked sensitive", uac, KD_VERDICT_NO, KD_NONE,
 		     "%s has NOT_DELEGATED (0x100000): its tickets are never forwardable",
-		     u->name);
+		     u->name)->error = "KDC_ERR_BADOPTION (the evidence ticket is not forwardable)";
 		d->verdict = KD_VERDICT_NO;
 		return;
 	}
@@ -334,7 +337,8 @@ delegable(struct kd_kdc *kdc, uint32_t user, bool check_enabled, struct kd_decis
 	} else if (domain->functional_level >= LEVEL_2012R2) {
 		step(d, "user not protected by Protected Users", "member", KD_VERDICT_NO, KD_NONE,
 		     "%s is in Protected Users at functional level %u: it cannot be delegated",
-		     u->name, (unsigned)domain->functional_level);
+		     u->name, (unsigned)domain->functional_level)
+			->error = "KDC_ERR_BADOPTION (the evidence ticket is not forwardable)";
 		d->verdict = KD_VERDICT_NO;
 	} else {
 		step(d, "user not protected by Protected Users", "msDS-Behavior-Version",
@@ -366,7 +370,7 @@ frontend_usable(struct kd_kdc *kdc, const struct kd_principal *f, struct kd_deci
 {
 	step(d, "front end enabled", "userAccountControl", passed(f->enabled), KD_NONE,
 	     f->enabled ? "%s is enabled" : "%s is disabled: it gets no TGT to ask with",
-	     f->name);
+	     f->name)->error = f->enabled ? NULL : "KDC_ERR_CLIENT_REVOKED";
 	return f->enabled;
 }
 
@@ -445,7 +449,8 @@ kd_kdc_s4u2proxy(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, const cha
 	nholders = kd_directory_find_spn(kdc->dir, spn, holders, 4, &via_alias);
 	if (nholders == 0) {
 		step(ret, "target SPN registered", "servicePrincipalName", KD_VERDICT_NO, KD_NONE,
-		     "%s is registered on no account (KDC_ERR_S_PRINCIPAL_UNKNOWN)", spn);
+		     "%s is registered on no account (KDC_ERR_S_PRINCIPAL_UNKNOWN)", spn)
+			->error = "0xC0000064 (KDC_ERR_S_PRINCIPAL_UNKNOWN); clients fall back to NTLM";
 		return 0;
 	}
 	step(ret, "target SPN registered", "servicePrincipalName",
@@ -453,7 +458,8 @@ kd_kdc_s4u2proxy(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, const cha
 	     nholders == 1 ? "%s belongs to %s%s"
 			   : "%s is registered on %s and others: the KDC may pick either%s",
 	     spn, kd_directory_get(kdc->dir, holders[0])->name,
-	     via_alias ? " (through its HOST SPN)" : "");
+	     via_alias ? " (through its HOST SPN)" : "")
+		->error = nholders == 1 ? NULL : "KDC_ERR_PRINCIPAL_NOT_UNIQUE (KDC event 11)";
 	/* classic first (MS-SFU 3.2.5.2.1) */
 	for (uint32_t k = 0; k < f->ndelegate_to && !listed; k++)
 		listed = strcasecmp(f->delegate_to[k], spn) == 0;
@@ -461,17 +467,17 @@ kd_kdc_s4u2proxy(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, const cha
 		step(ret, "classic: SPN in the front end's targets", a2d, KD_VERDICT_NO, KD_NONE,
 		     "%s has no classic targets (KDC_ERR_BADOPTION, STATUS_NOT_SUPPORTED); the "
 		     "KDC tries RBCD",
-		     f->name);
+		     f->name)->error = "KDC_ERR_BADOPTION (STATUS_NOT_SUPPORTED)";
 	} else if (!listed) {
 		step(ret, "classic: SPN in the front end's targets", a2d, KD_VERDICT_NO, KD_NONE,
 		     "%s is not in %s's msDS-AllowedToDelegateTo (0xC000015B, STATUS_NO_MATCH); "
 		     "the KDC tries RBCD",
-		     spn, f->name);
+		     spn, f->name)->error = "0xC000015B (KDC_ERR_BADOPTION, STATUS_NO_MATCH)";
 	} else if (!forwardable_evidence) {
 		step(ret, "classic: evidence ticket forwardable", a2d, KD_VERDICT_NO, KD_NONE,
 		     "%s is listed but the evidence ticket is not forwardable "
 		     "(KDC_ERR_BADOPTION); the KDC tries RBCD",
-		     spn);
+		     spn)->error = "KDC_ERR_BADOPTION (the evidence ticket is not forwardable)";
 	} else {
 		step(ret, "classic: SPN in the front end's targets", a2d, KD_VERDICT_YES, KD_NONE,
 		     "%s is in %s's msDS-AllowedToDelegateTo and the evidence is forwardable",
@@ -497,6 +503,7 @@ kd_kdc_s4u2proxy(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, const cha
 	else
 		step(ret, "resource-based: access check", "msDS-AllowedToActOnBehalfOfOtherIdentity",
 		     KD_VERDICT_NO, KD_NONE,
-		     "RBCD refuses too (KDC_ERR_BADOPTION, STATUS_NOT_FOUND)");
+		     "RBCD refuses too (KDC_ERR_BADOPTION, STATUS_NOT_FOUND)")
+			->error = "KDC_ERR_BADOPTION (STATUS_NOT_FOUND)";
 	return 0;
 }

@@ -52,7 +52,7 @@ audit_rule_unconstrained(struct audit *a, uint32_t i, const struct kd_principal 
 	details = json_pack("{s:I, s:s, s:o, s:b}", "user_account_control", (json_int_t)p->uac,
 			    "user_account_control_flags", kd_uac_describe(p->uac, flags, sizeof(flags)),
 			    "service_principal_names", spns ? spns : json_null(), "tier0", p->tier0);
-	quoted = audit_ps_quote(p->dn);
+	quoted = kd_ps_quote(p->dn);
 	audit_emit(a, KD_RULE_UNCONSTRAINED_DELEGATION, p->enabled ? KD_SEV_CRITICAL : KD_SEV_MEDIUM, i, "",
 	     details,
 	     audit_format("%s %s is trusted for unconstrained delegation: it receives the TGT of every "
@@ -75,7 +75,7 @@ audit_rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p
 	json_t *targets = json_array(), *reach = json_array(), *tier0_targets = json_array();
 	uint32_t *reached = NULL;
 	size_t nreached = 0, ntier0 = 0, norphans = 0;
-	char *quoted = audit_ps_quote(p->dn);
+	char *quoted = kd_ps_quote(p->dn);
 
 	if (p->ndelegate_to == 0) {
 		json_decref(targets);
@@ -121,7 +121,7 @@ audit_rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p
 		if (n == 0) {
 			struct kd_spn parsed;
 			bool valid = kd_spn_parse(spn, strlen(spn), &parsed, NULL) == 0;
-			char *quoted_spn = audit_ps_quote(spn);
+			char *quoted_spn = kd_ps_quote(spn);
 			char spn_lower[KD_SPN_MAX + 1];
 
 			norphans++;
@@ -196,7 +196,7 @@ audit_rule_protocol_transition(struct audit *a, uint32_t i, const struct kd_prin
 									 : KD_SEV_LOW;
 	if (!p->enabled && severity > KD_SEV_LOW)
 		severity--;
-	quoted = audit_ps_quote(p->dn);
+	quoted = kd_ps_quote(p->dn);
 	audit_emit(a, KD_RULE_PROTOCOL_TRANSITION, severity, i, "",
 	     json_pack("{s:I, s:b, s:s}", "constrained_targets", (json_int_t)p->ndelegate_to,
 		       "s4u2self_forwardable", self.forwardable, "note",
@@ -247,7 +247,7 @@ audit_rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_pri
 	} else {
 		protection = "not marked sensitive and not in Protected Users";
 	}
-	quoted = audit_ps_quote(p->dn);
+	quoted = kd_ps_quote(p->dn);
 	audit_emit(a, KD_RULE_PRIVILEGED_DELEGABLE, severity, i, "",
 	     json_pack("{s:s, s:b, s:b, s:o, s:s}", "tier0_reason",
 		       p->tier0_reason ? p->tier0_reason : "tier 0", "not_delegated", false,

@@ -18,7 +18,7 @@ audit_rule_machine_account_quota(struct audit *a)
 
 	if (!d->has_machine_quota || d->machine_quota <= 0)
 		return;
-	quoted = audit_ps_quote(d->dn ? d->dn : "");
+	quoted = kd_ps_quote(d->dn ? d->dn : "");
 	audit_emit(a, KD_RULE_MACHINE_ACCOUNT_QUOTA, KD_SEV_MEDIUM, KD_NONE, "",
 	     json_pack("{s:I}", "machine_account_quota", (json_int_t)d->machine_quota),
 	     audit_format("ms-DS-MachineAccountQuota is %lld: every authenticated user can create up "
@@ -53,7 +53,7 @@ audit_rule_trust_tgt_delegation(struct audit *a)
 		    !(t->attributes & KD_TRUST_ATTR_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION))
 			continue;
 		audit_lower(t->partner ? t->partner : t->dn, identity, sizeof(identity));
-		partner = audit_ps_quote(t->partner ? t->partner : t->dn);
+		partner = kd_ps_quote(t->partner ? t->partner : t->dn);
 		audit_emit(a, KD_RULE_TRUST_TGT_DELEGATION, KD_SEV_HIGH, KD_NONE, identity,
 		     json_pack("{s:o, s:o, s:I, s:o, s:o, s:I}", "partner", kd_json_text(t->partner),
 			       "trust_dn", kd_json_text(t->dn), "trust_attributes",
@@ -84,7 +84,7 @@ audit_rule_stale_admincount(struct audit *a, uint32_t i, const struct kd_princip
 	if (!p->admin_count || p->tier0 || p->kind == KD_KIND_GROUP ||
 	    p->kind == KD_KIND_FOREIGN)
 		return;
-	quoted = audit_ps_quote(p->dn);
+	quoted = kd_ps_quote(p->dn);
 	audit_emit(a, KD_RULE_STALE_ADMINCOUNT, KD_SEV_INFO, i, "",
 	     json_pack("{s:b}", "admin_count", true),
 	     audit_format("%s has adminCount=1 but no current privileged membership: the mark "
@@ -110,7 +110,7 @@ audit_rule_unparseable(struct audit *a)
 		const struct kd_principal *p = kd_directory_get(a->dir, b->principal);
 		bool rbcd = strcmp(b->attribute, "msDS-AllowedToActOnBehalfOfOtherIdentity") == 0;
 		const char *dn = p ? p->dn : a->domain->dn ? a->domain->dn : "";
-		char *quoted = audit_ps_quote(dn);
+		char *quoted = kd_ps_quote(dn);
 		char attr_lower[64];
 		json_t *details;
 

@@ -369,7 +369,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 	broad = json_array();
 	unresolved = json_array();
 	maybe = json_array();
-	quoted = audit_ps_quote(p->dn);
+	quoted = kd_ps_quote(p->dn);
 	if (!aces || !broad || !unresolved || !maybe || !quoted) {
 		a->failed = true;
 		goto out;
@@ -618,7 +618,7 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 			 nkept == 2 ? "" : "s");
 	critical = p->kind == KD_KIND_DC || p->kind == KD_KIND_RODC ||
 		   p->kind == KD_KIND_KRBTGT || p->tier0;
-	quoted = audit_ps_quote(p->dn);
+	quoted = kd_ps_quote(p->dn);
 	audit_emit(a, KD_RULE_RBCD_WRITABLE, critical ? KD_SEV_CRITICAL : KD_SEV_HIGH, i,
 	     kd_strbuf_str(&identity) ? kd_strbuf_str(&identity) : "",
 	     json_pack("{s:o, s:I, s:b, s:o, s:s}", "writers", list, "writer_count",

@@ -25,7 +25,7 @@ emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *ot
 	const struct kd_principal *p = kd_directory_get(a->dir, mine->principal);
 	const struct kd_principal *fix = kd_directory_get(a->dir, fix_account);
 	json_t *list = json_array();
-	char *quoted_spn = audit_ps_quote(fix_spn), *quoted_name = audit_ps_quote(fix->name);
+	char *quoted_spn = kd_ps_quote(fix_spn), *quoted_name = kd_ps_quote(fix->name);
 	char own[KD_SPN_MAX + 64], other[KD_SPN_MAX + 64], identity[2 * KD_SPN_MAX + 160];
 
 	for (size_t k = 0; list && k < nlisted && k < LIST_MAX; k++)

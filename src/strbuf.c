@@ -297,3 +297,40 @@ kd_escape_text(char *buf, size_t size, const char *text, size_t len)
 	}
 	buf[f.used] = '\0';
 }
+
+/* Past this a DN is not quoted at all: a command that names nothing, never a cut one. */
+#define PS_QUOTE_MAX (1u << 20)
+
+/*
+ * A PowerShell single-quoted literal. PowerShell also ends such a literal at the
+ * typographic quotes U+2018..U+201B, so those are doubled like the ASCII one:
+ * a DN holding one must not close the literal and run the rest as a command.
+ */
+char *
+kd_ps_quote(const char *text)
+{
+	size_t len = strlen(text), o = 0;
+	char *out;
+
+	if (len > PS_QUOTE_MAX) /* a command that names nothing, never a truncated DN */
+		return strdup("'<longer than 1 MiB: not quoted>'");
+	out = malloc(2 * len + 3); /* every character doubled at worst, quotes, NUL */
+	if (!out)
+		return NULL;
+	out[o++] = '\'';
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char *u = (const unsigned char *)text + i;
+
+		if (text[i] == '\'') {
+			out[o++] = '\'';
+		} else if (i + 2 < len && u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x98 &&
+			   u[2] <= 0x9b) {
+			memcpy(out + o, text + i, 3);
+			o += 3;
+		}
+		out[o++] = text[i];
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
+	return out;
+}

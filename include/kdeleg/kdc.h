@@ -33,6 +33,9 @@ struct kd_step {
 	const char *read;         /* static: the attribute read ("userAccountControl") */
 	enum kd_verdict outcome;  /* YES passed, NO failed, or conditional/uncertain */
 	uint32_t ace;             /* the ACE index it read, or KD_NONE */
+	/* static: what the front end's admin sees when this check fails, in the words of
+	 * the troubleshooting tables ("0xC000015B"...); NULL when nothing is shown */
+	const char *error;
 	char why[KD_STEP_TEXT];   /* directory text escaped by the reports, not here */
 };
 

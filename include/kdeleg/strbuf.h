@@ -46,3 +46,10 @@ void kd_escape_text(char *buf, size_t size, const char *text, size_t len);
 
 /* True when @text[0..len) is valid UTF-8 without NUL. */
 bool kd_utf8_valid(const char *text, size_t len);
+
+/*
+ * @text as a PowerShell single-quoted literal, malloc'd (NULL on ENOMEM): ' and the
+ * typographic quotes U+2018..U+201B, which also end such a literal, are doubled.
+ * Text over 1 MiB gives a literal that names nothing rather than a cut one.
+ */
+char *kd_ps_quote(const char *text);

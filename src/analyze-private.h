@@ -58,8 +58,7 @@ const char *audit_lower(const char *text, char *buf, size_t size);
 void audit_emit(struct audit *a, enum kd_rule_id rule, enum kd_severity severity,
 		uint32_t principal, const char *identity, json_t *details, char *message,
 		char *remediation);
-/* The PowerShell noun (ADComputer...) and the words for an account's kind. */
-const char *audit_ps_noun(const struct kd_principal *p);
+/* The words for an account's kind. */
 const char *audit_kind_word(const struct kd_principal *p);
 
 /* ---- rule families: one call per account, or one per audit ---- */

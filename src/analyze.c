@@ -277,22 +277,6 @@ fail:
 	free(remediation);
 }
 
-/* PowerShell cmdlet for an account kind, for remediation commands. */
-const char *
-audit_ps_noun(const struct kd_principal *p)
-{
-	switch (p->kind) {
-	case KD_KIND_COMPUTER:
-	case KD_KIND_DC:
-	case KD_KIND_RODC:
-		return "ADComputer";
-	case KD_KIND_MSA:
-	case KD_KIND_GMSA:
-		return "ADServiceAccount";
-	default:
-		return "ADUser";
-	}
-}
 
 const char *
 audit_kind_word(const struct kd_principal *p)

@@ -25,6 +25,7 @@
 #include "kdeleg/password.h"
 #include "kdeleg/report.h"
 #include "kdeleg/strbuf.h"
+#include "kdeleg/verify.h"
 
 /* Report formats first, in enum kd_report_format's order. */
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMAT_MARKDOWN };
@@ -32,6 +33,7 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMAT_MARKDO
 		       (1u << FORMAT_CSV))
 #define FORMATS_DIFF ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_NDJSON))
 #define FORMATS_RULES ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_MARKDOWN))
+#define FORMATS_VERIFY ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON))
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 /* Parsed options (cli.c only). */
@@ -51,6 +53,10 @@ static int arg_npositional;
 static struct kd_ldap_options arg_ldap;
 static const char *arg_password_file;
 static bool arg_quiet;
+/* kdeleg verify */
+static const char *arg_user;
+static enum kd_verify_protocol arg_protocol = KD_VERIFY_KERBEROS;
+static const char *arg_explain;
 
 enum {
 	OPT_COLOR = 0x100,
@@ -65,6 +71,9 @@ enum {
 	OPT_TIMEOUT,
 	OPT_PAGE_SIZE,
 	OPT_RANGE_STEP,
+	OPT_USER,
+	OPT_PROTOCOL,
+	OPT_EXPLAIN_ERROR,
 };
 
 struct option_doc {
@@ -126,6 +135,23 @@ static const struct option_doc diff_options[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+static const struct option_doc verify_options[] = {
+	{"user", OPT_USER, "USER",
+	 "the user to delegate (sAMAccountName, DN or SID; default: any delegable user)"},
+	{"protocol", OPT_PROTOCOL, "PROTO",
+	 "kerberos (default: the user's own ticket) or any (forms, NTLM, certificates: "
+	 "protocol transition)"},
+	{"ldif", 'l', "FILE", "read an LDIF snapshot instead of a DC"},
+	CONNECTION_OPTIONS,
+	{"format", 'f', "FORMAT", "text (default) or json"},
+	{"output", 'o', "FILE", "write to FILE atomically (temp file + rename)"},
+	{"color", OPT_COLOR, "WHEN", "auto (default: when stdout is a terminal), always, never"},
+	{"explain-error", OPT_EXPLAIN_ERROR, "CODE",
+	 "list what an error means (0xC000015B, KDC_ERR_BADOPTION, STATUS_NOT_FOUND, NTLM...)"},
+	{"help", 'h', NULL, "show this help"},
+	{NULL, 0, NULL, NULL},
+};
+
 static const struct option_doc rules_options[] = {
 	{"format", 'f', "FORMAT", "text (default), json or markdown"},
 	{"help", 'h', NULL, "show this help"},
@@ -161,6 +187,7 @@ print_help(FILE *out)
 	      "  audit     audit a domain and report every delegation risk\n"
 	      "  collect   read a domain from a DC into an LDIF snapshot for audit --ldif\n"
 	      "  diff      compare two JSON reports: new and resolved findings\n"
+	      "  verify    will FRONTEND delegate users to SPN, and if not, why (as the KDC)\n"
 	      "  rules     list the rule catalogue\n"
 	      "  version   print the version\n"
 	      "\n"
@@ -171,12 +198,15 @@ print_help(FILE *out)
 	print_options(out, collect_options);
 	fputs("\nkdeleg diff OLD.json NEW.json options:\n", out);
 	print_options(out, diff_options);
+	fputs("\nkdeleg verify FRONTEND SPN options:\n", out);
+	print_options(out, verify_options);
 	fputs("\nkdeleg rules options:\n", out);
 	print_options(out, rules_options);
 	fputs("\n"
 	      "Exit status:\n"
 	      "  0  success, whatever was found\n"
-	      "  1  a --fail-on threshold was met (the report is still written)\n"
+	      "  1  a --fail-on threshold was met (the report is still written); verify: the\n"
+	      "     delegation does not work, or depends on what the directory cannot show\n"
 	      "  2  usage error\n"
 	      "  3  failure: broken or incomplete input, a DC that cannot be reached, bound to\n"
 	      "     or read completely, I/O error, out of memory\n",
@@ -385,6 +415,21 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 			arg_ldap.range_step = n;
 			break;
 		}
+		case OPT_USER:
+			arg_user = optarg;
+			break;
+		case OPT_PROTOCOL:
+			if (strcmp(optarg, "kerberos") == 0)
+				arg_protocol = KD_VERIFY_KERBEROS;
+			else if (strcmp(optarg, "any") == 0)
+				arg_protocol = KD_VERIFY_ANY;
+			else
+				return usage_error("--protocol takes kerberos or any, not '%s'",
+						   optarg);
+			break;
+		case OPT_EXPLAIN_ERROR:
+			arg_explain = optarg;
+			break;
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -396,8 +441,8 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 			return usage_error("unexpected argument '%s'", argv[optind]);
 		arg_positional[arg_npositional++] = argv[optind];
 	}
-	if (arg_npositional < npositional)
-		return usage_error("%d file%s expected, %d given", npositional,
+	if (arg_npositional < npositional && !arg_explain) /* --explain-error needs none */
+		return usage_error("%d argument%s expected, %d given", npositional,
 				   npositional == 1 ? "" : "s", arg_npositional);
 	return -1;
 }
@@ -920,6 +965,114 @@ cmd_audit(int argc, char **argv)
 	return r < 0 ? fail(&err) : verdict;
 }
 
+/* kdeleg verify --explain-error CODE */
+static int
+explain_error(void)
+{
+	const struct kd_error_cause *found[16];
+	size_t n = kd_verify_explain(arg_explain, found, 16);
+	struct kd_error err;
+
+	kd_error_clear(&err);
+	if (n == 0) {
+		const struct kd_error_cause *all;
+		size_t nall = kd_verify_causes(&all);
+		char safe[128];
+
+		kd_escape_text(safe, sizeof(safe), arg_explain, strlen(arg_explain));
+		fprintf(stderr, "kdeleg: no cause known for '%s'; known codes:", safe);
+		for (size_t k = 0; k < nall; k++)
+			if (k == 0 || strcmp(all[k].code, all[k - 1].code) != 0)
+				fprintf(stderr, " %s", all[k].code);
+		fputc('\n', stderr);
+		return KD_EXIT_USAGE;
+	}
+	if (kd_report_explain(stdout, arg_format == FORMAT_JSON, found, n < 16 ? n : 16, &err) < 0)
+		return fail(&err);
+	return KD_EXIT_OK;
+}
+
+/* An account named on the command line; a usage error when the model has none. */
+static int
+find_named(const struct kd_directory *dir, const char *what, const char *name, uint32_t *ret)
+{
+	*ret = kd_verify_find_account(dir, name);
+	if (*ret == KD_NONE)
+		return usage_error("%s '%s' is not an account of the source, or names more than "
+				   "one (give its DN or SID)",
+				   what, name);
+	return -1;
+}
+
+/* kdeleg verify FRONTEND SPN: the KDC model's answer, check by check. */
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct kd_directory *dir = NULL;
+	struct kd_tokens *tokens = NULL;
+	struct kd_kdc *kdc = NULL;
+	struct kd_verify_result result = {0};
+	struct kd_error err;
+	struct output out;
+	uint32_t frontend = KD_NONE, user = KD_NONE;
+	char *source = NULL;
+	int r, code;
+
+	kd_error_clear(&err);
+	code = parse_options(argc, argv, verify_options, FORMATS_VERIFY, 2);
+	if (code >= 0)
+		return code;
+	if (arg_explain)
+		return arg_npositional ? usage_error("--explain-error takes no FRONTEND or SPN")
+				       : explain_error();
+	if (arg_ldif && (arg_ldap.nuris || arg_ldap.domain))
+		return usage_error("two sources: --ldif FILE or a DC (-H URI, -d DOMAIN), not both");
+	if (!arg_ldif && (code = check_connection_options("verify")) >= 0)
+		return code;
+	code = -1;
+	r = kd_directory_new(&dir, &err);
+	if (r == 0)
+		r = arg_ldif ? load_ldif(dir, arg_ldif, &err) : load_ldap(dir, &source, &err);
+	if (r == 0)
+		r = kd_directory_finish(dir, &err);
+	if (r == 0)
+		r = check_scope(dir, &err);
+	if (r == 0) {
+		code = find_named(dir, "front end", arg_positional[0], &frontend);
+		if (code < 0 && arg_user)
+			code = find_named(dir, "user", arg_user, &user);
+		if (code >= 0)
+			goto out;
+	}
+	if (r == 0)
+		r = kd_tokens_new(dir, &tokens, &err);
+	if (r == 0)
+		r = kd_kdc_new(dir, tokens, &kdc, &err);
+	if (r == 0)
+		r = kd_verify(kdc, dir, frontend, arg_positional[1], user, arg_protocol, &result,
+			      &err);
+	if (r == 0 && (r = output_open(&out, &err)) == 0) {
+		int c;
+
+		r = arg_format == FORMAT_JSON
+			    ? kd_report_verify_json(out.file, dir, &result, &err)
+			    : kd_report_verify_text(out.file, dir, &result, use_color(out.file),
+						    &err);
+		c = output_close(&out, r == 0, r == 0 ? &err : NULL);
+		if (r == 0)
+			r = c;
+	}
+	/* exit 1 unless the KDC would do it: a conditional or uncertain answer is no promise */
+	code = r < 0 ? fail(&err) : result.verdict == KD_VERDICT_YES ? KD_EXIT_OK : KD_EXIT_VERDICT;
+	kd_verify_free(&result);
+out:
+	kd_kdc_free(kdc);
+	kd_tokens_free(tokens);
+	kd_directory_free(dir);
+	free(source);
+	return code;
+}
+
 static int
 cmd_diff(int argc, char **argv)
 {
@@ -1068,5 +1221,7 @@ kd_cli_main(int argc, char **argv)
 		return cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)
 		return cmd_rules(argc - 1, argv + 1);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -153,6 +153,22 @@ kd_kind_name(enum kd_kind kind)
 	return "unknown";
 }
 
+const char *
+kd_kind_ps_noun(enum kd_kind kind)
+{
+	switch (kind) {
+	case KD_KIND_COMPUTER:
+	case KD_KIND_DC:
+	case KD_KIND_RODC:
+		return "ADComputer";
+	case KD_KIND_MSA:
+	case KD_KIND_GMSA:
+		return "ADServiceAccount";
+	default:
+		return "ADUser";
+	}
+}
+
 int
 kd_directory_new(struct kd_directory **ret_dir, struct kd_error *err)
 {

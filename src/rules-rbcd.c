@@ -457,7 +457,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 		   : json_array_size(maybe)                               ? KD_SEV_LOW
 									  : KD_SEV_INFO;
 	remedy = audit_format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
-			audit_ps_noun(p), quoted);
+			kd_kind_ps_noun(p->kind), quoted);
 	audit_emit(a, KD_RULE_RESOURCE_BASED_DELEGATION, severity, i, "", json_incref(details),
 	     audit_format("%zu principal%s may impersonate users to %s%s%s%s%s", g.nyes,
 		    g.nyes == 1 ? "" : "s", p->name,

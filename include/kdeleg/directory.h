@@ -35,6 +35,8 @@ enum kd_kind {
 };
 
 const char *kd_kind_name(enum kd_kind kind);
+/* The noun of the PowerShell AD cmdlets for @kind (ADComputer, ADServiceAccount, ADUser). */
+const char *kd_kind_ps_noun(enum kd_kind kind);
 
 /* State of msDS-AllowedToActOnBehalfOfOtherIdentity on a principal. */
 enum kd_rbcd_state {

@@ -9,6 +9,7 @@
 #include "kdeleg/analyze.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/error.h"
+#include "kdeleg/verify.h"
 
 #define KD_JSON_SCHEMA_VERSION 1
 
@@ -55,3 +56,21 @@ struct kd_diff {
 };
 int kd_report_diff(FILE *out, enum kd_report_format format, const struct kd_diff *diff,
 		   struct kd_error *err);
+
+/*
+ * `kdeleg verify`: the verdict and every check with its error and fix. Text
+ * escapes all directory strings; JSON is {allowed, verdict, mechanism, frontend,
+ * spn, backend, user, protocol, checks: [{name, passed, outcome, detail, fix,
+ * error}]} (docs/json-output.md). KD_ERR_IO when writing fails.
+ */
+int kd_report_verify_text(FILE *out, const struct kd_directory *dir,
+			  const struct kd_verify_result *result, bool color,
+			  struct kd_error *err);
+int kd_report_verify_json(FILE *out, const struct kd_directory *dir,
+			  const struct kd_verify_result *result, struct kd_error *err);
+/* The JSON object alone (new reference, NULL on ENOMEM). */
+json_t *kd_report_verify_object(const struct kd_directory *dir,
+				const struct kd_verify_result *result);
+/* `verify --explain-error`: the causes of an error code, as text or a JSON array. */
+int kd_report_explain(FILE *out, bool json, const struct kd_error_cause *const *causes,
+		      size_t n, struct kd_error *err);

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/* `kdeleg verify`: the KDC model's steps as checks, with what the admin sees and the fix. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kdeleg/spn.h"
+#include "kdeleg/strbuf.h"
+#include "kdeleg/verify.h"
+
+/* msDS-SupportedEncryptionTypes bits (MS-KILE 2.2.7) */
+#define ETYPE_DES_CRC 0x01u
+#define ETYPE_DES_MD5 0x02u
+#define ETYPE_RC4 0x04u
+#define ETYPE_AES128 0x08u
+#define ETYPE_AES256 0x10u
+#define ETYPE_ALL 0x1fu
+
+#define NEAR_MAX 3
+
+/* ---- the errors admins search for ---- */
+
+static const struct kd_error_cause causes[] = {
+	{"0xC000015B", "the front end (event log, Kerberos operational log)",
+	 "classic delegation: the target SPN is not in the front end's "
+	 "msDS-AllowedToDelegateTo (STATUS_NO_MATCH) and RBCD does not trust the front end",
+	 "classic: SPN in the front end's targets"},
+	{"0xC0000064", "the front end or the client",
+	 "the SPN is registered on no account, or on another account than the one the "
+	 "service runs as (KDC_ERR_S_PRINCIPAL_UNKNOWN)",
+	 "target SPN registered"},
+	{"NTLM", "the back end's logon events (authentication package NTLM), or endless 401s",
+	 "the name clients use matches no SPN (short name, FQDN or port differs), so "
+	 "Negotiate falls back to NTLM silently and nothing can be delegated",
+	 "target SPN registered"},
+	{"KDC_ERR_BADOPTION", "the front end (STATUS_NO_MATCH)",
+	 "the evidence ticket is not forwardable: the user is sensitive or in Protected Users, "
+	 "or it came from S4U2Self without protocol transition",
+	 "classic: evidence ticket forwardable"},
+	{"KDC_ERR_BADOPTION", "the front end (STATUS_NOT_SUPPORTED)",
+	 "the front end has no classic targets and RBCD on the back end does not trust it",
+	 "classic: SPN in the front end's targets"},
+	{"KDC_ERR_BADOPTION", "the front end (STATUS_NOT_FOUND)",
+	 "the RBCD access check failed: the back end's "
+	 "msDS-AllowedToActOnBehalfOfOtherIdentity does not grant the front end's token "
+	 "control access (or its descriptor does not parse: the KDC fails closed)",
+	 "front end granted control access"},
+	{"KDC_ERR_BADOPTION", "the front end (STATUS_ACCOUNT_RESTRICTION)",
+	 "the user cannot be delegated: NOT_DELEGATED, or Protected Users at functional "
+	 "level 2012 R2 and above",
+	 "user not marked sensitive"},
+	{"KDC_ERR_CLIENT_REVOKED", "the front end (0xC0000072, STATUS_ACCOUNT_DISABLED)",
+	 "the user or the front end's account is disabled", "user account enabled"},
+	{"KDC_ERR_PRINCIPAL_NOT_UNIQUE", "the KDC (event 11), clients falling back to NTLM",
+	 "the SPN is registered on more than one account", "target SPN registered"},
+	{"KDC_ERR_ETYPE_NOSUPP", "the front end or the client",
+	 "the front end, the back end and the user share no encryption type (DES-only or "
+	 "RC4 disabled on one side)",
+	 "encryption types shared"},
+};
+
+/* "0xC000015B", "c000015b" and "C000015B" are one code; names compare as written. */
+static bool
+code_matches(const char *want, const char *have)
+{
+	if (strncasecmp(want, "0x", 2) == 0)
+		want += 2;
+	if (strncasecmp(have, "0x", 2) == 0)
+		have += 2;
+	return strcasecmp(want, have) == 0;
+}
+
+size_t
+kd_verify_explain(const char *code, const struct kd_error_cause **ret, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < sizeof(causes) / sizeof(*causes); k++) {
+		const char *status = strstr(causes[k].seen, "STATUS_");
+		char name[64];
+		size_t len = 0;
+
+		if (status) { /* "STATUS_NOT_FOUND" finds its KDC_ERR_BADOPTION row too */
+			while (len + 1 < sizeof(name) &&
+			       (status[len] == '_' || (status[len] >= 'A' && status[len] <= 'Z')))
+				name[len] = status[len], len++;
+		}
+		name[len] = '\0';
+		if (!code_matches(code, causes[k].code) && !(len && code_matches(code, name)))
+			continue;
+		if (n < max)
+			ret[n] = &causes[k];
+		n++;
+	}
+	return n;
+}
+
+size_t
+kd_verify_causes(const struct kd_error_cause **ret)
+{
+	*ret = causes;
+	return sizeof(causes) / sizeof(*causes);
+}
+
+/* ---- accounts by the names people use ---- */
+
+uint32_t
+kd_verify_find_account(const struct kd_directory *dir, const char *name)
+{
+	struct kd_sid sid;
+	uint32_t found = KD_NONE;
+	size_t len = strlen(name);
+
+	if (kd_sid_from_string(name, &sid, NULL) == 0)
+		return kd_directory_find_sid(dir, &sid);
+	if (strchr(name, '='))
+		return kd_directory_find_dn(dir, name);
+	for (int pass = 0; pass < 2 && found == KD_NONE; pass++) {
+		for (size_t i = 0; i < kd_directory_count(dir); i++) {
+			const struct kd_principal *p = kd_directory_get(dir, (uint32_t)i);
+			bool match = pass == 0 ? strcasecmp(p->name, name) == 0
+					       : strncasecmp(p->name, name, len) == 0 &&
+							 p->name[len] == '$' && !p->name[len + 1];
+
+			if (!match)
+				continue;
+			if (found != KD_NONE)
+				return KD_NONE; /* ambiguous: ask for the DN or SID */
+			found = (uint32_t)i;
+		}
+	}
+	return found;
+}
+
+/* ---- building the result ---- */
+
+struct build {
+	const struct kd_directory *dir;
+	struct kd_verify_result *r;
+	bool failed;
+};
+
+static char *
+vtext(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static char *
+vtext(const char *fmt, va_list ap)
+{
+	char *out;
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return NULL;
+	out = malloc((size_t)n + 1);
+	if (out)
+		vsnprintf(out, (size_t)n + 1, fmt, ap);
+	return out;
+}
+
+static char *
+text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+text(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = vtext(fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+static struct kd_verify_check *
+find_check(struct kd_verify_result *r, const char *name)
+{
+	for (size_t k = 0; k < r->nchecks; k++)
+		if (strcmp(r->checks[k].name, name) == 0)
+			return &r->checks[k];
+	return NULL;
+}
+
+/* Appends a check with @detail (taken) ; past the table's end the check is dropped
+ * and the build fails: a verify result must never lose a check silently. */
+static struct kd_verify_check *
+add_check(struct build *b, const char *name, enum kd_verdict outcome, const char *error,
+	  char *detail)
+{
+	struct kd_verify_check *c;
+
+	if (!detail || b->r->nchecks == KD_VERIFY_CHECKS_MAX) {
+		free(detail);
+		b->failed = true;
+		return NULL;
+	}
+	c = &b->r->checks[b->r->nchecks++];
+	c->name = name;
+	c->outcome = outcome;
+	c->error = error;
+	c->detail = detail;
+	c->fix = NULL;
+	return c;
+}
+
+/* A decision's steps as checks, in order; a check already made keeps its first answer. */
+static void
+add_steps(struct build *b, const struct kd_decision *d)
+{
+	for (size_t k = 0; k < d->nsteps; k++) {
+		const struct kd_step *s = &d->steps[k];
+
+		if (find_check(b->r, s->check))
+			continue;
+		add_check(b, s->check, s->outcome, s->outcome == KD_VERDICT_YES ? NULL : s->error,
+			  strdup(s->why));
+	}
+}
+
+/* Registered SPNs that clients probably meant: the same class on the same host by
+ * its short name, its FQDN, or another port. */
+static size_t
+near_spns(const struct kd_directory *dir, const char *spn_text, const char **ret, size_t max)
+{
+	const struct kd_spn_holder *holders;
+	size_t nholders = kd_directory_spn_holders(dir, &holders), n = 0;
+	struct kd_spn want;
+	size_t want_label;
+	const char *alias;
+
+	if (kd_spn_parse(spn_text, strlen(spn_text), &want, NULL) < 0)
+		return 0;
+	alias = kd_spnmap_target(kd_directory_spnmap(dir), want.service_class,
+				 want.service_class_len);
+	for (want_label = 0; want_label < want.host_len && want.host[want_label] != '.';
+	     want_label++)
+		;
+	for (size_t h = 0; h < nholders && n < max; h++) {
+		struct kd_spn have;
+		size_t have_label;
+		bool seen = false;
+
+		if (holders[h].implicit ||
+		    kd_spn_parse(holders[h].spn, strlen(holders[h].spn), &have, NULL) < 0)
+			continue;
+		/* the same class, or HOST/ serving it through sPNMappings (http -> host) */
+		if ((have.service_class_len != want.service_class_len ||
+		     strncasecmp(have.service_class, want.service_class, want.service_class_len)) &&
+		    !(alias && strlen(alias) == have.service_class_len &&
+		      strncasecmp(have.service_class, alias, have.service_class_len) == 0))
+			continue;
+		for (have_label = 0; have_label < have.host_len && have.host[have_label] != '.';
+		     have_label++)
+			;
+		if (have_label != want_label || strncasecmp(have.host, want.host, want_label))
+			continue;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcasecmp(ret[k], holders[h].spn) == 0;
+		if (!seen)
+			ret[n++] = holders[h].spn;
+	}
+	return n;
+}
+
+/* True when @spn's host is a DNS name outside the domain @dns (classic cannot go there). */
+static bool
+other_domain(const char *spn_text, const char *dns)
+{
+	struct kd_spn spn;
+	size_t dlen;
+
+	if (!dns || kd_spn_parse(spn_text, strlen(spn_text), &spn, NULL) < 0 ||
+	    !memchr(spn.host, '.', spn.host_len))
+		return false;
+	dlen = strlen(dns);
+	if (spn.host_len == dlen && strncasecmp(spn.host, dns, dlen) == 0)
+		return false;
+	return !(spn.host_len > dlen + 1 && spn.host[spn.host_len - dlen - 1] == '.' &&
+		 strncasecmp(spn.host + spn.host_len - dlen, dns, dlen) == 0);
+}
+
+static void
+etype_names(uint32_t types, char *buf, size_t size)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {{ETYPE_DES_CRC, "DES-CBC-CRC"}, {ETYPE_DES_MD5, "DES-CBC-MD5"},
+		     {ETYPE_RC4, "RC4"},             {ETYPE_AES128, "AES128"},
+		     {ETYPE_AES256, "AES256"}};
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++)
+		if (types & names[k].bit)
+			o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s", o ? "," : "",
+					      names[k].name);
+	if (!o)
+		snprintf(buf, size, "none");
+}
+
+/* The encryption types the three accounts share, as far as they say (unset: the
+ * KDC's default, which the directory does not show). */
+static void
+check_etypes(struct build *b)
+{
+	const struct kd_verify_result *r = b->r;
+	const uint32_t who[3] = {r->frontend, r->backend, r->user};
+	uint32_t shared = ETYPE_ALL;
+	size_t nset = 0;
+	char names[96], *detail;
+	enum kd_verdict outcome = KD_VERDICT_YES;
+	const char *problem = "";
+
+	for (size_t k = 0; k < 3; k++) {
+		const struct kd_principal *p = kd_directory_get(b->dir, who[k]);
+
+		if (p && p->has_enc_types && (p->enc_types & ETYPE_ALL)) {
+			shared &= p->enc_types;
+			nset++;
+		}
+	}
+	if (!nset) {
+		add_check(b, "encryption types shared", KD_VERDICT_UNCERTAIN, NULL,
+			  strdup("no account sets msDS-SupportedEncryptionTypes: the KDC's defaults "
+				 "apply (the directory does not show them)"));
+		return;
+	}
+	etype_names(shared, names, sizeof(names));
+	if (!(shared & ETYPE_ALL)) {
+		outcome = KD_VERDICT_NO;
+		problem = ": none in common";
+	} else if (!(shared & (ETYPE_RC4 | ETYPE_AES128 | ETYPE_AES256))) {
+		outcome = KD_VERDICT_NO;
+		problem = ": DES only, which current Windows KDCs refuse";
+	} else if (!(shared & (ETYPE_AES128 | ETYPE_AES256))) {
+		problem = ": RC4 only (weak, and refused where RC4 is disabled)";
+	}
+	detail = text("shared by the %zu account%s that set msDS-SupportedEncryptionTypes: %s%s",
+		      nset, nset == 1 ? "" : "s", names, problem);
+	add_check(b, "encryption types shared", outcome,
+		  outcome == KD_VERDICT_NO ? "KDC_ERR_ETYPE_NOSUPP" : NULL, detail);
+}
+
+/* ---- fixes, only where the delegation does not work ---- */
+
+static char *
+fix_for(const struct build *b, const struct kd_verify_check *c)
+{
+	const struct kd_verify_result *r = b->r;
+	const struct kd_principal *f = kd_directory_get(b->dir, r->frontend);
+	const struct kd_principal *back = kd_directory_get(b->dir, r->backend);
+	const struct kd_principal *u = kd_directory_get(b->dir, r->user);
+	char *qf = kd_ps_quote(f->dn), *qspn = kd_ps_quote(r->spn);
+	char *qb = back ? kd_ps_quote(back->dn) : NULL, *qu = u ? kd_ps_quote(u->dn) : NULL;
+	char *fix = NULL;
+	const char *n = c->name;
+
+	if (!qf || !qspn || (back && !qb) || (u && !qu))
+		goto out;
+	if (strcmp(n, "front end enabled") == 0)
+		fix = text("Enable-ADAccount -Identity %s", qf);
+	else if (strcmp(n, "user account enabled") == 0 && qu)
+		fix = text("Enable-ADAccount -Identity %s", qu);
+	else if (strcmp(n, "user not marked sensitive") == 0 && qu)
+		fix = text("# the user is marked sensitive, usually on purpose (privileged "
+			   "accounts); only if it must be delegated:\n"
+			   "Set-ADAccountControl -Identity %s -AccountNotDelegated $false",
+			   qu);
+	else if (strcmp(n, "user not protected by Protected Users") == 0 && qu)
+		fix = text("# only if the user is not privileged:\n"
+			   "Remove-ADGroupMember -Identity 'Protected Users' -Members %s",
+			   qu);
+	else if (strcmp(n, "front end has an SPN of its own") == 0)
+		fix = text("setspn -S HTTP/<the front end's host name> %s", qf);
+	else if (strcmp(n, "target SPN registered") == 0)
+		fix = text("setspn -S %s <the account the back-end service runs as>", qspn);
+	else if (strcmp(n, "target in this domain") == 0)
+		fix = text("# classic delegation cannot leave the domain; on the back end, in its "
+			   "own domain:\nSet-ADComputer -Identity <back end> "
+			   "-PrincipalsAllowedToDelegateToAccount (Get-ADComputer %s)",
+			   qf);
+	else if (strcmp(n, "classic: SPN in the front end's targets") == 0)
+		fix = back ? text("Set-ADObject -Identity %s -Add @{'msDS-AllowedToDelegateTo'=%s}\n"
+				  "# or resource-based, on the back end (replaces its list):\n"
+				  "Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount "
+				  "(Get-ADObject %s)",
+				  qf, qspn, kd_kind_ps_noun(back->kind), qb, qf)
+			   : text("Set-ADObject -Identity %s -Add @{'msDS-AllowedToDelegateTo'=%s}",
+				  qf, qspn);
+	else if (strcmp(n, "classic: evidence ticket forwardable") == 0 ||
+		 strcmp(n, "S4U2Self ticket forwardable") == 0)
+		fix = text("Set-ADAccountControl -Identity %s -TrustedToAuthForDelegation $true"
+			   "  # protocol transition; or trust the front end by RBCD on the back end",
+			   qf);
+	else if ((strcmp(n, "front end granted control access") == 0 ||
+		  strcmp(n, "back end trusts front ends (RBCD)") == 0 ||
+		  strcmp(n, "back end's descriptor unmarshals") == 0) &&
+		 back)
+		fix = text("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount "
+			   "(Get-ADObject %s)  # replaces the list: name every front end it needs",
+			   kd_kind_ps_noun(back->kind), qb, qf);
+	else if (strcmp(n, "encryption types shared") == 0)
+		fix = text("Set-ADComputer (or Set-ADUser) -Identity <each account> "
+			   "-KerberosEncryptionType AES128,AES256");
+out:
+	free(qf);
+	free(qspn);
+	free(qb);
+	free(qu);
+	return fix;
+}
+
+int
+kd_verify(struct kd_kdc *kdc, const struct kd_directory *dir, uint32_t frontend,
+	  const char *spn, uint32_t user, enum kd_verify_protocol protocol,
+	  struct kd_verify_result *ret, struct kd_error *err)
+{
+	const struct kd_principal *f = kd_directory_get(dir, frontend);
+	struct build b = {.dir = dir, .r = ret};
+	struct kd_decision self, proxy;
+	bool evidence = true, has_spn = f->nspns > 0;
+	uint32_t holders[1];
+	bool via_alias;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->frontend = frontend;
+	ret->user = user;
+	ret->spn = spn;
+	ret->protocol = protocol;
+	ret->verdict = KD_VERDICT_NO;
+	ret->backend = kd_directory_find_spn(dir, spn, holders, 1, &via_alias) ? holders[0]
+									       : KD_NONE;
+	/* A service asks S4U2Self and S4U2Proxy, and users ask tickets to it, by SPN. */
+	add_check(&b, "front end has an SPN of its own", has_spn ? KD_VERDICT_YES : KD_VERDICT_NO,
+		  has_spn ? NULL : "KDC_ERR_S_PRINCIPAL_UNKNOWN",
+		  has_spn ? text("%s has %lu SPN%s, e.g. %s", f->name, (unsigned long)f->nspns,
+				 f->nspns == 1 ? "" : "s", f->spns[0])
+			  : text("%s has no servicePrincipalName: clients cannot get a ticket to "
+				 "it and it cannot ask for S4U2Self (SPN-less RBCD works only "
+				 "through U2U, which Windows clients do not use)",
+				 f->name));
+	if (protocol == KD_VERIFY_ANY) {
+		if ((r = kd_kdc_s4u2self(kdc, frontend, user, &self)) < 0)
+			goto nomem;
+		add_steps(&b, &self);
+		evidence = self.forwardable;
+		if (self.verdict == KD_VERDICT_NO)
+			goto finish;
+	}
+	if ((r = kd_kdc_s4u2proxy(kdc, frontend, user, spn, evidence, &proxy)) < 0)
+		goto nomem;
+	add_steps(&b, &proxy);
+	ret->verdict = proxy.verdict;
+	ret->mechanism = proxy.mechanism;
+	/* the user's protection may be uncertain at S4U2Self already */
+	if (protocol == KD_VERIFY_ANY && self.verdict == KD_VERDICT_UNCERTAIN &&
+	    ret->verdict == KD_VERDICT_YES)
+		ret->verdict = KD_VERDICT_UNCERTAIN;
+	/* the SPN clients use, when it is registered nowhere */
+	if (ret->backend == KD_NONE) {
+		struct kd_verify_check *c = find_check(ret, "target SPN registered");
+		const char *near[NEAR_MAX];
+		size_t nnear = near_spns(dir, spn, near, NEAR_MAX);
+
+		if (c && nnear) {
+			char *more = text("%s; registered instead: %s%s%s%s%s (short name, FQDN and "
+					  "port must match what clients use, or Negotiate falls "
+					  "back to NTLM)",
+					  c->detail, near[0], nnear > 1 ? ", " : "",
+					  nnear > 1 ? near[1] : "", nnear > 2 ? ", " : "",
+					  nnear > 2 ? near[2] : "");
+
+			if (more) {
+				free(c->detail);
+				c->detail = more;
+			} else {
+				b.failed = true;
+			}
+		}
+		if (other_domain(spn, kd_directory_domain(dir)->dns_name))
+			add_check(&b, "target in this domain", KD_VERDICT_NO, NULL,
+				  text("%s names a host outside %s: classic delegation cannot "
+				       "cross domains; resource-based delegation on the back end "
+				       "can, and this snapshot cannot see it",
+				       spn, kd_directory_domain(dir)->dns_name));
+	}
+	if (protocol == KD_VERIFY_ANY && ret->mechanism &&
+	    strcmp(ret->mechanism, "resource-based") == 0)
+		add_check(&b, "back end accepts a service-asserted identity", KD_VERDICT_UNCERTAIN,
+			  NULL,
+			  strdup("the user's ticket carries S-1-18-2 (identity asserted by a "
+				 "service): a back end that refuses it by local policy (\"Deny "
+				 "access to this computer from the network\", ACLs) refuses the "
+				 "user although the KDC issued the ticket; the directory cannot "
+				 "show that policy"));
+finish:
+	if (!has_spn)
+		ret->verdict = KD_VERDICT_NO;
+	check_etypes(&b);
+	if (ret->verdict != KD_VERDICT_YES)
+		for (size_t k = 0; k < ret->nchecks; k++)
+			if (ret->checks[k].outcome == KD_VERDICT_NO)
+				ret->checks[k].fix = fix_for(&b, &ret->checks[k]);
+	if (b.failed)
+		goto nomem;
+	return 0;
+nomem:
+	kd_verify_free(ret);
+	return kd_error_set(err, KD_ERR_NOMEM, "out of memory while verifying");
+}
+
+void
+kd_verify_free(struct kd_verify_result *result)
+{
+	if (!result)
+		return;
+	for (size_t k = 0; k < result->nchecks; k++) {
+		free(result->checks[k].detail);
+		free(result->checks[k].fix);
+	}
+	result->nchecks = 0;
+}

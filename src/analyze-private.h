@@ -3,7 +3,6 @@
 #pragma once
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +16,6 @@
 /* Accounts named in one finding's details before the list is cut (with a count). */
 #define LIST_MAX 50
 #define HOLDERS_MAX 16
-#define TEXT_MAX (1u << 20)
 
 struct audit {
 	const struct kd_directory *dir;
@@ -38,10 +36,6 @@ struct audit {
 
 /* ---- builders (analyze.c) ---- */
 
-/* printf into a malloc'd string; directory text past 1 MiB is cut at a character
- * boundary rather than failing the audit. NULL on ENOMEM. */
-char *audit_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-char *audit_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Names a SID: an account of the snapshot, a well-known principal, or unresolved. */
 json_t *audit_sid_ref(const struct kd_directory *dir, const struct kd_sid *sid,
 		      uint32_t *ret_index);

@@ -2,7 +2,6 @@
 /* The audit: every rule of the catalogue over a finished directory. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,55 +13,6 @@
 
 /* ---- small builders ---- */
 
-char *
-audit_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-
-char *
-audit_vformat(const char *fmt, va_list ap)
-{
-	va_list copy;
-	char *out;
-	int n;
-
-	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0)
-		return NULL;
-	if ((size_t)n <= TEXT_MAX) {
-		out = malloc((size_t)n + 1);
-		if (out)
-			vsnprintf(out, (size_t)n + 1, fmt, ap);
-		return out;
-	}
-	/* Directory text can make a message huge; cut it, at a character boundary,
-	 * rather than fail the audit. */
-	out = malloc(TEXT_MAX + 1);
-	if (out) {
-		size_t end = TEXT_MAX - 3;
-
-		vsnprintf(out, TEXT_MAX + 1, fmt, ap);
-		while (end > 0 && ((unsigned char)out[end] & 0xc0) == 0x80)
-			end--;
-		memcpy(out + end, "...", 4);
-	}
-	return out;
-}
-
-char *
-audit_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-char *
-audit_format(const char *fmt, ...)
-{
-	va_list ap;
-	char *out;
-
-	va_start(ap, fmt);
-	out = audit_vformat(fmt, ap);
-	va_end(ap);
-	return out;
-}
 
 json_t *
 kd_json_text(const char *text)

@@ -374,6 +374,21 @@ frontend_usable(struct kd_kdc *kdc, const struct kd_principal *f, struct kd_deci
 	return f->enabled;
 }
 
+/* What both S4U exchanges check first: the front end can ask, and who the user is.
+ * False when the front end cannot ask at all. */
+static bool
+s4u_start(struct kd_kdc *kdc, const struct kd_principal *f, uint32_t user,
+	  struct kd_decision *ret, struct kd_decision *who)
+{
+	decision_init(ret);
+	if (!frontend_usable(kdc, f, ret))
+		return false;
+	decision_init(who);
+	delegable(kdc, user, true, who);
+	append_steps(ret, who);
+	return true;
+}
+
 int
 kd_kdc_s4u2self(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, struct kd_decision *ret)
 {
@@ -381,12 +396,8 @@ kd_kdc_s4u2self(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, struct kd_
 	bool pt = f->has_uac && (f->uac & KD_UAC_TRUSTED_TO_AUTH_FOR_DELEGATION);
 	struct kd_decision who;
 
-	decision_init(ret);
-	if (!frontend_usable(kdc, f, ret))
+	if (!s4u_start(kdc, f, user, ret, &who))
 		return 0;
-	decision_init(&who);
-	delegable(kdc, user, true, &who);
-	append_steps(ret, &who);
 	if (user != KD_NONE && !kd_directory_get(kdc->dir, user)->enabled) {
 		ret->verdict = KD_VERDICT_NO;
 		return 0;
@@ -436,12 +447,8 @@ kd_kdc_s4u2proxy(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, const cha
 	size_t nholders;
 	int r;
 
-	decision_init(ret);
-	if (!frontend_usable(kdc, f, ret))
+	if (!s4u_start(kdc, f, user, ret, &who))
 		return 0;
-	decision_init(&who);
-	delegable(kdc, user, true, &who);
-	append_steps(ret, &who);
 	if (who.verdict == KD_VERDICT_NO) {
 		ret->verdict = KD_VERDICT_NO;
 		return 0;

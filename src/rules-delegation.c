@@ -55,12 +55,12 @@ audit_rule_unconstrained(struct audit *a, uint32_t i, const struct kd_principal 
 	quoted = kd_ps_quote(p->dn);
 	audit_emit(a, KD_RULE_UNCONSTRAINED_DELEGATION, p->enabled ? KD_SEV_CRITICAL : KD_SEV_MEDIUM, i, "",
 	     details,
-	     audit_format("%s %s is trusted for unconstrained delegation: it receives the TGT of every "
+	     kd_format("%s %s is trusted for unconstrained delegation: it receives the TGT of every "
 		    "delegable user who authenticates to it%s%s",
 		    p->enabled ? "enabled" : "disabled", audit_kind_word(p),
 		    p->nspns ? "" : " (no SPN registered: reachable once one is added)",
 		    p->enabled ? "" : "; re-enabling the account restores the exposure"),
-	     quoted ? audit_format("Set-ADAccountControl -Identity %s -TrustedForDelegation $false",
+	     quoted ? kd_format("Set-ADAccountControl -Identity %s -TrustedForDelegation $false",
 			     quoted)
 		    : NULL);
 	free(quoted);
@@ -129,9 +129,9 @@ audit_rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p
 			     audit_lower(spn, spn_lower, sizeof(spn_lower)),
 			     json_pack("{s:o, s:b, s:b}", "spn", kd_json_text(spn), "valid_spn", valid,
 				       "protocol_transition", pt),
-			     audit_format("delegation target %s is registered on no account%s", spn,
+			     kd_format("delegation target %s is registered on no account%s", spn,
 				    valid ? "" : " (and is not a valid SPN)"),
-			     quoted_spn ? audit_format("Set-ADObject -Identity %s -Remove "
+			     quoted_spn ? kd_format("Set-ADObject -Identity %s -Remove "
 						 "@{'msDS-AllowedToDelegateTo'=%s}",
 						 quoted, quoted_spn)
 					: NULL);
@@ -144,24 +144,24 @@ audit_rule_constrained(struct audit *a, uint32_t i, const struct kd_principal *p
 		       "service-name substitution: a ticket for one SPN of an account is "
 		       "accepted by every service running as that account, so the reach is "
 		       "every service of each owning account, not just the listed SPNs"),
-	     audit_format("%s %s may delegate to %lu SPN%s owned by %zu account%s%s%s",
+	     kd_format("%s %s may delegate to %lu SPN%s owned by %zu account%s%s%s",
 		    p->enabled ? "enabled" : "disabled", audit_kind_word(p),
 		    (unsigned long)p->ndelegate_to,
 		    p->ndelegate_to == 1 ? "" : "s", nreached, nreached == 1 ? "" : "s",
 		    pt ? ", with protocol transition (any user, no ticket needed)" : "",
 		    norphans ? "; some targets are registered nowhere" : ""),
-	     audit_format("Set-ADObject -Identity %s -Remove @{'msDS-AllowedToDelegateTo'=@(<unneeded "
+	     kd_format("Set-ADObject -Identity %s -Remove @{'msDS-AllowedToDelegateTo'=@(<unneeded "
 		    "SPNs>)}",
 		    quoted));
 	if (ntier0)
 		audit_emit(a, KD_RULE_DELEGATION_TO_TIER0, KD_SEV_CRITICAL, i, "constrained",
 		     json_pack("{s:s, s:b, s:O}", "delegation", "constrained",
 			       "protocol_transition", pt, "targets", tier0_targets),
-		     audit_format("%s may delegate to %zu SPN%s of tier-0 accounts%s", p->name, ntier0,
+		     kd_format("%s may delegate to %zu SPN%s of tier-0 accounts%s", p->name, ntier0,
 			    ntier0 == 1 ? "" : "s",
 			    pt ? " and can impersonate any unprotected user there without a ticket"
 			       : ""),
-		     audit_format("Set-ADObject -Identity %s -Clear 'msDS-AllowedToDelegateTo'", quoted));
+		     kd_format("Set-ADObject -Identity %s -Clear 'msDS-AllowedToDelegateTo'", quoted));
 out:
 	json_decref(targets);
 	json_decref(reach);
@@ -203,13 +203,13 @@ audit_rule_protocol_transition(struct audit *a, uint32_t i, const struct kd_prin
 		       "RBCD accepts non-forwardable S4U2Self tickets: the flag matters for "
 		       "classic targets only"),
 	     p->ndelegate_to
-		     ? audit_format("%s can impersonate any delegable user to its %lu delegation "
+		     ? kd_format("%s can impersonate any delegable user to its %lu delegation "
 			      "target%s without the user's ticket",
 			      p->name, (unsigned long)p->ndelegate_to, p->ndelegate_to == 1 ? "" : "s")
-		     : audit_format("%s %s has protocol transition but no constrained targets: the flag "
+		     : kd_format("%s %s has protocol transition but no constrained targets: the flag "
 			      "takes effect as soon as a target is added",
 			      audit_kind_word(p), p->name),
-	     quoted ? audit_format("Set-ADAccountControl -Identity %s -TrustedToAuthForDelegation $false",
+	     quoted ? kd_format("Set-ADAccountControl -Identity %s -TrustedToAuthForDelegation $false",
 			     quoted)
 		    : NULL);
 	free(quoted);
@@ -254,9 +254,9 @@ audit_rule_privileged_delegable(struct audit *a, uint32_t i, const struct kd_pri
 		       "protected_users", p->protected_user, "domain_functional_level",
 		       level_known ? json_integer(d->functional_level) : json_null(), "protection",
 		       protection),
-	     audit_format("%s (%s) can be impersonated through delegation: %s", p->name,
+	     kd_format("%s (%s) can be impersonated through delegation: %s", p->name,
 		    p->tier0_reason ? p->tier0_reason : "tier 0", protection),
-	     quoted ? audit_format("Set-ADAccountControl -Identity %s -AccountNotDelegated $true", quoted)
+	     quoted ? kd_format("Set-ADAccountControl -Identity %s -AccountNotDelegated $true", quoted)
 		    : NULL);
 	free(quoted);
 }

@@ -21,11 +21,11 @@ audit_rule_machine_account_quota(struct audit *a)
 	quoted = kd_ps_quote(d->dn ? d->dn : "");
 	audit_emit(a, KD_RULE_MACHINE_ACCOUNT_QUOTA, KD_SEV_MEDIUM, KD_NONE, "",
 	     json_pack("{s:I}", "machine_account_quota", (json_int_t)d->machine_quota),
-	     audit_format("ms-DS-MachineAccountQuota is %lld: every authenticated user can create up "
+	     kd_format("ms-DS-MachineAccountQuota is %lld: every authenticated user can create up "
 		    "to %lld computer accounts, each an SPN-holding front end for any RBCD they "
 		    "can write or that trusts Domain Computers",
 		    (long long)d->machine_quota, (long long)d->machine_quota),
-	     quoted ? audit_format("Set-ADObject -Identity %s -Replace @{'ms-DS-MachineAccountQuota'=0}",
+	     quoted ? kd_format("Set-ADObject -Identity %s -Replace @{'ms-DS-MachineAccountQuota'=0}",
 			     quoted)
 		    : NULL);
 	free(quoted);
@@ -61,13 +61,13 @@ audit_rule_trust_tgt_delegation(struct audit *a)
 			       t->has_direction ? json_integer(t->direction) : json_null(),
 			       "trust_type", t->has_type ? json_integer(t->type) : json_null(),
 			       "unconstrained_accounts", (json_int_t)unconstrained),
-		     audit_format("the trust with %s allows TGT delegation "
+		     kd_format("the trust with %s allows TGT delegation "
 			    "(CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION): TGTs cross the forest "
 			    "boundary to the %zu enabled account%s with unconstrained delegation, "
 			    "domain controllers included",
 			    t->partner ? t->partner : t->dn, unconstrained,
 			    unconstrained == 1 ? "" : "s"),
-		     partner ? audit_format("netdom trust <this domain> /domain:%s /EnableTgtDelegation:No",
+		     partner ? kd_format("netdom trust <this domain> /domain:%s /EnableTgtDelegation:No",
 				      partner)
 			     : NULL);
 		free(partner);
@@ -87,10 +87,10 @@ audit_rule_stale_admincount(struct audit *a, uint32_t i, const struct kd_princip
 	quoted = kd_ps_quote(p->dn);
 	audit_emit(a, KD_RULE_STALE_ADMINCOUNT, KD_SEV_INFO, i, "",
 	     json_pack("{s:b}", "admin_count", true),
-	     audit_format("%s has adminCount=1 but no current privileged membership: the mark "
+	     kd_format("%s has adminCount=1 but no current privileged membership: the mark "
 		    "(and the inheritance SDProp disabled) outlived the membership",
 		    p->name),
-	     quoted ? audit_format("Set-ADObject -Identity %s -Clear adminCount  # and re-enable "
+	     quoted ? kd_format("Set-ADObject -Identity %s -Clear adminCount  # and re-enable "
 			     "inheritance on its ACL",
 			     quoted)
 		    : NULL);
@@ -125,10 +125,10 @@ audit_rule_unparseable(struct audit *a)
 				a);
 		audit_emit(a, KD_RULE_UNPARSEABLE_ATTRIBUTE, KD_SEV_MEDIUM, b->principal,
 		     audit_lower(b->attribute, attr_lower, sizeof(attr_lower)), details,
-		     b->has_offset ? audit_format("%s does not parse at byte %zu: %s", b->attribute,
+		     b->has_offset ? kd_format("%s does not parse at byte %zu: %s", b->attribute,
 					    b->offset, b->reason)
-				   : audit_format("%s does not parse: %s", b->attribute, b->reason),
-		     quoted ? audit_format("Get-ADObject -Identity %s -Properties '%s'  # inspect, then "
+				   : kd_format("%s does not parse: %s", b->attribute, b->reason),
+		     quoted ? kd_format("Get-ADObject -Identity %s -Properties '%s'  # inspect, then "
 				     "rewrite or clear the value",
 				     quoted, b->attribute)
 			    : NULL);

@@ -456,10 +456,10 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 		   : (g.nyes || json_array_size(unresolved) || uncertain) ? KD_SEV_MEDIUM
 		   : json_array_size(maybe)                               ? KD_SEV_LOW
 									  : KD_SEV_INFO;
-	remedy = audit_format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
+	remedy = kd_format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
 			kd_kind_ps_noun(p->kind), quoted);
 	audit_emit(a, KD_RULE_RESOURCE_BASED_DELEGATION, severity, i, "", json_incref(details),
-	     audit_format("%zu principal%s may impersonate users to %s%s%s%s%s", g.nyes,
+	     kd_format("%zu principal%s may impersonate users to %s%s%s%s%s", g.nyes,
 		    g.nyes == 1 ? "" : "s", p->name,
 		    json_array_size(broad) ? ", plus broad groups" : "",
 		    json_array_size(unresolved) ? ", plus unresolved SIDs" : "",
@@ -478,7 +478,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			       "aces", aces, "machine_account_quota",
 			       a->domain->has_machine_quota ? json_integer(a->domain->machine_quota)
 							    : json_null()),
-		     audit_format("RBCD on %s grants %s: any account that qualifies can impersonate "
+		     kd_format("RBCD on %s grants %s: any account that qualifies can impersonate "
 			    "users to it%s",
 			    p->name,
 			    p->rbcd_state == KD_RBCD_NULL_DACL ? "everyone (NULL DACL)"
@@ -493,7 +493,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 		audit_emit(a, KD_RULE_DELEGATION_TO_TIER0, KD_SEV_CRITICAL, i, "resource-based",
 		     json_pack("{s:s, s:s, s:O}", "delegation", "resource-based", "tier0_reason",
 			       p->tier0_reason ? p->tier0_reason : "tier 0", "rbcd", details),
-		     audit_format("RBCD is set on tier-0 %s %s (%s)", audit_kind_word(p), p->name,
+		     kd_format("RBCD is set on tier-0 %s %s (%s)", audit_kind_word(p), p->name,
 			    p->tier0_reason ? p->tier0_reason : "tier 0"),
 		     remedy ? strdup(remedy) : NULL);
 	json_decref(details);
@@ -626,7 +626,7 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 		       a->domain->has_machine_quota ? json_integer(a->domain->machine_quota)
 						    : json_null(),
 		       "attribute", "msDS-AllowedToActOnBehalfOfOtherIdentity"),
-	     audit_format("%s outside tier 0 can write the RBCD attribute of %s %s (%s%s): "
+	     kd_format("%s outside tier 0 can write the RBCD attribute of %s %s (%s%s): "
 			  "with %s, a writer can impersonate any delegable user to this account",
 			  first ? first : "an unresolved SID",
 			  audit_kind_word(p), p->name, first_via,
@@ -635,7 +635,7 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 				  ? "any computer account it creates (ms-DS-MachineAccountQuota is "
 				    "above 0)"
 				  : "an account it controls that has an SPN"),
-	     quoted ? audit_format("dsacls %s /R <writer>  # then re-grant only what the writer "
+	     quoted ? kd_format("dsacls %s /R <writer>  # then re-grant only what the writer "
 				   "needs",
 				   quoted)
 		    : NULL);

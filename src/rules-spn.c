@@ -38,14 +38,14 @@ emit_duplicate(struct audit *a, const struct kd_spn_holder *mine, const char *ot
 	     json_pack("{s:o, s:o, s:s, s:o}", "spn", kd_json_text(mine->spn), "colliding_spn",
 		       kd_json_text(other_spn), "collision", alias ? "host-alias" : "exact",
 		       "other_holders", list ? list : json_null()),
-	     alias ? audit_format("%s on %s collides with %s on %zu other account%s through the HOST "
+	     alias ? kd_format("%s on %s collides with %s on %zu other account%s through the HOST "
 			    "alias table: the KDC issues %s tickets with %s's key",
 			    mine->spn, p->name, other_spn, nothers, nothers == 1 ? "" : "s",
 			    fix_spn, fix->name)
-		   : audit_format("%s is also registered on %zu other account%s", mine->spn, nothers,
+		   : kd_format("%s is also registered on %zu other account%s", mine->spn, nothers,
 			    nothers == 1 ? "" : "s"),
 	     quoted_spn && quoted_name
-		     ? audit_format("setspn -D %s %s%s", quoted_spn, quoted_name,
+		     ? kd_format("setspn -D %s %s%s", quoted_spn, quoted_name,
 			      alias ? "  # unless that account is meant to serve it" : "")
 		     : NULL);
 	free(quoted_spn);

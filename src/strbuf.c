@@ -2,6 +2,7 @@
 /* Bounded growing buffer, and escaping of untrusted text for terminals. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,5 +333,52 @@ kd_ps_quote(const char *text)
 	}
 	out[o++] = '\'';
 	out[o] = '\0';
+	return out;
+}
+
+/* Longest formatted text: directory text can make a message huge. */
+#define FORMAT_MAX (1u << 20)
+
+char *
+kd_vformat(const char *fmt, va_list ap)
+{
+	va_list copy;
+	char *out;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return NULL;
+	if ((size_t)n <= FORMAT_MAX) {
+		out = malloc((size_t)n + 1);
+		if (out)
+			vsnprintf(out, (size_t)n + 1, fmt, ap);
+		return out;
+	}
+	/* Directory text can make a message huge; cut it, at a character boundary,
+	 * rather than fail the audit. */
+	out = malloc(FORMAT_MAX + 1);
+	if (out) {
+		size_t end = FORMAT_MAX - 3;
+
+		vsnprintf(out, FORMAT_MAX + 1, fmt, ap);
+		while (end > 0 && ((unsigned char)out[end] & 0xc0) == 0x80)
+			end--;
+		memcpy(out + end, "...", 4);
+	}
+	return out;
+}
+
+char *
+kd_format(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = kd_vformat(fmt, ap);
+	va_end(ap);
 	return out;
 }

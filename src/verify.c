@@ -144,41 +144,6 @@ struct build {
 	bool failed;
 };
 
-static char *
-vtext(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-
-static char *
-vtext(const char *fmt, va_list ap)
-{
-	char *out;
-	va_list copy;
-	int n;
-
-	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0)
-		return NULL;
-	out = malloc((size_t)n + 1);
-	if (out)
-		vsnprintf(out, (size_t)n + 1, fmt, ap);
-	return out;
-}
-
-static char *
-text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-text(const char *fmt, ...)
-{
-	va_list ap;
-	char *out;
-
-	va_start(ap, fmt);
-	out = vtext(fmt, ap);
-	va_end(ap);
-	return out;
-}
 
 static struct kd_verify_check *
 find_check(struct kd_verify_result *r, const char *name)
@@ -344,7 +309,7 @@ check_etypes(struct build *b)
 	} else if (!(shared & (ETYPE_AES128 | ETYPE_AES256))) {
 		problem = ": RC4 only (weak, and refused where RC4 is disabled)";
 	}
-	detail = text("shared by the %zu account%s that set msDS-SupportedEncryptionTypes: %s%s",
+	detail = kd_format("shared by the %zu account%s that set msDS-SupportedEncryptionTypes: %s%s",
 		      nset, nset == 1 ? "" : "s", names, problem);
 	add_check(b, "encryption types shared", outcome,
 		  outcome == KD_VERDICT_NO ? "KDC_ERR_ETYPE_NOSUPP" : NULL, detail);
@@ -367,49 +332,49 @@ fix_for(const struct build *b, const struct kd_verify_check *c)
 	if (!qf || !qspn || (back && !qb) || (u && !qu))
 		goto out;
 	if (strcmp(n, "front end enabled") == 0)
-		fix = text("Enable-ADAccount -Identity %s", qf);
+		fix = kd_format("Enable-ADAccount -Identity %s", qf);
 	else if (strcmp(n, "user account enabled") == 0 && qu)
-		fix = text("Enable-ADAccount -Identity %s", qu);
+		fix = kd_format("Enable-ADAccount -Identity %s", qu);
 	else if (strcmp(n, "user not marked sensitive") == 0 && qu)
-		fix = text("# the user is marked sensitive, usually on purpose (privileged "
+		fix = kd_format("# the user is marked sensitive, usually on purpose (privileged "
 			   "accounts); only if it must be delegated:\n"
 			   "Set-ADAccountControl -Identity %s -AccountNotDelegated $false",
 			   qu);
 	else if (strcmp(n, "user not protected by Protected Users") == 0 && qu)
-		fix = text("# only if the user is not privileged:\n"
+		fix = kd_format("# only if the user is not privileged:\n"
 			   "Remove-ADGroupMember -Identity 'Protected Users' -Members %s",
 			   qu);
 	else if (strcmp(n, "front end has an SPN of its own") == 0)
-		fix = text("setspn -S HTTP/<the front end's host name> %s", qf);
+		fix = kd_format("setspn -S HTTP/<the front end's host name> %s", qf);
 	else if (strcmp(n, "target SPN registered") == 0)
-		fix = text("setspn -S %s <the account the back-end service runs as>", qspn);
+		fix = kd_format("setspn -S %s <the account the back-end service runs as>", qspn);
 	else if (strcmp(n, "target in this domain") == 0)
-		fix = text("# classic delegation cannot leave the domain; on the back end, in its "
+		fix = kd_format("# classic delegation cannot leave the domain; on the back end, in its "
 			   "own domain:\nSet-ADComputer -Identity <back end> "
 			   "-PrincipalsAllowedToDelegateToAccount (Get-ADComputer %s)",
 			   qf);
 	else if (strcmp(n, "classic: SPN in the front end's targets") == 0)
-		fix = back ? text("Set-ADObject -Identity %s -Add @{'msDS-AllowedToDelegateTo'=%s}\n"
+		fix = back ? kd_format("Set-ADObject -Identity %s -Add @{'msDS-AllowedToDelegateTo'=%s}\n"
 				  "# or resource-based, on the back end (replaces its list):\n"
 				  "Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount "
 				  "(Get-ADObject %s)",
 				  qf, qspn, kd_kind_ps_noun(back->kind), qb, qf)
-			   : text("Set-ADObject -Identity %s -Add @{'msDS-AllowedToDelegateTo'=%s}",
+			   : kd_format("Set-ADObject -Identity %s -Add @{'msDS-AllowedToDelegateTo'=%s}",
 				  qf, qspn);
 	else if (strcmp(n, "classic: evidence ticket forwardable") == 0 ||
 		 strcmp(n, "S4U2Self ticket forwardable") == 0)
-		fix = text("Set-ADAccountControl -Identity %s -TrustedToAuthForDelegation $true"
+		fix = kd_format("Set-ADAccountControl -Identity %s -TrustedToAuthForDelegation $true"
 			   "  # protocol transition; or trust the front end by RBCD on the back end",
 			   qf);
 	else if ((strcmp(n, "front end granted control access") == 0 ||
 		  strcmp(n, "back end trusts front ends (RBCD)") == 0 ||
 		  strcmp(n, "back end's descriptor unmarshals") == 0) &&
 		 back)
-		fix = text("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount "
+		fix = kd_format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount "
 			   "(Get-ADObject %s)  # replaces the list: name every front end it needs",
 			   kd_kind_ps_noun(back->kind), qb, qf);
 	else if (strcmp(n, "encryption types shared") == 0)
-		fix = text("Set-ADComputer (or Set-ADUser) -Identity <each account> "
+		fix = kd_format("Set-ADComputer (or Set-ADUser) -Identity <each account> "
 			   "-KerberosEncryptionType AES128,AES256");
 out:
 	free(qf);
@@ -443,9 +408,9 @@ kd_verify(struct kd_kdc *kdc, const struct kd_directory *dir, uint32_t frontend,
 	/* A service asks S4U2Self and S4U2Proxy, and users ask tickets to it, by SPN. */
 	add_check(&b, "front end has an SPN of its own", has_spn ? KD_VERDICT_YES : KD_VERDICT_NO,
 		  has_spn ? NULL : "KDC_ERR_S_PRINCIPAL_UNKNOWN",
-		  has_spn ? text("%s has %lu SPN%s, e.g. %s", f->name, (unsigned long)f->nspns,
+		  has_spn ? kd_format("%s has %lu SPN%s, e.g. %s", f->name, (unsigned long)f->nspns,
 				 f->nspns == 1 ? "" : "s", f->spns[0])
-			  : text("%s has no servicePrincipalName: clients cannot get a ticket to "
+			  : kd_format("%s has no servicePrincipalName: clients cannot get a ticket to "
 				 "it and it cannot ask for S4U2Self (SPN-less RBCD works only "
 				 "through U2U, which Windows clients do not use)",
 				 f->name));
@@ -473,7 +438,7 @@ kd_verify(struct kd_kdc *kdc, const struct kd_directory *dir, uint32_t frontend,
 		size_t nnear = near_spns(dir, spn, near, NEAR_MAX);
 
 		if (c && nnear) {
-			char *more = text("%s; registered instead: %s%s%s%s%s (short name, FQDN and "
+			char *more = kd_format("%s; registered instead: %s%s%s%s%s (short name, FQDN and "
 					  "port must match what clients use, or Negotiate falls "
 					  "back to NTLM)",
 					  c->detail, near[0], nnear > 1 ? ", " : "",
@@ -489,7 +454,7 @@ kd_verify(struct kd_kdc *kdc, const struct kd_directory *dir, uint32_t frontend,
 		}
 		if (other_domain(spn, kd_directory_domain(dir)->dns_name))
 			add_check(&b, "target in this domain", KD_VERDICT_NO, NULL,
-				  text("%s names a host outside %s: classic delegation cannot "
+				  kd_format("%s names a host outside %s: classic delegation cannot "
 				       "cross domains; resource-based delegation on the back end "
 				       "can, and this snapshot cannot see it",
 				       spn, kd_directory_domain(dir)->dns_name));

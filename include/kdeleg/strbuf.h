@@ -53,3 +53,11 @@ bool kd_utf8_valid(const char *text, size_t len);
  * Text over 1 MiB gives a literal that names nothing rather than a cut one.
  */
 char *kd_ps_quote(const char *text);
+
+/*
+ * printf into a malloc'd string (NULL on ENOMEM). Past 1 MiB the text is cut at
+ * a UTF-8 character boundary and ends in "...": directory text must not make a
+ * message fail the run.
+ */
+char *kd_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+char *kd_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

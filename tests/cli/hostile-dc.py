@@ -315,25 +315,37 @@ class Session:
             ("defaultNamingContext", [BASE]), ("configurationNamingContext", [CONFIG])])))
         self.send(message(req.msgid, result(0x65)))
 
+    def asked_step(self, attrs):
+        """The range step a request asks for ("member;range=LO-HI"), None for all."""
+        for a in attrs:
+            if a.lower().startswith("member;range="):
+                lo, hi = a.split("=")[1].split("-")
+                return None if hi == "*" else int(hi) - int(lo) + 1
+        return None
+
     def group_entry(self, req):
-        """The group with its first chunk of member values (the DC's range is 2)."""
+        """The group, its members split as the search asked (or all of them)."""
         dn, attrs = GROUP
+        step = self.asked_step(req.attrs)
         if self.sc == "range-trickle":
             return entry_op(dn, attrs + [("member;range=0-0", MEMBERS[:1])])
-        return entry_op(dn, attrs + [("member;range=0-1", MEMBERS[:2])])
+        if step is None:
+            return entry_op(dn, attrs + [("member", MEMBERS)])
+        return entry_op(dn, attrs + [("member;range=0-%d" % (step - 1), MEMBERS[:step])])
 
     def range_request(self, req):
         want = req.attrs[0] if req.attrs else ""
         lo = int(want.split("range=")[1].split("-")[0]) if "range=" in want else 0
+        step = self.asked_step(req.attrs) or len(MEMBERS)
         dn = req.base
         if self.sc == "range-other-dn":
             dn = USERS[0][0]
         if self.sc == "range-trickle":
             chunk = ("member;range=%d-%d" % (lo, lo), [MEMBERS[lo % len(MEMBERS)] + str(lo)])
-        elif lo + 2 >= len(MEMBERS):
+        elif lo + step >= len(MEMBERS):
             chunk = ("member;range=%d-*" % lo, MEMBERS[lo:])
         else:
-            chunk = ("member;range=%d-%d" % (lo, lo + 1), MEMBERS[lo:lo + 2])
+            chunk = ("member;range=%d-%d" % (lo, lo + step - 1), MEMBERS[lo:lo + step])
         self.send(message(req.msgid, entry_op(dn, [chunk])))
         self.send(message(req.msgid, result(0x65)))
 

@@ -69,12 +69,13 @@ static const char *const multi_valued[] = {
 };
 
 /*
- * Pages in a row without a new entry before the run fails: AD may close a page
- * early when its time budget runs out, a DC that pages forever must not. Search
+ * Pages in a row without a new entry before the run fails: AD may return an empty
+ * page when its time budget for one runs out before a match, a DC that pages
+ * forever must not. Search
  * references count as nothing (a page of references is an empty page), and there
  * are at most REFERENCES_MAX in a search: AD sends one per other partition.
  */
-#define IDLE_PAGES_MAX 100
+#define IDLE_PAGES_MAX 16
 #define REFERENCES_MAX 1000
 
 /* The search being run, for progress and messages. */
@@ -986,7 +987,7 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 		if (more && idle_pages >= IDLE_PAGES_MAX) {
 			r = stage_fail(c, st, err, KD_ERR_INCOMPLETE,
 				       "the DC's paging does not progress (%u pages in a row "
-				       "without an entry)",
+				       "without a new entry)",
 				       (unsigned)idle_pages);
 			goto out;
 		}

@@ -10,9 +10,9 @@ that measures a command, for tests/cli/test-hostile.sh.
       client sent that matters (binds and their passwords, searches) goes to --log.
 
   hostile-dc.py run --stats F [--signal SIG --after S] -- COMMAND...
-      Runs COMMAND with its stdin, stdout and stderr, and writes
-      "exit WALL_S CPU_S MAXRSS_KB" to F (exit is -N when killed by signal N),
-      CPU and peak RSS from wait4(2)'s rusage of that process alone.
+      Runs COMMAND with its stdin, stdout and stderr under GNU time, sends it SIG
+      after S seconds if asked, SIGKILL after --limit seconds (30), and writes "exit WALL_S CPU_S MAXRSS_KB" to F (exit
+      is -N when killed by signal N; CPU is user + system).
 
 A well-behaved DC ("normal") serves a three-account domain under DC=lab,DC=test
 with paging and ranged member values; every other scenario changes one thing.
@@ -443,24 +443,58 @@ class Server:
             threading.Thread(target=Session(self, sock).run, daemon=True).start()
 
 
+def children(pid):
+    """The PIDs whose parent is pid (from /proc: no procps needed)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d))
+    return out
+
+
 def run(args):
+    """COMMAND under GNU time, which forks it from a small process: its %M is the
+    command's own peak RSS (a fork of this Python would count Python's pages too,
+    ru_maxrss carries over exec)."""
     cmd = args.command[1:] if args.command and args.command[0] == "--" else args.command
+    timef = args.stats + ".time"
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
+        # what Python ignores for itself, a command gets as a shell would give it
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         try:
-            os.execvp(cmd[0], cmd)
+            os.execv("/usr/bin/time", ["time", "-f", "%e %U %S %M", "-o", timef] + cmd)
         finally:
             os._exit(127)
     if args.signal:
         time.sleep(args.after)
-        os.kill(pid, getattr(signal, args.signal))
-    _, status, ru = os.wait4(pid, 0)
+        for child in children(pid):
+            os.kill(child, getattr(signal, args.signal))
+    # a command that hangs is killed, so that the test fails rather than waits
+    limit = threading.Timer(args.limit, lambda: [os.kill(c, signal.SIGKILL)
+                                                 for c in children(pid)])
+    limit.start()
+    _, status = os.waitpid(pid, 0)
+    limit.cancel()
     wall = time.monotonic() - start
     code = os.waitstatus_to_exitcode(status)
+    with open(timef) as f:
+        lines = f.read().split("\n")
+    for line in lines:
+        if line.startswith("Command terminated by signal "):
+            code = -int(line.split()[-1])
+    _, user, system, rss = [x for x in lines if x and x[0].isdigit()][-1].split()
     with open(args.stats, "w") as f:
-        f.write("%d %.3f %.3f %d\n" % (code, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss))
+        f.write("%d %.3f %.3f %s\n" % (code, wall, float(user) + float(system), rss))
+    os.unlink(timef)
 
 
 def main():
@@ -478,6 +512,7 @@ def main():
     r.add_argument("--stats", required=True)
     r.add_argument("--signal")
     r.add_argument("--after", type=float, default=1.0)
+    r.add_argument("--limit", type=float, default=30.0)
     r.add_argument("command", nargs=argparse.REMAINDER)
     args = p.parse_args()
     if args.mode == "run":

@@ -463,8 +463,10 @@ tls_is_gnutls(LDAP *ld)
 	return gnutls;
 }
 
+/* The handle's options; the TLS ones only when TLS is going to be used (@tls). */
 static int
-set_options(LDAP *ld, const struct kd_ldap_options *o, const char *uri, struct kd_error *err)
+set_options(LDAP *ld, const struct kd_ldap_options *o, const char *uri, bool tls,
+	    struct kd_error *err)
 {
 	int version = LDAP_VERSION3;
 	int require = o->insecure_tls ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
@@ -488,6 +490,9 @@ set_options(LDAP *ld, const struct kd_ldap_options *o, const char *uri, struct k
 	SET(LDAP_OPT_NETWORK_TIMEOUT, &none, "network timeout");
 	/* the Kerberos service name is the URI's host, never a reverse-DNS answer */
 	SET(LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON, "SASL_NOCANON");
+	/* ldap_init_fd() never starts TLS by itself: only ldap_install_tls() below does */
+	if (!tls)
+		return 0;
 	SET(LDAP_OPT_X_TLS_REQUIRE_CERT, &require, "TLS certificate checking");
 	SET(LDAP_OPT_X_TLS_PROTOCOL_MIN, &min_tls, "TLS minimum version");
 	if (tls_is_gnutls(ld))
@@ -942,7 +947,7 @@ open_one(struct kd_ldap *c, const struct kd_ldap_options *o, const char *uri, bo
 	}
 	r = attach(c, fd, uri, err);
 	if (r == 0)
-		r = set_options(c->ld, o, uri, err);
+		r = set_options(c->ld, o, uri, ldaps || o->starttls, err);
 	if (r < 0)
 		return r;
 	if (ldaps) {

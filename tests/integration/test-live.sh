@@ -18,7 +18,7 @@ lab_populate || exit 1
 w=$LAB_DIR/live
 mkdir -p "$w"
 # for an ASan build of kdeleg: a leak inside Cyrus SASL's GSSAPI plugin
-export LSAN_OPTIONS="suppressions=$top/tests/integration/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 . "$top/tests/check.sh" # fail and the counters; the lab keeps its own trap
 
 # kd ARGS...: kdeleg inside the namespace, stdout in $w/out, stderr in $w/err, status in $rc.

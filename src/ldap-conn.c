@@ -129,52 +129,41 @@ guard_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
 	return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg);
 }
 
-static ber_socket_t
-guard_fd(Sockbuf_IO_Desc *sbiod)
+/*
+ * Nothing buffers below the guard (the TCP layer reads the socket), so a read that
+ * reaches it needs bytes from the network, and a write room for them: poll first.
+ * EAGAIN from the socket (it is non-blocking) polls again rather than going up,
+ * where GnuTLS would spin on it.
+ */
+static ber_slen_t
+guard_io_next(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len, short events)
 {
+	struct kd_ldap_guard *g = sbiod->sbiod_pvt;
 	ber_socket_t fd = -1;
 
 	ber_sockbuf_ctrl(sbiod->sbiod_sb, LBER_SB_OPT_GET_FD, &fd);
-	return fd;
-}
-
-/*
- * Nothing buffers below the guard (the TCP layer reads the socket), so a read that
- * reaches it needs bytes from the network: poll first. EAGAIN from the socket (it is
- * non-blocking) polls again rather than going up, where GnuTLS would spin on it.
- */
-static ber_slen_t
-guard_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
-{
-	struct kd_ldap_guard *g = sbiod->sbiod_pvt;
-	ber_socket_t fd = guard_fd(sbiod);
-
 	for (;;) {
 		ber_slen_t n;
 
-		if (guard_wait(g, fd, POLLIN) < 0)
+		if (guard_wait(g, fd, events) < 0)
 			return -1;
-		n = LBER_SBIOD_READ_NEXT(sbiod, buf, len);
+		n = events == POLLIN ? LBER_SBIOD_READ_NEXT(sbiod, buf, len)
+				     : LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
 		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
 			return n;
 	}
+}
+
+static ber_slen_t
+guard_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
+{
+	return guard_io_next(sbiod, buf, len, POLLIN);
 }
 
 static ber_slen_t
 guard_write(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
 {
-	struct kd_ldap_guard *g = sbiod->sbiod_pvt;
-	ber_socket_t fd = guard_fd(sbiod);
-
-	for (;;) {
-		ber_slen_t n;
-
-		if (guard_wait(g, fd, POLLOUT) < 0)
-			return -1;
-		n = LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
-		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-			return n;
-	}
+	return guard_io_next(sbiod, buf, len, POLLOUT);
 }
 
 static Sockbuf_IO guard_io = {
@@ -225,6 +214,11 @@ kd_ldap_reason(struct kd_ldap *c, int rc, char *buf, size_t size)
 {
 	char *diag = NULL, safe[200];
 
+	/* libldap saw a failed read or write: the guard's bound is the reason */
+	if (c->guard.tripped != KD_LDAP_TRIP_NONE) {
+		tripped_text(c, buf, size);
+		return;
+	}
 	if (c->ld)
 		ldap_get_option(c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 	/* libldap's placeholder when TLS fails says nothing */
@@ -577,10 +571,9 @@ start_tls(struct kd_ldap *c, const struct kd_ldap_options *o, const char *what,
 	}
 	if (rc != LDAP_SUCCESS) {
 		kd_ldap_reason(c, rc, why, sizeof(why));
-		return connect_fail(err, c->uri, KD_ERR_CONNECT, "%s failed (%sTLS 1.2 or newer "
-				    "needed): %s", what,
-				    o->insecure_tls ? "" : "is the DC's certificate trusted? --ca-file; ",
-				    why);
+		return connect_fail(err, c->uri, KD_ERR_CONNECT,
+				    "%s failed (%sTLS 1.2 or newer is required): %s", what,
+				    o->insecure_tls ? "" : "certificate not trusted? --ca-file; ", why);
 	}
 	/* the guard expects a non-blocking socket; keep it so whatever TLS set up did */
 	if (ldap_get_option(c->ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0 &&
@@ -795,7 +788,7 @@ starttls(struct kd_ldap *c, const struct kd_ldap_options *o, bool *ret_next, str
 	}
 	ldap_memfree(text);
 	kd_ldap_arm(c, c->connect_timeout);
-	rc = start_tls(c, o, "the StartTLS handshake", err);
+	rc = start_tls(c, o, "StartTLS", err);
 	if (rc < 0)
 		*ret_next = c->guard.tripped != KD_LDAP_TRIP_DEADLINE;
 	return rc;

@@ -104,7 +104,8 @@ void kd_ldap_arm(struct kd_ldap *c, unsigned seconds);
 int kd_ldap_next_message(struct kd_ldap *c, int msgid, LDAPMessage **ret_msg, char *why,
 			 size_t size);
 
-/* "Can't contact LDAP server (-1): <diagnostic>" for @rc, the DC's text masked. */
+/* "Can't contact LDAP server (-1): <diagnostic>" for @rc, the DC's text masked; or, when the
+ * guard stopped a read or write, why it did. */
 void kd_ldap_reason(struct kd_ldap *c, int rc, char *buf, size_t size);
 
 /* Copies DC-supplied @text into @buf with the password's look-alikes masked. */

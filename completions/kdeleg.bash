@@ -6,7 +6,7 @@ _kdeleg()
     local commands="audit collect diff rules version help"
     local global_opts="--help --version"
     local connection_opts="--uri --domain --base --starttls --simple-bind --password-file --ca-file
-        --insecure-tls --timeout --page-size --range-step --quiet"
+        --insecure-tls --timeout --deadline --page-size --range-step --quiet"
     local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --help
         $connection_opts"
     local collect_opts="--output --help $connection_opts"
@@ -36,7 +36,7 @@ _kdeleg()
             COMPREPLY=($(compgen -W "ldap:// ldaps://" -- "$cur"))
             compopt -o nospace 2>/dev/null
             return ;;
-        -d|--domain|-b|--base|--simple-bind|--timeout|--page-size|--range-step)
+        -d|--domain|-b|--base|--simple-bind|--timeout|--deadline|--page-size|--range-step)
             return ;;
         -f|--format)
             case ${words[1]} in

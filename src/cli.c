@@ -3,20 +3,18 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kdeleg/analyze.h"
 #include "kdeleg/baseline.h"
+#include "kdeleg/cli-output.h"
 #include "kdeleg/cli.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/ldapsrc.h"
@@ -69,6 +67,7 @@ enum {
 	OPT_CA_FILE,
 	OPT_INSECURE_TLS,
 	OPT_TIMEOUT,
+	OPT_DEADLINE,
 	OPT_PAGE_SIZE,
 	OPT_RANGE_STEP,
 	OPT_USER,
@@ -99,6 +98,8 @@ struct option_doc {
 	{"insecure-tls", OPT_INSECURE_TLS, NULL, "do not verify the DC's TLS certificate"},  \
 	{"timeout", OPT_TIMEOUT, "SECONDS",                                                   \
 	 "give up on a silent DC after SECONDS (default 30 to connect, 120 a request)"},      \
+	{"deadline", OPT_DEADLINE, "SECONDS",                                                 \
+	 "give up when the whole conversation with the DC takes longer (default 3600)"},      \
 	{"page-size", OPT_PAGE_SIZE, "N", "entries per page of results (default 1000)"},      \
 	{"range-step", OPT_RANGE_STEP, "N",                                                   \
 	 "read multi-valued attributes N values a request (default: as the DC splits them)"}, \
@@ -399,6 +400,10 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 				return KD_EXIT_USAGE;
 			arg_ldap.connect_timeout = arg_ldap.op_timeout;
 			break;
+		case OPT_DEADLINE:
+			if (parse_count("--deadline", optarg, 1, 604800, &arg_ldap.deadline))
+				return KD_EXIT_USAGE;
+			break;
 		case OPT_PAGE_SIZE: {
 			unsigned n = 0;
 
@@ -445,156 +450,6 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 		return usage_error("%d argument%s expected, %d given", npositional,
 				   npositional == 1 ? "" : "s", arg_npositional);
 	return -1;
-}
-
-/* Output goes to a temp file renamed over the target only when complete. */
-struct output {
-	FILE *file;
-	char *temp_path; /* NULL: stdout, or written in place */
-	bool in_place;   /* -o names something other than a regular file */
-};
-
-/* The temp file a signal must not leave behind: partial directory data. */
-static char *volatile pending_temp;
-
-static void
-remove_temp_and_die(int sig)
-{
-	char *path = pending_temp;
-
-	if (path)
-		unlink(path); /* async-signal-safe */
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Removes the temp file on SIGINT, SIGTERM and SIGHUP (unless they are ignored). */
-static void
-guard_temp(char *path)
-{
-	static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
-
-	pending_temp = path;
-	for (size_t i = 0; i < sizeof(signals) / sizeof(*signals); i++) {
-		struct sigaction old, sa = {.sa_handler = remove_temp_and_die};
-
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(signals[i], &sa, NULL);
-	}
-}
-
-static int
-output_open(struct output *o, struct kd_error *err)
-{
-	struct stat st;
-	size_t len;
-	int fd;
-
-	memset(o, 0, sizeof(*o));
-	if (!arg_output || strcmp(arg_output, "-") == 0) {
-		o->file = stdout;
-		return 0;
-	}
-	/* Only a regular file is replaced by rename: a device (/dev/null), a FIFO or a
-	 * terminal is written in place, or the rename would put a file where it was. */
-	if (stat(arg_output, &st) == 0 && !S_ISREG(st.st_mode)) {
-		o->file = fopen(arg_output, "w");
-		if (!o->file) {
-			kd_error_set(err, KD_ERR_IO, "cannot open: %s", strerror(errno));
-			kd_error_set_where(err, arg_output, 0, NULL, NULL);
-			return KD_ERR_IO;
-		}
-		o->in_place = true;
-		return 0;
-	}
-	len = strlen(arg_output);
-	o->temp_path = malloc(len + 16);
-	if (!o->temp_path)
-		return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-	memcpy(o->temp_path, arg_output, len);
-	memcpy(o->temp_path + len, ".tmp.XXXXXX", 12);
-	fd = mkstemp(o->temp_path);
-	if (fd < 0 || !(o->file = fdopen(fd, "w"))) {
-		int saved = errno;
-
-		if (fd >= 0) {
-			close(fd);
-			unlink(o->temp_path);
-		}
-		free(o->temp_path);
-		o->temp_path = NULL;
-		kd_error_set(err, KD_ERR_IO, "cannot create a file next to it: %s",
-			     strerror(saved));
-		kd_error_set_where(err, arg_output, 0, NULL, NULL);
-		return KD_ERR_IO;
-	}
-	guard_temp(o->temp_path);
-	return 0;
-}
-
-/*
- * After a rename, the directory entry reaches the disk only with the directory:
- * fsync it too, so a crash leaves the old report or the new one. Best effort (some
- * file systems cannot sync a directory; the report is complete either way).
- */
-static void
-sync_directory_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
-			  : strdup(".");
-	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-/* Renames the temp file into place on success, removes it otherwise. */
-static int
-output_close(struct output *o, bool success, struct kd_error *err)
-{
-	int r = 0;
-
-	if (o->in_place) {
-		if (fclose(o->file) != 0 && success)
-			r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
-					 strerror(errno));
-		if (r < 0)
-			kd_error_set_where(err, arg_output, 0, NULL, NULL);
-		return r;
-	}
-	if (!o->temp_path)
-		return success && fflush(stdout) != 0
-			       ? kd_error_set(err, KD_ERR_IO, "writing the report failed: %s",
-					      strerror(errno))
-			       : 0;
-	pending_temp = NULL; /* renamed or removed below, not by a signal */
-	/* the data reaches the disk before the name points at it */
-	if (success && (fflush(o->file) != 0 || fsync(fileno(o->file)) != 0)) {
-		r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s", strerror(errno));
-		success = false;
-	}
-	if (fclose(o->file) != 0 && success) {
-		r = kd_error_set(err, KD_ERR_IO, "writing the report failed: %s", strerror(errno));
-		success = false;
-	}
-	if (success && rename(o->temp_path, arg_output) != 0) {
-		r = kd_error_set(err, KD_ERR_IO, "cannot rename the report into place: %s",
-				 strerror(errno));
-		success = false;
-	}
-	if (success)
-		sync_directory_of(arg_output);
-	if (!success)
-		unlink(o->temp_path);
-	if (r < 0)
-		kd_error_set_where(err, arg_output, 0, NULL, NULL);
-	free(o->temp_path);
-	return r;
 }
 
 static bool
@@ -728,8 +583,8 @@ static int
 write_report(const struct kd_directory *dir, const struct kd_findings *findings,
 	     struct kd_report_meta *meta, struct kd_error *err)
 {
-	struct output out;
-	int r = output_open(&out, err);
+	struct kd_output out;
+	int r = kd_output_open(&out, arg_output, err);
 
 	if (r < 0)
 		return r;
@@ -749,7 +604,7 @@ write_report(const struct kd_directory *dir, const struct kd_findings *findings,
 		break;
 	}
 	{
-		int c = output_close(&out, r == 0, r == 0 ? err : NULL);
+		int c = kd_output_close(&out, r == 0, r == 0 ? err : NULL);
 
 		return r < 0 ? r : c;
 	}
@@ -857,24 +712,41 @@ load_ldap(struct kd_directory *dir, char **ret_source, struct kd_error *err)
 	return r;
 }
 
+/* Where collect's entries go: the snapshot, and the model that checks it. */
+struct snapshot {
+	FILE *file;
+	struct kd_directory *dir;
+};
+
 static int
-entry_to_ldif(void *ctx, const struct kd_entry *entry, struct kd_error *err)
+entry_to_snapshot(void *ctx, const struct kd_entry *entry, struct kd_error *err)
 {
-	int r = kd_ldif_write_entry(ctx, entry, err);
+	struct snapshot *snap = ctx;
+	int r = kd_ldif_write_entry(snap->file, entry, err);
 
 	if (r == KD_ERR_IO)
 		kd_error_set_where(err, arg_output, 0, NULL, NULL);
+	if (r == 0)
+		r = kd_directory_add(snap->dir, entry, err);
 	return r;
 }
 
-/* kdeleg collect: the same entries as a live audit reads, as an LDIF snapshot. */
+/*
+ * kdeleg collect: the same entries as a live audit reads, as an LDIF snapshot.
+ * Declared complete (the trailer written, the file renamed into place) only after
+ * the model an audit would build from it accepts it: the same checks (one DN, one
+ * SID per object, accounts present), so that collect never succeeds on a snapshot
+ * that audit --ldif refuses. The output is opened before anything is sent: a
+ * directory that cannot take it fails before the password goes anywhere.
+ */
 static int
 cmd_collect(int argc, char **argv)
 {
 	struct progress pr = {0};
 	struct kd_ldap *conn = NULL;
 	struct kd_error err;
-	struct output out = {0};
+	struct kd_output out = {0};
+	struct snapshot snap = {0};
 	bool opened = false;
 	int r, code;
 
@@ -888,25 +760,38 @@ cmd_collect(int argc, char **argv)
 	code = check_connection_options("collect");
 	if (code >= 0)
 		return code;
-	r = open_ldap(&conn, &pr, &err);
-	if (r == 0) {
-		r = output_open(&out, &err);
-		opened = r == 0;
-	}
+	r = kd_output_open(&out, arg_output, &err);
+	opened = r == 0;
+	if (r == 0)
+		r = kd_directory_new(&snap.dir, &err);
+	if (r == 0)
+		r = open_ldap(&conn, &pr, &err);
 	if (r == 0 && kd_ldif_write_header(out.file, kd_ldap_uri(conn), time(NULL), &err) < 0) {
 		kd_error_set_where(&err, arg_output, 0, NULL, NULL);
 		r = KD_ERR_IO;
 	}
+	snap.file = out.file;
 	if (r == 0)
-		r = kd_ldap_collect(conn, entry_to_ldif, out.file, &err);
+		r = kd_ldap_collect(conn, entry_to_snapshot, &snap, &err);
 	end_progress(&pr);
+	if (r == 0)
+		r = kd_directory_finish(snap.dir, &err);
+	if (r == 0)
+		r = check_scope(snap.dir, &err);
+	if (r < 0 && !err.source[0] && conn)
+		kd_error_set_where(&err, kd_ldap_uri(conn), 0, NULL, NULL);
+	if (r == 0 && kd_ldif_write_trailer(out.file, kd_ldap_entries(conn), &err) < 0) {
+		kd_error_set_where(&err, arg_output, 0, NULL, NULL);
+		r = KD_ERR_IO;
+	}
 	if (opened) {
-		int c = output_close(&out, r == 0, r == 0 ? &err : NULL);
+		int c = kd_output_close(&out, r == 0, r == 0 ? &err : NULL);
 
 		if (r == 0)
 			r = c;
 	}
 	kd_ldap_close(conn);
+	kd_directory_free(snap.dir);
 	return r < 0 ? fail(&err) : KD_EXIT_OK;
 }
 
@@ -1013,7 +898,7 @@ cmd_verify(int argc, char **argv)
 	struct kd_kdc *kdc = NULL;
 	struct kd_verify_result result = {0};
 	struct kd_error err;
-	struct output out;
+	struct kd_output out;
 	uint32_t frontend = KD_NONE, user = KD_NONE;
 	char *source = NULL;
 	int r, code;
@@ -1051,14 +936,14 @@ cmd_verify(int argc, char **argv)
 	if (r == 0)
 		r = kd_verify(kdc, dir, frontend, arg_positional[1], user, arg_protocol, &result,
 			      &err);
-	if (r == 0 && (r = output_open(&out, &err)) == 0) {
+	if (r == 0 && (r = kd_output_open(&out, arg_output, &err)) == 0) {
 		int c;
 
 		r = arg_format == FORMAT_JSON
 			    ? kd_report_verify_json(out.file, dir, &result, &err)
 			    : kd_report_verify_text(out.file, dir, &result, use_color(out.file),
 						    &err);
-		c = output_close(&out, r == 0, r == 0 ? &err : NULL);
+		c = kd_output_close(&out, r == 0, r == 0 ? &err : NULL);
 		if (r == 0)
 			r = c;
 	}
@@ -1079,7 +964,7 @@ cmd_diff(int argc, char **argv)
 	struct kd_baseline *before = NULL, *now = NULL;
 	struct kd_diff diff = {0};
 	struct kd_error err;
-	struct output out;
+	struct kd_output out;
 	const char *sid_before, *sid_now;
 	size_t added;
 	int r, code;
@@ -1106,7 +991,7 @@ cmd_diff(int argc, char **argv)
 		r = kd_baseline_diff(before, now, &diff.added, &diff.resolved, &diff.unchanged,
 				     &err);
 	if (r == 0)
-		r = output_open(&out, &err);
+		r = kd_output_open(&out, arg_output, &err);
 	if (r == 0) {
 		int c;
 
@@ -1115,7 +1000,7 @@ cmd_diff(int argc, char **argv)
 		diff.before_name = arg_positional[0];
 		diff.now_name = arg_positional[1];
 		r = kd_report_diff(out.file, (enum kd_report_format)arg_format, &diff, &err);
-		c = output_close(&out, r == 0, r == 0 ? &err : NULL);
+		c = kd_output_close(&out, r == 0, r == 0 ? &err : NULL);
 		if (r == 0)
 			r = c;
 	}

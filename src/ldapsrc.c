@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Live collection from a domain controller: connect, bind, paged searches, ranged values. */
+/* Live collection from a domain controller: paged searches, ranged values (kdeleg/ldapsrc.h). */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <ldap.h>
-#include <sasl/sasl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,14 +14,13 @@
 #include <sys/time.h>
 
 #include "kdeleg/directory.h"
-#include "kdeleg/ldapsrc.h"
-#include "kdeleg/strbuf.h"
+#include "kdeleg/sha256.h"
+
+#include "ldap-private.h"
 
 /*
  * The shape follows OpenLDAP's ldapsearch (clients/tools/ldapsearch.c: one paged
- * search at a time, ldap_result per message) and adcli's connection setup
- * (library/adconn.c: GSSAPI with an interact callback that never prompts, SASL
- * security layer on plain LDAP, no hostname canonicalisation, referrals off).
+ * search at a time, ldap_result per message); the connection is ldap-conn.c's.
  *
  * Measured against Samba 4.17 (/work/shared/samba-lab.md): GSSAPI needs sign/seal
  * on ldap:// and is refused over TLS; simple binds only over TLS; searches from the
@@ -30,12 +28,8 @@
  * not be chased (libldap would bind anonymously there and fail the whole search).
  */
 
-/* One entry in memory at a time; the LDIF reader refuses larger entries as well. */
-#define ENTRY_MAX_BYTES ((size_t)64 * 1024 * 1024)
+#define ENTRY_MAX_BYTES KD_LDAP_ENTRY_MAX
 #define PROGRESS_EVERY 1000u
-
-/* SASL security strength asked for on plain LDAP: at least DES-class confidentiality. */
-#define MIN_SSF 56u
 
 enum search_base {
 	BASE_NAMING_CONTEXT, /* the domain partition (-b or defaultNamingContext) */
@@ -91,26 +85,17 @@ static const char *const multi_valued[] = {
 	"member", "memberof", "serviceprincipalname", "msds-allowedtodelegateto", NULL,
 };
 
-/* An attribute of the entry being built; its name and values live in c->data. */
-struct battr {
-	size_t name_off;
-	size_t name_len;
-	size_t nvalues;
-	size_t fill;    /* next slot while laying out the handed-out values */
-	bool pending;   /* ranged: values from next_lo on are still to be fetched */
-	size_t next_lo;
-};
-
-struct bvalue {
-	size_t attr;
-	size_t off;
-	size_t len;
-};
+/*
+ * Pages in a row without a new entry before the run fails: AD may return an empty
+ * page when its time budget for one runs out before a match, a DC that pages
+ * forever must not. Search
+ * references count as nothing (a page of references is an empty page), and there
+ * are at most REFERENCES_MAX in a search: AD sends one per other partition.
+ */
+#define IDLE_PAGES_MAX 16
+#define REFERENCES_MAX 1000
 
 /* The search being run, for progress and messages. */
-/* Pages in a row with neither an entry nor a reference before the run fails. */
-#define IDLE_PAGES_MAX 100
-
 struct stage {
 	const struct search_spec *spec;
 	const char *base;
@@ -119,35 +104,8 @@ struct stage {
 	size_t references;
 };
 
-struct kd_ldap {
-	LDAP *ld;
-	char *uri;
-	char *base;
-	char *config_nc;
-	const char *mechanism;
-	unsigned ssf;
-	bool tls;
-	unsigned op_timeout;
-	uint32_t page_size;
-	uint32_t range_step;
-	void (*progress)(void *ctx, const struct kd_ldap_progress *progress);
-	void *progress_ctx;
-	bool failed;
-
-	/* the entry being built */
-	struct kd_strbuf data; /* DN, names and values, each NUL-terminated */
-	struct battr *attrs;
-	size_t nattrs, attrs_cap;
-	struct bvalue *vals;
-	size_t nvals, vals_cap;
-	struct kd_attr *kattrs;
-	size_t kattrs_cap;
-	struct kd_value *kvalues;
-	size_t kvalues_cap;
-	struct kd_entry entry;
-
-	size_t entries;
-};
+#define battr kd_ldap_battr
+#define bvalue kd_ldap_bvalue
 
 /* ---- pure parts: attribute descriptions and ranges ---- */
 
@@ -266,67 +224,64 @@ kd_ldap_range_request(char *buf, size_t size, const char *name, size_t name_len,
 	return (size_t)n;
 }
 
-int
-kd_ldap_range_next(const struct kd_ldap_desc *chunk, size_t nvalues, size_t expect_lo,
-		   bool *ret_done, size_t *ret_next_lo, struct kd_error *err)
+void
+kd_ldap_range_start(struct kd_ldap_range_walk *w, uint32_t asked_step)
 {
+	*w = (struct kd_ldap_range_walk){
+		.min_step = asked_step && asked_step < KD_LDAP_RANGE_STEP_MIN ? asked_step
+									: KD_LDAP_RANGE_STEP_MIN,
+	};
+}
+
+/*
+ * Why the step rules: a DC that answers "member;range=N-N" with one value each time,
+ * never reaching '*', would be asked again until the entry limit, a million round
+ * trips later. AD hands out MaxValRange values a chunk (1500 by default), the same
+ * number every time; so a chunk that is not the last must bring at least min_step
+ * values and no fewer than the first one did, and the walk ends within the entry
+ * limit after a bounded number of requests.
+ */
+int
+kd_ldap_range_next(struct kd_ldap_range_walk *w, const struct kd_ldap_desc *chunk,
+		   size_t nvalues, bool *ret_done, struct kd_error *err)
+{
+	size_t span;
+
 	if (!chunk->ranged)
 		return kd_error_set(err, KD_ERR_USAGE, "not a ranged attribute");
-	if (chunk->range_lo != expect_lo)
+	if (chunk->range_lo != w->next_lo)
 		return kd_error_set(err, KD_ERR_INCOMPLETE,
 				    "ranged values start at %zu where %zu was asked for: values "
 				    "would be lost or doubled",
-				    chunk->range_lo, expect_lo);
+				    chunk->range_lo, w->next_lo);
 	if (chunk->range_open) {
 		*ret_done = true;
-		*ret_next_lo = expect_lo + nvalues;
+		w->next_lo += nvalues;
 		return 0;
 	}
-	if (nvalues != chunk->range_hi - chunk->range_lo + 1)
+	span = chunk->range_hi - chunk->range_lo + 1;
+	if (nvalues != span)
 		return kd_error_set(err, KD_ERR_INCOMPLETE,
 				    "range %zu-%zu came with %zu values instead of %zu",
-				    chunk->range_lo, chunk->range_hi, nvalues,
-				    chunk->range_hi - chunk->range_lo + 1);
+				    chunk->range_lo, chunk->range_hi, nvalues, span);
+	if (span < w->min_step)
+		return kd_error_set(err, KD_ERR_INCOMPLETE,
+				    "range %zu-%zu brings %zu values where at least %zu are "
+				    "expected before the last chunk: the DC does not progress",
+				    chunk->range_lo, chunk->range_hi, span, w->min_step);
+	if (span < w->step)
+		return kd_error_set(err, KD_ERR_INCOMPLETE,
+				    "range %zu-%zu brings %zu values, fewer than the %zu of the "
+				    "first chunk: the DC does not progress",
+				    chunk->range_lo, chunk->range_hi, span, w->step);
+	if (!w->step)
+		w->step = span;
 	*ret_done = false;
-	*ret_next_lo = chunk->range_hi + 1;
+	w->next_lo = chunk->range_hi + 1;
 	return 0;
 }
 
 /* ---- errors ---- */
-
-/* "Can't contact LDAP server (-1): <diagnostic>" for @rc on @ld. */
-static void
-ld_reason(LDAP *ld, int rc, char *buf, size_t size)
-{
-	char *diag = NULL;
-
-	if (ld)
-		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	/* libldap's placeholder when TLS fails says nothing */
-	if (diag && strcmp(diag, "(unknown error code)") == 0)
-		diag[0] = '\0';
-	snprintf(buf, size, "%s (%d)%s%s", ldap_err2string(rc), rc, diag && *diag ? ": " : "",
-		 diag && *diag ? diag : "");
-	ldap_memfree(diag);
-}
-
-/* The result code libldap recorded for the last failed call. */
-static int
-ld_errno(LDAP *ld)
-{
-	int rc = LDAP_OTHER;
-
-	ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
-	return rc;
-}
-
-static void
-ld_clear_errno(LDAP *ld)
-{
-	int rc = LDAP_SUCCESS;
-
-	ldap_set_option(ld, LDAP_OPT_RESULT_CODE, &rc);
-}
 
 /*
  * A failure while collecting: "collecting 'accounts' failed after 1200 entries (page
@@ -518,30 +473,22 @@ report_progress(struct kd_ldap *c, const struct stage *st, bool done)
 }
 
 /*
- * The next message of request @msgid, and its type. A timeout or a lost connection
- * fails the stage (the request is abandoned where the connection still stands).
+ * The next message of request @msgid, and its type: each wait is bounded by
+ * --timeout from now and by the deadline (ldap-conn.c's guard). A timeout or a lost
+ * connection fails the stage.
  */
 static int
 next_message(struct kd_ldap *c, const struct stage *st, int msgid, LDAPMessage **ret_msg,
 	     struct kd_error *err)
 {
-	struct timeval tv = {.tv_sec = (time_t)c->op_timeout};
-	char why[200];
-	int rc;
+	char why[240];
+	int type;
 
-	*ret_msg = NULL;
-	rc = ldap_result(c->ld, msgid, LDAP_MSG_ONE, &tv, ret_msg);
-	if (rc > 0)
-		return rc;
-	if (rc == 0) {
-		ldap_abandon_ext(c->ld, msgid, NULL, NULL);
-		return stage_fail(c, st, err, KD_ERR_INCOMPLETE,
-				  "no answer from the DC within %u s (--timeout)", c->op_timeout);
-	}
-	rc = ld_errno(c->ld);
-	ld_reason(c->ld, rc, why, sizeof(why));
-	return stage_fail(c, st, err, KD_ERR_INCOMPLETE, "%s%s",
-			  rc == LDAP_SERVER_DOWN ? "lost the connection to the DC: " : "", why);
+	kd_ldap_arm(c, c->op_timeout);
+	type = kd_ldap_next_message(c, msgid, ret_msg, why, sizeof(why));
+	if (type < 0)
+		return stage_fail(c, st, err, KD_ERR_INCOMPLETE, "%s", why);
+	return type;
 }
 
 /*
@@ -559,14 +506,16 @@ check_result(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg,
 
 	rc = ldap_parse_result(c->ld, msg, &code, &matched, &text, NULL, &ctrls, 0);
 	if (rc != LDAP_SUCCESS) {
-		ld_reason(c->ld, rc, why, sizeof(why));
+		kd_ldap_reason(c, rc, why, sizeof(why));
 		r = stage_fail(c, st, err, KD_ERR_INCOMPLETE, "cannot decode the result: %s", why);
 		goto out;
 	}
 	if (code != LDAP_SUCCESS) {
+		char safe[200];
+
+		kd_ldap_dc_text(c, text, safe, sizeof(safe));
 		r = stage_fail(c, st, err, KD_ERR_INCOMPLETE, "the DC answered %s (%d)%s%s",
-			       ldap_err2string(code), code, text && *text ? ": " : "",
-			       text && *text ? text : "");
+			       ldap_err2string(code), code, safe[0] ? ": " : "", safe);
 		goto out;
 	}
 	if (!ret_cookie)
@@ -584,7 +533,7 @@ check_result(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg,
 
 		rc = ldap_parse_pageresponse_control(c->ld, page, &estimate, &cookie);
 		if (rc != LDAP_SUCCESS) {
-			ld_reason(c->ld, rc, why, sizeof(why));
+			kd_ldap_reason(c, rc, why, sizeof(why));
 			r = stage_fail(c, st, err, KD_ERR_INCOMPLETE,
 				       "cannot decode the paged results control: %s", why);
 			goto out;
@@ -619,7 +568,6 @@ take_attribute(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, cons
 	struct kd_error why;
 	size_t a = 0, nvalues, before;
 	bool done = true;
-	size_t next = 0;
 	int r;
 
 	kd_error_clear(&why);
@@ -631,11 +579,11 @@ take_attribute(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, cons
 	/* What was not asked for is not kept (and cannot grow the entry's tables). */
 	if (!requested(st->spec, name, d.name_len))
 		return 0;
-	ld_clear_errno(c->ld);
+	kd_ldap_clear_errno(c->ld);
 	vals = ldap_get_values_len(c->ld, msg, name);
-	if (!vals && ld_errno(c->ld) != LDAP_SUCCESS)
+	if (!vals && kd_ldap_errno(c->ld) != LDAP_SUCCESS)
 		return entry_fail(c, st, err, KD_ERR_INCOMPLETE, name,
-				  "cannot decode the values (%s)", ldap_err2string(ld_errno(c->ld)));
+				  "cannot decode the values (%s)", ldap_err2string(kd_ldap_errno(c->ld)));
 	nvalues = (size_t)ldap_count_values_len(vals);
 	before = c->nattrs;
 	r = attr_find(c, name, d.name_len, &a);
@@ -657,23 +605,37 @@ take_attribute(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, cons
 	if (c->attrs[a].pending)
 		return entry_fail(c, st, err, KD_ERR_INCOMPLETE, name,
 				  "two ranged chunks of one attribute in one entry");
-	if (kd_ldap_range_next(&d, nvalues, 0, &done, &next, &why) < 0)
+	kd_ldap_range_start(&c->attrs[a].walk, c->range_step);
+	if (kd_ldap_range_next(&c->attrs[a].walk, &d, nvalues, &done, &why) < 0)
 		return entry_fail(c, st, err, KD_ERR_INCOMPLETE, name, "%s", why.message);
 	c->attrs[a].pending = !done;
-	c->attrs[a].next_lo = next;
 	return 0;
 }
 
-/* The chunk of attribute @a in the answer to a range request, if there is one. */
+/*
+ * The chunk of attribute @a in the answer to a range request, if there is one. The
+ * answer must name the entry asked for: values of another DN are not this group's.
+ */
 static int
 take_chunk(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, size_t a, bool *got,
 	   struct kd_error *err)
 {
 	BerElement *ber = NULL;
-	char *name;
+	char *name, *dn;
 	int r = 0;
 
-	ld_clear_errno(c->ld);
+	dn = ldap_get_dn(c->ld, msg);
+	if (!dn || strcasecmp(dn, c->data.data) != 0) {
+		char safe[200];
+
+		kd_ldap_dc_text(c, dn ? dn : "", safe, sizeof(safe));
+		ldap_memfree(dn);
+		return entry_fail(c, st, err, KD_ERR_INCOMPLETE,
+				  c->data.data + c->attrs[a].name_off,
+				  "the answer to a range request names another entry ('%s')", safe);
+	}
+	ldap_memfree(dn);
+	kd_ldap_clear_errno(c->ld);
 	for (name = ldap_first_attribute(c->ld, msg, &ber); name && r == 0;
 	     ldap_memfree(name), name = ldap_next_attribute(c->ld, msg, ber)) {
 		const char *aname = c->data.data + c->attrs[a].name_off;
@@ -682,7 +644,6 @@ take_chunk(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, size_t a
 		struct kd_ldap_desc d;
 		struct kd_error why;
 		bool done = false;
-		size_t next = 0;
 
 		kd_error_clear(&why);
 		if (kd_ldap_parse_desc(name, strlen(name), &d, &why) < 0) {
@@ -700,16 +661,16 @@ take_chunk(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, size_t a
 			break;
 		}
 		*got = true;
-		ld_clear_errno(c->ld);
+		kd_ldap_clear_errno(c->ld);
 		vals = ldap_get_values_len(c->ld, msg, name);
-		if (!vals && ld_errno(c->ld) != LDAP_SUCCESS) {
+		if (!vals && kd_ldap_errno(c->ld) != LDAP_SUCCESS) {
 			r = entry_fail(c, st, err, KD_ERR_INCOMPLETE, aname,
 				       "cannot decode the values (%s)",
-				       ldap_err2string(ld_errno(c->ld)));
+				       ldap_err2string(kd_ldap_errno(c->ld)));
 			break;
 		}
 		nvalues = (size_t)ldap_count_values_len(vals);
-		if (kd_ldap_range_next(&d, nvalues, c->attrs[a].next_lo, &done, &next, &why) < 0) {
+		if (kd_ldap_range_next(&c->attrs[a].walk, &d, nvalues, &done, &why) < 0) {
 			ldap_value_free_len(vals);
 			r = entry_fail(c, st, err, KD_ERR_INCOMPLETE, aname, "%s", why.message);
 			break;
@@ -722,14 +683,13 @@ take_chunk(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, size_t a
 			break;
 		}
 		c->attrs[a].pending = !done;
-		c->attrs[a].next_lo = next;
 	}
 	ldap_memfree(name);
 	ber_free(ber, 0);
-	if (r == 0 && ld_errno(c->ld) != LDAP_SUCCESS)
+	if (r == 0 && kd_ldap_errno(c->ld) != LDAP_SUCCESS)
 		r = entry_fail(c, st, err, KD_ERR_INCOMPLETE, NULL,
 			       "cannot decode the answer to a range request (%s)",
-			       ldap_err2string(ld_errno(c->ld)));
+			       ldap_err2string(kd_ldap_errno(c->ld)));
 	return r;
 }
 
@@ -747,17 +707,19 @@ fetch_ranges(struct kd_ldap *c, const struct stage *st, size_t a, struct kd_erro
 		struct timeval tv = {.tv_sec = (time_t)c->op_timeout};
 		const char *aname = c->data.data + c->attrs[a].name_off;
 		bool got = false, done = false;
+		size_t entries = 0;
 		int msgid = -1, rc, r = 0;
-		char why[200];
+		char why[240];
 
 		if (kd_ldap_range_request(want, sizeof(want), aname, c->attrs[a].name_len,
-					  c->attrs[a].next_lo, c->range_step) == 0)
+					  c->attrs[a].walk.next_lo, c->range_step) == 0)
 			return entry_fail(c, st, err, KD_ERR_NOMEM, aname, "attribute name too long");
 		/* the DN leads c->data; libldap copies it into the request */
+		kd_ldap_arm(c, c->op_timeout);
 		rc = ldap_search_ext(c->ld, c->data.data, LDAP_SCOPE_BASE, "(objectClass=*)", attrs,
 				     0, NULL, NULL, &tv, LDAP_NO_LIMIT, &msgid);
 		if (rc != LDAP_SUCCESS) {
-			ld_reason(c->ld, rc, why, sizeof(why));
+			kd_ldap_reason(c, rc, why, sizeof(why));
 			return entry_fail(c, st, err, KD_ERR_INCOMPLETE, aname, "asking for %s: %s",
 					  want, why);
 		}
@@ -769,11 +731,19 @@ fetch_ranges(struct kd_ldap *c, const struct stage *st, size_t a, struct kd_erro
 				kd_error_set_where(err, NULL, 0, c->data.data, aname);
 				return type;
 			}
-			if (type == LDAP_RES_SEARCH_ENTRY) {
+			/* a base search names one entry: a second one, or a reference,
+			 * is not an answer to it */
+			if (type == LDAP_RES_SEARCH_ENTRY && ++entries == 1) {
 				r = take_chunk(c, st, msg, a, &got, err);
 			} else if (type == LDAP_RES_SEARCH_RESULT) {
 				r = check_result(c, st, msg, NULL, err);
 				done = true;
+			} else {
+				r = entry_fail(c, st, err, KD_ERR_INCOMPLETE, aname,
+					       "the DC answered a range request with %s",
+					       type == LDAP_RES_SEARCH_ENTRY
+						       ? "a second entry (a base search names one)"
+						       : "an unexpected LDAP message");
 			}
 			ldap_msgfree(msg);
 			if (r < 0) {
@@ -787,9 +757,36 @@ fetch_ranges(struct kd_ldap *c, const struct stage *st, size_t a, struct kd_erro
 			return entry_fail(c, st, err, KD_ERR_INCOMPLETE, aname,
 					  "the DC returned nothing for %s: the values from %zu on "
 					  "are missing",
-					  want, c->attrs[a].next_lo);
+					  want, c->attrs[a].walk.next_lo);
 	}
 	return 0;
+}
+
+/*
+ * Records that the entry whose DN leads c->data was handed out; 1 when it had been
+ * before. DNs compare case-insensitively (RFC 4514 attribute values in AD do), kept
+ * as 128-bit digests of their lower-cased form: 16 bytes a DN, not its text.
+ */
+static int
+seen_before(struct kd_ldap *c)
+{
+	uint8_t digest[KD_SHA256_SIZE], *key;
+	struct kd_sha256 h;
+	const char *dn = c->data.data;
+
+	if (!c->seen_keys && !(c->seen_keys = kd_arena_new()))
+		return KD_ERR_NOMEM;
+	kd_sha256_init(&h);
+	for (size_t i = 0; dn[i]; i++) {
+		char ch = dn[i] >= 'A' && dn[i] <= 'Z' ? (char)(dn[i] + 32) : dn[i];
+
+		kd_sha256_update(&h, &ch, 1);
+	}
+	kd_sha256_final(&h, digest);
+	key = kd_arena_memdup(c->seen_keys, digest, 16);
+	if (!key)
+		return KD_ERR_NOMEM;
+	return kd_hashtab_put(&c->seen, key, 16, 0, NULL);
 }
 
 /* Converts one search entry and hands it to @fn; the message stays the caller's. */
@@ -807,13 +804,21 @@ read_entry(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, kd_ldap_
 	if (!dn)
 		return stage_fail(c, st, err, KD_ERR_INCOMPLETE,
 				  "an entry came without a readable DN (%s)",
-				  ldap_err2string(ld_errno(c->ld)));
+				  ldap_err2string(kd_ldap_errno(c->ld)));
 	r = data_add(c, dn, strlen(dn), &off);
 	ldap_memfree(dn);
 	if (r < 0)
 		return stage_fail(c, st, err, KD_ERR_NOMEM, "out of memory");
+	/* the progress rule of paging: every entry is new, or the DC goes round */
+	r = seen_before(c);
+	if (r < 0)
+		return stage_fail(c, st, err, KD_ERR_NOMEM, "out of memory");
+	if (r > 0)
+		return entry_fail(c, st, err, KD_ERR_INCOMPLETE, NULL,
+				  "the DC sent this entry twice: its paging goes round, or the "
+				  "directory has two objects with one DN");
 
-	ld_clear_errno(c->ld);
+	kd_ldap_clear_errno(c->ld);
 	for (name = ldap_first_attribute(c->ld, msg, &ber); name && r == 0;
 	     ldap_memfree(name), name = ldap_next_attribute(c->ld, msg, ber))
 		r = take_attribute(c, st, msg, name, err);
@@ -821,10 +826,10 @@ read_entry(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, kd_ldap_
 	ber_free(ber, 0);
 	if (r < 0)
 		return r;
-	if (ld_errno(c->ld) != LDAP_SUCCESS)
+	if (kd_ldap_errno(c->ld) != LDAP_SUCCESS)
 		return entry_fail(c, st, err, KD_ERR_INCOMPLETE, NULL,
 				  "cannot decode the entry's attributes (%s)",
-				  ldap_err2string(ld_errno(c->ld)));
+				  ldap_err2string(kd_ldap_errno(c->ld)));
 	for (size_t a = 0; a < c->nattrs; a++) {
 		r = fetch_ranges(c, st, a, err);
 		if (r < 0)
@@ -842,14 +847,6 @@ read_entry(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, kd_ldap_
 	if (c->entries % PROGRESS_EVERY == 0)
 		report_progress(c, st, false);
 	return 0;
-}
-
-static void
-free_strv(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 static bool
@@ -881,7 +878,7 @@ request_attributes(const struct kd_ldap *c, const struct search_spec *spec, char
 
 			if (kd_ldap_range_request(buf, sizeof(buf), name, strlen(name), 0,
 						  c->range_step) == 0) {
-				free_strv(v);
+				kd_ldap_free_strv(v);
 				return KD_ERR_NOMEM;
 			}
 			v[i] = strdup(buf);
@@ -889,7 +886,7 @@ request_attributes(const struct kd_ldap *c, const struct search_spec *spec, char
 			v[i] = strdup(name);
 		}
 		if (!v[i]) {
-			free_strv(v);
+			kd_ldap_free_strv(v);
 			return KD_ERR_NOMEM;
 		}
 	}
@@ -915,17 +912,17 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 		LDAPControl *page = NULL, *sd_flags = NULL, *ctrls[3] = {NULL, NULL, NULL};
 		size_t nctrls = 0;
 		struct timeval tv = {.tv_sec = (time_t)c->op_timeout};
-		size_t entries_before = c->entries, references_before = st->references;
+		size_t entries_before = c->entries;
 		int msgid = -1, rc;
 		bool done = false;
-		char why[200];
+		char why[240];
 
 		if (spec->paged) {
 			/* critical: a DC that cannot page must refuse, not stop at its limit */
 			rc = ldap_create_page_control(c->ld, (ber_int_t)c->page_size, &cookie, 1,
 						      &page);
 			if (rc != LDAP_SUCCESS) {
-				ld_reason(c->ld, rc, why, sizeof(why));
+				kd_ldap_reason(c, rc, why, sizeof(why));
 				r = stage_fail(c, st, err, KD_ERR_NOMEM,
 					       "cannot build the paged results control: %s", why);
 				goto out;
@@ -946,6 +943,7 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 			ctrls[nctrls++] = sd_flags;
 		}
 		/* the timeval is also sent as the server's time limit for the page */
+		kd_ldap_arm(c, c->op_timeout);
 		rc = ldap_search_ext(c->ld, st->base, spec->scope, st->filter, attrs, 0,
 				     nctrls ? ctrls : NULL, NULL, &tv, LDAP_NO_LIMIT, &msgid);
 		ldap_control_free(page);
@@ -953,7 +951,7 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 		ber_memfree(cookie.bv_val);
 		cookie = (struct berval){0, NULL};
 		if (rc != LDAP_SUCCESS) {
-			ld_reason(c->ld, rc, why, sizeof(why));
+			kd_ldap_reason(c, rc, why, sizeof(why));
 			r = stage_fail(c, st, err, KD_ERR_INCOMPLETE, "%s%s",
 				       rc == LDAP_SERVER_DOWN ? "lost the connection to the DC: "
 							      : "",
@@ -970,12 +968,31 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 			}
 			switch (type) {
 			case LDAP_RES_SEARCH_ENTRY:
+				/* no more entries than asked for: a page holds page_size at
+				 * most (RFC 2696 3), a base search one */
+				if (c->entries - entries_before >=
+				    (spec->paged ? c->page_size : spec->scope == LDAP_SCOPE_BASE ? 1u
+												: SIZE_MAX)) {
+					r = stage_fail(c, st, err, KD_ERR_INCOMPLETE,
+						       "the DC sent more entries than asked for (%s)",
+						       spec->paged ? "a page of --page-size"
+								   : "a base search names one");
+					break;
+				}
 				r = read_entry(c, st, msg, fn, ctx, err);
 				break;
 			case LDAP_RES_SEARCH_REFERENCE:
-				/* other partitions (Configuration, DNS zones): never chased */
-				st->references++;
+				/* other partitions (Configuration, DNS zones): never chased,
+				 * counted as nothing, and not without end */
 				r = 0;
+				if (spec->scope == LDAP_SCOPE_BASE)
+					r = stage_fail(c, st, err, KD_ERR_INCOMPLETE,
+						       "the DC answered a base search with a "
+						       "search reference");
+				else if (++st->references > REFERENCES_MAX)
+					r = stage_fail(c, st, err, KD_ERR_INCOMPLETE,
+						       "the DC sent more than %u search references",
+						       REFERENCES_MAX);
 				break;
 			case LDAP_RES_SEARCH_RESULT:
 				r = check_result(c, st, msg, spec->paged ? &cookie : NULL, err);
@@ -996,15 +1013,14 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 		more = spec->paged && cookie.bv_len > 0;
 		st->pages++;
 		/* A cookie need not change between pages (Samba's names the search, not
-		 * the position), but pages that bring nothing for long would loop here
-		 * forever, each answer within the timeout. */
-		idle_pages = c->entries == entries_before && st->references == references_before
-				     ? idle_pages + 1
-				     : 0;
+		 * the position), but pages that bring nothing new for long would loop here
+		 * forever, each answer within the timeout; references are nothing new.
+		 * (A page of entries seen before already failed in read_entry.) */
+		idle_pages = c->entries == entries_before ? idle_pages + 1 : 0;
 		if (more && idle_pages >= IDLE_PAGES_MAX) {
 			r = stage_fail(c, st, err, KD_ERR_INCOMPLETE,
 				       "the DC's paging does not progress (%u pages in a row "
-				       "without an entry)",
+				       "without a new entry)",
 				       (unsigned)idle_pages);
 			goto out;
 		}
@@ -1013,7 +1029,7 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 	r = 0;
 out:
 	ber_memfree(cookie.bv_val);
-	free_strv(attrs);
+	kd_ldap_free_strv(attrs);
 	return r;
 }
 
@@ -1087,6 +1103,9 @@ out:
 	free(spn_base);
 	free(partitions);
 	free(cross_ref);
+	/* the DC's text and DNs in the message, with the password's look-alikes masked */
+	if (r < 0)
+		kd_ldap_mask_error(c, err);
 	return r;
 }
 
@@ -1096,671 +1115,3 @@ kd_ldap_entries(const struct kd_ldap *c)
 	return c->entries;
 }
 
-/* ---- connecting and binding ---- */
-
-/* Failures after which another DC may do better: it could not be reached. */
-static bool
-is_connection_error(int rc)
-{
-	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT ||
-	       rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
-}
-
-static int __attribute__((format(printf, 4, 5)))
-connect_fail(struct kd_error *err, const char *uri, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kd_error_setv(err, code, fmt, ap);
-	va_end(ap);
-	kd_error_set_where(err, uri ? uri : "ldap.conf", 0, NULL, NULL);
-	return code;
-}
-
-/*
- * SASL interaction without a user: GSSAPI asks at most for an authorization
- * identity, which stays empty (the ticket's principal). Anything that would need
- * a person (a password, a prompt) fails the bind instead of prompting.
- */
-static int
-sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
-{
-	sasl_interact_t *it = in;
-
-	(void)ld;
-	(void)flags;
-	(void)defaults;
-	for (; it->id != SASL_CB_LIST_END; it++) {
-		const char *v;
-
-		switch (it->id) {
-		case SASL_CB_USER:
-		case SASL_CB_AUTHNAME:
-		case SASL_CB_GETREALM:
-			v = it->defresult ? it->defresult : "";
-			it->result = v;
-			it->len = (unsigned)strlen(v);
-			break;
-		default:
-			return LDAP_OTHER;
-		}
-	}
-	return LDAP_SUCCESS;
-}
-
-/*
- * The Global Catalog (ports 3268, 3269) holds a partial replica without
- * msDS-AllowedToDelegateTo and the RBCD descriptor (MS-ADA2 2.218, 2.219: not in the
- * partial attribute set): read there, every account would look like it delegates to
- * nothing.
- */
-static bool
-is_global_catalog(const char *uri)
-{
-	LDAPURLDesc *lud = NULL;
-	bool gc;
-
-	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
-		return false;
-	gc = lud->lud_port == 3268 || lud->lud_port == 3269;
-	ldap_free_urldesc(lud);
-	return gc;
-}
-
-/* The URIs of a list as libldap prints it (space-separated): all ldaps://, any a GC. */
-static void
-scan_uri_list(const char *list, bool *ret_all_ldaps, bool *ret_any_gc)
-{
-	const char *p = list;
-	bool any = false;
-
-	*ret_all_ldaps = true;
-	*ret_any_gc = false;
-	while (*p) {
-		char uri[1024];
-		size_t n = strcspn(p, " ,");
-
-		if (n > 0) {
-			if (n >= sizeof(uri)) {
-				*ret_all_ldaps = false;
-				return;
-			}
-			memcpy(uri, p, n);
-			uri[n] = '\0';
-			if (!ldap_is_ldaps_url(uri))
-				*ret_all_ldaps = false;
-			if (is_global_catalog(uri))
-				*ret_any_gc = true;
-			any = true;
-		}
-		p += n;
-		p += strspn(p, " ,");
-	}
-	if (!any)
-		*ret_all_ldaps = false;
-}
-
-static int
-set_options(LDAP *ld, const struct kd_ldap_options *o, const char *uri, struct kd_error *err)
-{
-	struct timeval net = {.tv_sec = (time_t)o->connect_timeout};
-	struct timeval op = {.tv_sec = (time_t)o->op_timeout};
-	int version = LDAP_VERSION3;
-	int require = o->insecure_tls ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
-	int min_tls = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
-	int newctx = 0;
-	const char *what;
-
-#define SET(opt, value, name)                                                         \
-	do {                                                                          \
-		if (ldap_set_option(ld, opt, value) != LDAP_OPT_SUCCESS) {            \
-			what = name;                                                  \
-			goto fail;                                                    \
-		}                                                                     \
-	} while (0)
-	SET(LDAP_OPT_PROTOCOL_VERSION, &version, "protocol version");
-	/* referrals lead to other partitions, where libldap would bind anonymously */
-	SET(LDAP_OPT_REFERRALS, LDAP_OPT_OFF, "referrals");
-	SET(LDAP_OPT_NETWORK_TIMEOUT, &net, "network timeout");
-	SET(LDAP_OPT_TIMEOUT, &op, "timeout");
-	/* the Kerberos service name is the URI's host, never a reverse-DNS answer */
-	SET(LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON, "SASL_NOCANON");
-	SET(LDAP_OPT_X_TLS_REQUIRE_CERT, &require, "TLS certificate checking");
-	SET(LDAP_OPT_X_TLS_PROTOCOL_MIN, &min_tls, "TLS minimum version");
-	if (o->ca_file) {
-		SET(LDAP_OPT_X_TLS_CACERTFILE, o->ca_file, "TLS CA file");
-	} else {
-		/*
-		 * A new handle inherits libldap's global TLS context but not the names
-		 * it was made from (ldap_create clears them), and the context made
-		 * below starts from the handle's: carry ldap.conf's TLS_CACERT and
-		 * TLS_CACERTDIR over. With neither, GnuTLS uses the system's CAs.
-		 */
-		char *file = NULL, *dir = NULL;
-		int rf = 0, rd = 0;
-
-		ldap_get_option(NULL, LDAP_OPT_X_TLS_CACERTFILE, &file);
-		ldap_get_option(NULL, LDAP_OPT_X_TLS_CACERTDIR, &dir);
-		if (file)
-			rf = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, file);
-		if (dir)
-			rd = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTDIR, dir);
-		ldap_memfree(file);
-		ldap_memfree(dir);
-		if (rf != LDAP_OPT_SUCCESS || rd != LDAP_OPT_SUCCESS) {
-			what = "TLS CA (from ldap.conf)";
-			goto fail;
-		}
-	}
-	/* TLS options take effect in a new context, created after they are all set */
-	SET(LDAP_OPT_X_TLS_NEWCTX, &newctx, "TLS context");
-#undef SET
-	return 0;
-fail:
-	{
-		char why[200];
-
-		ld_reason(ld, ld_errno(ld), why, sizeof(why));
-		return connect_fail(err, uri, KD_ERR_CONNECT, "cannot set the LDAP %s option%s%s",
-				    what, strcmp(what, "TLS context") == 0 ? ": " : "",
-				    strcmp(what, "TLS context") == 0 ? why : "");
-	}
-}
-
-/* Reads one text value of the rootDSE into a new C string (NULL when absent). */
-static int
-root_value(LDAP *ld, LDAPMessage *e, const char *name, char **ret)
-{
-	struct berval **vals = ldap_get_values_len(ld, e, name);
-	char *s;
-
-	*ret = NULL;
-	if (!vals || !vals[0]) {
-		ldap_value_free_len(vals);
-		return 0;
-	}
-	if (memchr(vals[0]->bv_val, '\0', vals[0]->bv_len)) {
-		ldap_value_free_len(vals);
-		return KD_ERR_PARSE;
-	}
-	s = malloc(vals[0]->bv_len + 1);
-	if (!s) {
-		ldap_value_free_len(vals);
-		return KD_ERR_NOMEM;
-	}
-	memcpy(s, vals[0]->bv_val, vals[0]->bv_len);
-	s[vals[0]->bv_len] = '\0';
-	ldap_value_free_len(vals);
-	*ret = s;
-	return 0;
-}
-
-/* The naming contexts from the rootDSE. */
-static int
-read_root_dse(struct kd_ldap *c, const struct kd_ldap_options *o, struct kd_error *err)
-{
-	char *attrs[] = {"defaultNamingContext", "configurationNamingContext", NULL};
-	struct timeval tv = {.tv_sec = (time_t)c->op_timeout};
-	LDAPMessage *res = NULL, *e;
-	char *def = NULL, why[200];
-	int rc, r = 0;
-
-	rc = ldap_search_ext_s(c->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL,
-			       NULL, &tv, LDAP_NO_LIMIT, &res);
-	if (rc != LDAP_SUCCESS) {
-		ld_reason(c->ld, rc, why, sizeof(why));
-		r = connect_fail(err, c->uri, KD_ERR_CONNECT, "cannot read the rootDSE: %s", why);
-		goto out;
-	}
-	e = ldap_first_entry(c->ld, res);
-	if (!e) {
-		r = connect_fail(err, c->uri, KD_ERR_CONNECT, "the rootDSE did not come");
-		goto out;
-	}
-	r = root_value(c->ld, e, "defaultNamingContext", &def);
-	if (r == 0)
-		r = root_value(c->ld, e, "configurationNamingContext", &c->config_nc);
-	if (r < 0) {
-		r = connect_fail(err, c->uri, r == KD_ERR_NOMEM ? KD_ERR_NOMEM : KD_ERR_CONNECT,
-				 r == KD_ERR_NOMEM ? "out of memory"
-						   : "the rootDSE has a NUL in a naming context");
-		goto out;
-	}
-	if (!c->config_nc) {
-		r = connect_fail(err, c->uri, KD_ERR_CONNECT,
-				 "the rootDSE names no configurationNamingContext: is this an "
-				 "Active Directory domain controller?");
-		goto out;
-	}
-	if (o->base) {
-		c->base = strdup(o->base);
-		if (!c->base)
-			r = connect_fail(err, c->uri, KD_ERR_NOMEM, "out of memory");
-	} else if (def) {
-		c->base = def;
-		def = NULL;
-	} else {
-		r = connect_fail(err, c->uri, KD_ERR_CONNECT,
-				 "the rootDSE names no defaultNamingContext: give --base");
-	}
-out:
-	free(def);
-	ldap_msgfree(res);
-	return r;
-}
-
-static int
-bind_gssapi(struct kd_ldap *c, bool *ret_next, struct kd_error *err)
-{
-	/* sign and seal on plain LDAP; over TLS no second layer (AD: "not allowed") */
-	char props_plain[] = "minssf=56", props_tls[] = "maxssf=0";
-	ber_len_t ssf = 0; /* what LDAP_OPT_X_SASL_SSF writes (libldap cyrus.c), not sasl_ssf_t */
-	char why[240];
-	int rc;
-
-	if (ldap_set_option(c->ld, LDAP_OPT_X_SASL_SECPROPS, c->tls ? props_tls : props_plain) !=
-	    LDAP_OPT_SUCCESS)
-		return connect_fail(err, c->uri, KD_ERR_CONNECT,
-				    "cannot set the SASL security properties");
-	rc = ldap_sasl_interactive_bind_s(c->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET,
-					  sasl_interact, NULL);
-	if (rc != LDAP_SUCCESS) {
-		*ret_next = is_connection_error(rc);
-		ld_reason(c->ld, rc, why, sizeof(why));
-		/* the hint first: GSSAPI diagnostics are long and the message is cut */
-		return connect_fail(err, c->uri, KD_ERR_CONNECT, "Kerberos (SASL GSSAPI) bind failed%s: %s",
-				    rc == LDAP_LOCAL_ERROR ? " (no ticket? kinit; KRB5CCNAME)"
-				    : c->tls && (rc == LDAP_STRONG_AUTH_REQUIRED ||
-						 rc == LDAP_UNWILLING_TO_PERFORM)
-					    ? " (Samba DCs refuse Kerberos over TLS: use ldap://, "
-					      "which signs and seals)"
-					    : "",
-				    why);
-	}
-	/* With no layer installed (over TLS, as asked) libldap has no strength to give. */
-	if (ldap_get_option(c->ld, LDAP_OPT_X_SASL_SSF, &ssf) != LDAP_OPT_SUCCESS) {
-		if (!c->tls)
-			return connect_fail(err, c->uri, KD_ERR_CONNECT,
-					    "cannot read the SASL security strength");
-		ssf = 0;
-	}
-	c->ssf = ssf > UINT_MAX ? UINT_MAX : (unsigned)ssf;
-	if (!c->tls && c->ssf < MIN_SSF)
-		return connect_fail(err, c->uri, KD_ERR_CONNECT,
-				    "the SASL security layer is too weak (SSF %u, at least %u "
-				    "wanted without TLS)",
-				    c->ssf, MIN_SSF);
-	c->mechanism = "GSSAPI";
-	return 0;
-}
-
-static int
-bind_simple(struct kd_ldap *c, const struct kd_ldap_options *o, bool *ret_next,
-	    struct kd_error *err)
-{
-	struct berval cred;
-	char why[240];
-	int rc;
-
-	if (!c->tls)
-		return connect_fail(err, c->uri, KD_ERR_USAGE,
-				    "refusing a simple bind without TLS (the password would "
-				    "cross the network in clear): use ldaps:// or --starttls");
-	cred.bv_val = (char *)(uintptr_t)o->password;
-	cred.bv_len = strlen(o->password);
-	rc = ldap_sasl_bind_s(c->ld, o->simple_bind, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
-	if (rc != LDAP_SUCCESS) {
-		char who[128];
-
-		*ret_next = is_connection_error(rc);
-		ld_reason(c->ld, rc, why, sizeof(why));
-		kd_escape_text(who, sizeof(who), o->simple_bind, strlen(o->simple_bind));
-		return connect_fail(err, c->uri, KD_ERR_CONNECT, "simple bind as '%s' failed: %s",
-				    who, why);
-	}
-	c->mechanism = "simple";
-	return 0;
-}
-
-/* Connects to @uri (NULL: ldap.conf), binds, reads the rootDSE. */
-static int
-open_one(struct kd_ldap *c, const struct kd_ldap_options *o, const char *uri, bool *ret_next,
-	 struct kd_error *err)
-{
-	char *label = NULL, why[240];
-	int rc, r;
-
-	*ret_next = false;
-	rc = ldap_initialize(&c->ld, uri);
-	if (rc != LDAP_SUCCESS) {
-		*ret_next = true;
-		return connect_fail(err, uri, KD_ERR_CONNECT, "not a usable LDAP URI: %s",
-				    ldap_err2string(rc));
-	}
-	if (!uri && ldap_get_option(c->ld, LDAP_OPT_URI, &label) == LDAP_OPT_SUCCESS && label) {
-		c->uri = strdup(label);
-		ldap_memfree(label);
-	} else {
-		c->uri = strdup(uri ? uri : "ldap.conf");
-	}
-	if (!c->uri)
-		return connect_fail(err, uri, KD_ERR_NOMEM, "out of memory");
-	r = set_options(c->ld, o, c->uri, err);
-	if (r < 0)
-		return r;
-	/* URIs from ldap.conf or DNS get the checks kd_ldap_check_options() gives -H ones. */
-	{
-		bool all_ldaps, any_gc;
-
-		scan_uri_list(c->uri, &all_ldaps, &any_gc);
-		/* Refuse before anything is sent, not after the password went out. */
-		if (o->simple_bind && !o->starttls && !all_ldaps)
-			return connect_fail(err, c->uri, KD_ERR_USAGE,
-					    "refusing a simple bind over ldap:// (the password "
-					    "would cross the network in clear): use ldaps:// or "
-					    "--starttls");
-		if (any_gc)
-			return connect_fail(err, c->uri, KD_ERR_USAGE,
-					    "refusing the Global Catalog port: it lacks the "
-					    "delegation attributes (use 389 or 636)");
-	}
-	rc = ldap_connect(c->ld);
-	if (rc != LDAP_SUCCESS) {
-		*ret_next = true;
-		ld_reason(c->ld, rc, why, sizeof(why));
-		return connect_fail(err, c->uri, KD_ERR_CONNECT, "cannot connect%s: %s",
-				    o->insecure_tls || !ldap_is_ldaps_url(c->uri)
-					    ? ""
-					    : " (down, or is its certificate not trusted? --ca-file)",
-				    why);
-	}
-	if (o->starttls) {
-		rc = ldap_start_tls_s(c->ld, NULL, NULL);
-		if (rc != LDAP_SUCCESS) {
-			*ret_next = true;
-			ld_reason(c->ld, rc, why, sizeof(why));
-			return connect_fail(err, c->uri, KD_ERR_CONNECT, "StartTLS failed%s: %s",
-					    o->insecure_tls ? ""
-							    : " (is the DC's certificate trusted? "
-							      "--ca-file)",
-					    why);
-		}
-	}
-	c->tls = ldap_tls_inplace(c->ld) != 0;
-	r = o->simple_bind ? bind_simple(c, o, ret_next, err) : bind_gssapi(c, ret_next, err);
-	if (r < 0)
-		return r;
-	return read_root_dse(c, o, err);
-}
-
-static void
-release(struct kd_ldap *c)
-{
-	if (c->ld)
-		ldap_unbind_ext_s(c->ld, NULL, NULL);
-	c->ld = NULL;
-	free(c->uri);
-	c->uri = NULL;
-	free(c->base);
-	c->base = NULL;
-	free(c->config_nc);
-	c->config_nc = NULL;
-}
-
-/* "host:port host:port" from the domain's _ldap._tcp SRV records, as ldap:// URIs. */
-static int
-discover(const char *domain, char ***ret_uris, size_t *ret_n, struct kd_error *err)
-{
-	char *hosts = NULL, **uris = NULL;
-	const char *p;
-	size_t n = 0;
-	int rc, r = 0;
-
-	rc = ldap_domain2hostlist(domain, &hosts);
-	if (rc != LDAP_SUCCESS || !hosts || !*hosts) {
-		kd_error_set(err, KD_ERR_CONNECT,
-			     "no domain controller found in DNS (_ldap._tcp.%s SRV records): %s",
-			     domain, rc != LDAP_SUCCESS ? ldap_err2string(rc) : "none");
-		kd_error_set_where(err, domain, 0, NULL, NULL);
-		r = KD_ERR_CONNECT;
-		goto out;
-	}
-	uris = calloc(KD_LDAP_MAX_URIS + 1, sizeof(*uris));
-	if (!uris) {
-		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (p = hosts; *p && n < KD_LDAP_MAX_URIS;) {
-		size_t len = strcspn(p, " ");
-
-		if (len > 0) {
-			uris[n] = malloc(len + 8);
-			if (!uris[n]) {
-				r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			memcpy(uris[n], "ldap://", 7);
-			memcpy(uris[n] + 7, p, len);
-			uris[n][len + 7] = '\0';
-			n++;
-		}
-		p += len;
-		p += strspn(p, " ");
-	}
-	*ret_uris = uris;
-	*ret_n = n;
-	uris = NULL;
-out:
-	free_strv(uris);
-	ldap_memfree(hosts);
-	return r;
-}
-
-/*
- * What libldap's LDAP_OPT_URI reads when no configuration names a server: its
- * built-in "ldap://localhost/", printed with the URL's defaults (2.4 to 2.6). A
- * configured URI prints without the "/??base" tail, even ldap://localhost/.
- */
-#define LIBLDAP_DEFAULT_URI "ldap://localhost:389/??base"
-
-bool
-kd_ldap_conf_has_uri(void)
-{
-	LDAP *ld = NULL;
-	char *uri = NULL;
-	bool has;
-
-	if (ldap_initialize(&ld, NULL) != LDAP_SUCCESS)
-		return false;
-	has = ldap_get_option(ld, LDAP_OPT_URI, &uri) == LDAP_OPT_SUCCESS && uri && *uri &&
-	      strcmp(uri, LIBLDAP_DEFAULT_URI) != 0;
-	ldap_memfree(uri);
-	ldap_unbind_ext_s(ld, NULL, NULL);
-	return has;
-}
-
-int
-kd_ldap_check_options(const struct kd_ldap_options *o, struct kd_error *err)
-{
-	if (o->page_size > INT32_MAX || o->nuris > KD_LDAP_MAX_URIS)
-		return kd_error_set(err, KD_ERR_USAGE, "page size or URI count out of range");
-	for (size_t i = 0; i < o->nuris; i++) {
-		bool ldaps = strncasecmp(o->uris[i], "ldaps://", 8) == 0;
-
-		if (is_global_catalog(o->uris[i])) {
-			kd_error_set(err, KD_ERR_USAGE,
-				     "refusing the Global Catalog port: it lacks the delegation "
-				     "attributes (msDS-AllowedToDelegateTo, the RBCD descriptor); "
-				     "use 389 or 636");
-			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
-			return KD_ERR_USAGE;
-		}
-		if (o->starttls && ldaps) {
-			kd_error_set(err, KD_ERR_USAGE,
-				     "StartTLS upgrades ldap:// connections; ldaps:// is TLS already");
-			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
-			return KD_ERR_USAGE;
-		}
-		/* Kerberos over TLS has no SASL layer: the TLS channel is all that protects
-		 * the answers, and an unverified one lets a man in the middle hide delegations. */
-		if (!o->simple_bind && o->insecure_tls && (ldaps || o->starttls)) {
-			kd_error_set(err, KD_ERR_USAGE,
-				     "refusing Kerberos over unverified TLS (--insecure-tls): "
-				     "nothing would protect the answers; use ldap://, which signs "
-				     "and seals, or verify the certificate (--ca-file)");
-			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
-			return KD_ERR_USAGE;
-		}
-		if (o->simple_bind && !o->starttls && !ldaps) {
-			kd_error_set(err, KD_ERR_USAGE,
-				     "refusing a simple bind over ldap:// (the password would "
-				     "cross the network in clear): use ldaps:// or --starttls");
-			kd_error_set_where(err, o->uris[i], 0, NULL, NULL);
-			return KD_ERR_USAGE;
-		}
-	}
-	if (o->ca_file) {
-		FILE *f = fopen(o->ca_file, "r");
-
-		if (!f) {
-			kd_error_set(err, KD_ERR_IO, "cannot read the CA file: %s", strerror(errno));
-			kd_error_set_where(err, o->ca_file, 0, NULL, NULL);
-			return KD_ERR_IO;
-		}
-		fclose(f);
-	}
-	return 0;
-}
-
-int
-kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn, struct kd_error *err)
-{
-	struct kd_ldap_options o = *opts;
-	struct kd_ldap *c = NULL;
-	char **found = NULL;
-	const char *const *uris = NULL;
-	const char *conf_uri[1] = {NULL};
-	size_t n = 0, tried = 0;
-	struct kd_error last;
-	int r = 0;
-
-	if (!o.connect_timeout)
-		o.connect_timeout = KD_LDAP_DEFAULT_CONNECT_TIMEOUT;
-	if (!o.op_timeout)
-		o.op_timeout = KD_LDAP_DEFAULT_OP_TIMEOUT;
-	if (!o.page_size)
-		o.page_size = KD_LDAP_DEFAULT_PAGE_SIZE;
-	r = kd_ldap_check_options(&o, err);
-	if (r < 0)
-		return r;
-	if (o.simple_bind && (!o.password || !o.password[0]))
-		/* RFC 4513 5.1.2: a name without a password is an unauthenticated bind */
-		return kd_error_set(err, KD_ERR_USAGE,
-				    "a simple bind needs a password (an empty one would be an "
-				    "anonymous bind)");
-
-	if (o.nuris) {
-		uris = o.uris;
-		n = o.nuris;
-	} else if (o.domain) {
-		r = discover(o.domain, &found, &n, err);
-		if (r < 0)
-			return r;
-		uris = (const char *const *)found;
-	} else if (kd_ldap_conf_has_uri()) {
-		uris = conf_uri;
-		n = 1;
-	} else {
-		return kd_error_set(err, KD_ERR_USAGE,
-				    "no directory server named: give a URI or a domain (ldap.conf "
-				    "names none)");
-	}
-
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	kd_strbuf_init(&c->data, ENTRY_MAX_BYTES);
-	c->op_timeout = o.op_timeout;
-	c->page_size = o.page_size;
-	c->range_step = o.range_step;
-	c->progress = o.progress;
-	c->progress_ctx = o.progress_ctx;
-
-	kd_error_clear(&last);
-	for (size_t i = 0; i < n; i++) {
-		bool next = false;
-
-		kd_error_clear(&last);
-		r = open_one(c, &o, uris[i], &next, &last);
-		tried++;
-		if (r == 0)
-			break;
-		release(c);
-		if (!next)
-			break;
-	}
-	if (r < 0) {
-		if (tried > 1) {
-			size_t len = strlen(last.message);
-
-			snprintf(last.message + len, sizeof(last.message) - len,
-				 " (the %zu URIs before failed too)", tried - 1);
-		}
-		if (err)
-			*err = last;
-		goto out;
-	}
-	*ret_conn = c;
-	c = NULL;
-out:
-	kd_ldap_close(c);
-	free_strv(found);
-	return r;
-}
-
-void
-kd_ldap_close(struct kd_ldap *c)
-{
-	if (!c)
-		return;
-	release(c);
-	kd_strbuf_free(&c->data);
-	free(c->attrs);
-	free(c->vals);
-	free(c->kattrs);
-	free(c->kvalues);
-	free(c);
-}
-
-const char *
-kd_ldap_uri(const struct kd_ldap *c)
-{
-	return c->uri;
-}
-
-const char *
-kd_ldap_base(const struct kd_ldap *c)
-{
-	return c->base;
-}
-
-const char *
-kd_ldap_mechanism(const struct kd_ldap *c)
-{
-	return c->mechanism;
-}
-
-unsigned
-kd_ldap_ssf(const struct kd_ldap *c)
-{
-	return c->ssf;
-}
-
-bool
-kd_ldap_tls(const struct kd_ldap *c)
-{
-	return c->tls;
-}

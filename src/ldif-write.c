@@ -146,11 +146,19 @@ kd_ldif_write_header(FILE *out, const char *source, time_t when, struct kd_error
 	errno = 0;
 	fprintf(out,
 		"version: 1\n"
-		"# kdeleg collect: a directory snapshot for 'kdeleg audit --ldif'\n"
+		KD_LDIF_KDELEG_HEADER " a directory snapshot for 'kdeleg audit --ldif'\n"
 		"# source: %s\n"
 		"# time: %s\n"
 		"\n",
 		safe, stamp);
+	return ferror(out) ? write_failed(err) : 0;
+}
+
+int
+kd_ldif_write_trailer(FILE *out, size_t entries, struct kd_error *err)
+{
+	errno = 0;
+	fprintf(out, KD_LDIF_TRAILER_PREFIX "%zu" KD_LDIF_TRAILER_SUFFIX "\n", entries);
 	return ferror(out) ? write_failed(err) : 0;
 }
 

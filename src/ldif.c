@@ -208,6 +208,10 @@ struct kd_ldif {
 
 	size_t entries;
 	bool done;
+	bool records;        /* a record (not the version line) has begun */
+	bool kdeleg;         /* KD_LDIF_KDELEG_HEADER came before the first record */
+	bool trailer;        /* the trailer came: only the end of the file may follow */
+	size_t trailer_entries;
 	int status; /* sticky: after an error every call returns it */
 	struct kd_error error;
 };
@@ -1251,6 +1255,7 @@ start_record(struct kd_ldif *l, const struct desc *d, size_t lineno, struct kd_e
 		return 0;
 	}
 	l->version_ok = false;
+	l->records = true;
 	l->rec_line = lineno;
 	if (name_is(d, "dn"))
 		return start_entry(l, d, lineno, err);
@@ -1271,6 +1276,75 @@ start_record(struct kd_ldif *l, const struct desc *d, size_t lineno, struct kd_e
 	return fail(l, err, KD_ERR_PARSE, lineno,
 		    "expected 'dn:' at the start of a record, found '%s:'%s", d->name,
 		    name_is(d, "version") ? " (the version line must come first)" : "");
+}
+
+int
+kd_ldif_parse_trailer(const char *line, size_t len, size_t *ret_entries)
+{
+	const size_t plen = strlen(KD_LDIF_TRAILER_PREFIX), slen = strlen(KD_LDIF_TRAILER_SUFFIX);
+	size_t digits = 0, n;
+
+	if (len < plen || memcmp(line, KD_LDIF_TRAILER_PREFIX, plen) != 0)
+		return 0;
+	line += plen;
+	len -= plen;
+	while (digits < len && line[digits] >= '0' && line[digits] <= '9')
+		digits++;
+	/* one spelling of each count: the writer's */
+	if (digits == 0 || (digits > 1 && line[0] == '0') || !kd_parse_size(line, digits, &n) ||
+	    len - digits != slen || memcmp(line + digits, KD_LDIF_TRAILER_SUFFIX, slen) != 0)
+		return KD_ERR_PARSE;
+	*ret_entries = n;
+	return 1;
+}
+
+/*
+ * A comment may be kdeleg collect's header (before the first record) or its trailer
+ * (after the last entry). Folded comments come with no text and are neither.
+ */
+static int
+comment_line(struct kd_ldif *l, const char *line, size_t len, size_t lineno,
+	     struct kd_error *err)
+{
+	const size_t hlen = strlen(KD_LDIF_KDELEG_HEADER);
+	size_t n = 0;
+	int r;
+
+	if (!l->records && len >= hlen && memcmp(line, KD_LDIF_KDELEG_HEADER, hlen) == 0) {
+		l->kdeleg = true;
+		return 0;
+	}
+	r = kd_ldif_parse_trailer(line, len, &n);
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		return fail(l, err, KD_ERR_PARSE, lineno,
+			    "malformed kdeleg trailer (expected '" KD_LDIF_TRAILER_PREFIX
+			    "N" KD_LDIF_TRAILER_SUFFIX "')");
+	if (l->rec != REC_NONE)
+		return fail(l, err, KD_ERR_PARSE, lineno,
+			    "the kdeleg trailer comes inside the record begun at line %zu",
+			    l->rec_line);
+	l->trailer = true;
+	l->trailer_entries = n;
+	return 0;
+}
+
+/* At the end of the input: a kdeleg snapshot must have ended with a true trailer. */
+static int
+check_trailer(struct kd_ldif *l, struct kd_error *err)
+{
+	if (l->kdeleg && !l->trailer)
+		return fail(l, err, KD_ERR_INCOMPLETE, l->line,
+			    "the snapshot kdeleg collect wrote ends without its trailer ('"
+			    KD_LDIF_TRAILER_PREFIX "N" KD_LDIF_TRAILER_SUFFIX "'): the collection "
+			    "did not complete, or the file was cut");
+	if (l->trailer && l->trailer_entries != l->entries)
+		return fail(l, err, KD_ERR_INCOMPLETE, l->line,
+			    "the trailer counts %zu entries, the snapshot has %zu: entries were "
+			    "lost or added",
+			    l->trailer_entries, l->entries);
+	return 0;
 }
 
 static int
@@ -1312,13 +1386,24 @@ kd_ldif_next(struct kd_ldif *l, const struct kd_entry **ret_entry, struct kd_err
 					    "file ends inside the search result begun at line "
 					    "%zu: the snapshot looks truncated",
 					    l->rec_line);
+			r = check_trailer(l, err);
+			if (r < 0)
+				return r;
 			l->rec = REC_NONE;
 			l->done = true;
 			*ret_entry = NULL;
 			return 0;
 		}
-		if (r == LINE_COMMENT)
+		if (l->trailer)
+			return fail(l, err, KD_ERR_PARSE, lineno,
+				    "the snapshot goes on after its kdeleg trailer: what follows "
+				    "was not part of the collection");
+		if (r == LINE_COMMENT) {
+			r = comment_line(l, line, len, lineno, err);
+			if (r < 0)
+				return r;
 			continue;
+		}
 		if (r == LINE_EMPTY) {
 			enum record rec = l->rec;
 

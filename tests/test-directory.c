@@ -1464,9 +1464,15 @@ START_TEST(test_collected_round_trip)
 	ck_assert_ptr_nonnull(out);
 	ck_assert_int_eq(kd_ldif_open(in, "test", kd_directory_attributes, &ldif, &err), 0);
 	ck_assert_int_eq(kd_ldif_write_header(out, "ldap://dc1.corp.example", 0, &err), 0);
-	while (kd_ldif_next(ldif, &e, &err) == 0 && e)
+	size_t nwritten = 0;
+
+	while (kd_ldif_next(ldif, &e, &err) == 0 && e) {
 		ck_assert_int_eq(kd_ldif_write_entry(out, e, &err), 0);
+		nwritten++;
+	}
 	ck_assert_int_eq(err.code, 0);
+	/* a kdeleg snapshot is read only with its trailer (issue 15) */
+	ck_assert_int_eq(kd_ldif_write_trailer(out, nwritten, &err), 0);
 	kd_ldif_free(ldif);
 	fclose(in);
 	ck_assert_int_eq(fclose(out), 0);

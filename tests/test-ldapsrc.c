@@ -162,47 +162,85 @@ END_TEST
 static const struct next_case {
 	const char *desc;
 	size_t nvalues;
-	size_t expect_lo;
+	size_t expect_lo; /* the walk's next_lo */
+	size_t step;      /* the walk's step so far (0: no closed chunk yet) */
+	uint32_t asked;   /* range_step asked for, 0: as the DC splits */
 	int code;
 	bool done;
 	size_t next;
 } next_cases[] = {
-	{"member;range=0-1499", 1500, 0, 0, false, 1500},
-	{"member;range=1500-2999", 1500, 1500, 0, false, 3000},
-	{"member;range=3000-*", 12, 3000, 0, true, 3012},
-	{"member;range=0-*", 0, 0, 0, true, 0},
-	{"member;range=0-0", 1, 0, 0, false, 1},
+	{"member;range=0-1499", 1500, 0, 0, 0, 0, false, 1500},
+	{"member;range=1500-2999", 1500, 1500, 1500, 0, 0, false, 3000},
+	{"member;range=3000-*", 12, 3000, 1500, 0, 0, true, 3012},
+	{"member;range=0-*", 0, 0, 0, 0, 0, true, 0},
+	/* the fewest values a chunk before the last may bring */
+	{"member;range=0-99", 100, 0, 0, 0, 0, false, 100},
+	{"member;range=0-98", 99, 0, 0, 0, KD_ERR_INCOMPLETE, false, 0},
+	{"member;range=0-0", 1, 0, 0, 0, KD_ERR_INCOMPLETE, false, 0},
+	/* ... unless the search asked for fewer */
+	{"member;range=0-0", 1, 0, 0, 1, 0, false, 1},
+	{"member;range=5-5", 1, 5, 1, 1, 0, false, 6},
+	{"member;range=0-1", 2, 0, 0, 2, 0, false, 2},
+	{"member;range=0-0", 1, 0, 0, 2, KD_ERR_INCOMPLETE, false, 0},
+	/* asked for more than the DC hands out: its step is what counts */
+	{"member;range=0-1499", 1500, 0, 0, 5000, 0, false, 1500},
+	/* chunks never shrink below the first (they may grow) */
+	{"member;range=1500-2498", 999, 1500, 1500, 0, KD_ERR_INCOMPLETE, false, 0},
+	{"member;range=1500-4999", 3500, 1500, 1500, 0, 0, false, 5000},
+	{"member;range=1500-*", 1, 1500, 1500, 0, 0, true, 1501},
 	/* a chunk that does not start where asked: values lost or doubled */
-	{"member;range=1-*", 3, 0, KD_ERR_INCOMPLETE, false, 0},
-	{"member;range=1400-*", 3, 1500, KD_ERR_INCOMPLETE, false, 0},
+	{"member;range=1-*", 3, 0, 0, 0, KD_ERR_INCOMPLETE, false, 0},
+	{"member;range=1400-*", 3, 1500, 1500, 0, KD_ERR_INCOMPLETE, false, 0},
+	{"member;range=1500-2999", 1500, 0, 0, 0, KD_ERR_INCOMPLETE, false, 0},
 	/* a closed chunk with the wrong count */
-	{"member;range=0-1499", 1499, 0, KD_ERR_INCOMPLETE, false, 0},
-	{"member;range=0-1499", 1501, 0, KD_ERR_INCOMPLETE, false, 0},
-	{"member;range=0-1", 0, 0, KD_ERR_INCOMPLETE, false, 0},
-	{"member", 3, 0, KD_ERR_USAGE, false, 0},
+	{"member;range=0-1499", 1499, 0, 0, 0, KD_ERR_INCOMPLETE, false, 0},
+	{"member;range=0-1499", 1501, 0, 0, 0, KD_ERR_INCOMPLETE, false, 0},
+	{"member;range=0-1", 0, 0, 0, 2, KD_ERR_INCOMPLETE, false, 0},
+	{"member", 3, 0, 0, 0, KD_ERR_USAGE, false, 0},
 };
 
 START_TEST(test_range_next)
 {
 	const struct next_case *c = &next_cases[_i];
+	struct kd_ldap_range_walk w, before;
 	struct kd_ldap_desc d;
 	struct kd_error err;
 	bool done = true;
-	size_t next = 99;
 
 	ck_assert_int_eq(kd_ldap_parse_desc(c->desc, strlen(c->desc), &d, NULL), 0);
 	kd_error_clear(&err);
-	ck_assert_int_eq(kd_ldap_range_next(&d, c->nvalues, c->expect_lo, &done, &next, &err),
-			 c->code);
+	kd_ldap_range_start(&w, c->asked);
+	w.next_lo = c->expect_lo;
+	w.step = c->step;
+	before = w;
+	ck_assert_int_eq(kd_ldap_range_next(&w, &d, c->nvalues, &done, &err), c->code);
 	if (c->code == 0) {
 		ck_assert_int_eq(done, c->done);
-		ck_assert_uint_eq(next, c->next);
+		ck_assert_uint_eq(w.next_lo, c->next);
+		/* the first closed chunk sets the step, later ones keep it */
+		if (!c->done)
+			ck_assert_uint_eq(w.step, c->step ? c->step : d.range_hi - d.range_lo + 1);
 	} else {
 		ck_assert_int_eq(err.code, c->code);
 		ck_assert(err.message[0] != '\0');
 		ck_assert(done);
-		ck_assert_uint_eq(next, 99);
+		ck_assert_mem_eq(&w, &before, sizeof(w));
 	}
+}
+END_TEST
+
+START_TEST(test_range_start)
+{
+	struct kd_ldap_range_walk w;
+
+	kd_ldap_range_start(&w, 0);
+	ck_assert_uint_eq(w.min_step, KD_LDAP_RANGE_STEP_MIN);
+	ck_assert_uint_eq(w.next_lo, 0);
+	ck_assert_uint_eq(w.step, 0);
+	kd_ldap_range_start(&w, 3);
+	ck_assert_uint_eq(w.min_step, 3);
+	kd_ldap_range_start(&w, 100000);
+	ck_assert_uint_eq(w.min_step, KD_LDAP_RANGE_STEP_MIN);
 }
 END_TEST
 
@@ -210,25 +248,27 @@ END_TEST
 START_TEST(test_range_sequence)
 {
 	const char *chunks[] = {"member;range=0-1499", "member;range=1500-2999", "member;range=3000-*"};
-	size_t counts[] = {1500, 1500, 1000}, lo = 0, total = 0;
+	size_t counts[] = {1500, 1500, 1000}, total = 0;
+	struct kd_ldap_range_walk w;
 	bool done = false;
 	char want[64];
 
+	kd_ldap_range_start(&w, 0);
 	for (size_t i = 0; i < 3; i++) {
 		struct kd_ldap_desc d;
 
 		ck_assert(!done);
 		/* what the collector asks for next names the chunk that comes */
 		if (i > 0) {
-			kd_ldap_range_request(want, sizeof(want), "member", 6, lo, 0);
+			kd_ldap_range_request(want, sizeof(want), "member", 6, w.next_lo, 0);
 			ck_assert_int_eq(strncmp(want, chunks[i], strlen("member;range=") + 4), 0);
 		}
 		ck_assert_int_eq(kd_ldap_parse_desc(chunks[i], strlen(chunks[i]), &d, NULL), 0);
-		ck_assert_int_eq(kd_ldap_range_next(&d, counts[i], lo, &done, &lo, NULL), 0);
+		ck_assert_int_eq(kd_ldap_range_next(&w, &d, counts[i], &done, NULL), 0);
 		total += counts[i];
 	}
 	ck_assert(done);
-	ck_assert_uint_eq(lo, total);
+	ck_assert_uint_eq(w.next_lo, total);
 }
 END_TEST
 
@@ -490,6 +530,7 @@ kd_ldapsrc_suite(void)
 	tc = tcase_create("ranges");
 	tcase_add_test(tc, test_range_request);
 	tcase_add_loop_test(tc, test_range_next, 0, (int)ARRAY_SIZE(next_cases));
+	tcase_add_test(tc, test_range_start);
 	tcase_add_test(tc, test_range_sequence);
 	suite_add_tcase(s, tc);
 

@@ -63,6 +63,8 @@ dump(const char *data, size_t len, const char *const *wanted, struct kd_strbuf *
 
 /* ---- accepted forms ---- */
 
+#define KDELEG_HEADER "version: 1\n# kdeleg collect: a directory snapshot\n# source: ldaps://dc\n\n"
+
 static const struct accept_case {
 	const char *name;
 	const char *input;
@@ -167,6 +169,20 @@ static const struct accept_case {
 	 "CN=a{url=[http://x/<y>]}\n"},
 	{"changetype as a value is fine", "dn: CN=a\ndescription: changetype: add\n\n",
 	 "CN=a{description=[changetype: add]}\n"},
+	/* kdeleg collect's snapshots: a header, the entries, the trailer that counts them */
+	{"kdeleg snapshot", KDELEG_HEADER "dn: CN=a\ncn: a\n\n# kdeleg collect complete: 1 entries\n",
+	 "CN=a{cn=[a]}\n"},
+	{"empty kdeleg snapshot", KDELEG_HEADER "# kdeleg collect complete: 0 entries\n", ""},
+	{"kdeleg snapshot, crlf", "version: 1\r\n# kdeleg collect: x\r\n\r\ndn: CN=a\r\n"
+	 "cn: a\r\n\r\n# kdeleg collect complete: 1 entries\r\n", "CN=a{cn=[a]}\n"},
+	{"a trailer is checked without a header too",
+	 "dn: CN=a\ncn: a\n\n# kdeleg collect complete: 1 entries\n", "CN=a{cn=[a]}\n"},
+	{"the header only counts before the first record",
+	 "dn: CN=a\ncn: a\n\n# kdeleg collect: x\n", "CN=a{cn=[a]}\n"},
+	{"other kdeleg comments are comments", "# kdeleg\n# kdeleg collect complete\n"
+	 "# kdeleg collect complete:\tx\ndn: CN=a\ncn: a\n\n", "CN=a{cn=[a]}\n"},
+	{"a folded trailer is a comment", "dn: CN=a\ncn: a\n\n# kdeleg collect complete: 7\n"
+	 "  entries\n", "CN=a{cn=[a]}\n"},
 };
 
 START_TEST(test_accept)
@@ -185,6 +201,47 @@ START_TEST(test_accept)
 }
 END_TEST
 
+/* ---- the trailer of kdeleg collect's snapshots ---- */
+
+#define NUL_LINE "# kdeleg collect complete: 1\0 entries"
+
+static const struct trailer_case {
+	const char *line;
+	int ret; /* 1 a trailer, 0 not one, KD_ERR_PARSE a malformed one */
+	size_t entries;
+	size_t len; /* 0: strlen(line) */
+} trailer_cases[] = {
+	{"# kdeleg collect complete: 0 entries", 1, 0, 0},
+	{"# kdeleg collect complete: 1 entries", 1, 1, 0},
+	{"# kdeleg collect complete: 1234567 entries", 1, 1234567, 0},
+	{"# kdeleg collect complete: 18446744073709551614 entries", 1, SIZE_MAX - 1, 0},
+	{"# kdeleg collect complete: 18446744073709551615 entries", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: 00 entries", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: 07 entries", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: 7 entries ", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: 7 Entries", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: 7", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: ", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: x entries", KD_ERR_PARSE, 0, 0},
+	{"# kdeleg collect complete: -1 entries", KD_ERR_PARSE, 0, 0},
+	{NUL_LINE, KD_ERR_PARSE, 0, sizeof(NUL_LINE) - 1},
+	{"# kdeleg collect complete:", 0, 0, 0},
+	{"# kdeleg collect: a directory snapshot", 0, 0, 0},
+	{"# Kdeleg collect complete: 1 entries", 0, 0, 0},
+	{"", 0, 0, 0},
+};
+
+START_TEST(test_trailer_parse)
+{
+	const struct trailer_case *c = &trailer_cases[_i];
+	size_t n = 77;
+
+	ck_assert_int_eq(kd_ldif_parse_trailer(c->line, c->len ? c->len : strlen(c->line), &n),
+			 c->ret);
+	ck_assert_uint_eq(n, c->ret == 1 ? c->entries : 77);
+}
+END_TEST
+
 /* ---- refused forms: code, line, a piece of the message ---- */
 
 static const struct reject_case {
@@ -196,6 +253,36 @@ static const struct reject_case {
 } reject_cases[] = {
 	{"url value", "dn: CN=a\njpegPhoto:< file:///etc/passwd\n\n", KD_ERR_PARSE, 2,
 	 "URL values are not supported"},
+	/* kdeleg snapshots: incomplete without their true trailer */
+	{"kdeleg snapshot without trailer", KDELEG_HEADER "dn: CN=a\ncn: a\n\n",
+	 KD_ERR_INCOMPLETE, 7, "ends without its trailer"},
+	{"kdeleg header alone", KDELEG_HEADER, KD_ERR_INCOMPLETE, 4, "ends without its trailer"},
+	{"trailer counts more", KDELEG_HEADER "dn: CN=a\ncn: a\n\n# kdeleg collect complete: 2 "
+	 "entries\n", KD_ERR_INCOMPLETE, 8, "counts 2 entries, the snapshot has 1"},
+	{"trailer counts fewer", "dn: CN=a\n\ndn: CN=b\n\n# kdeleg collect complete: 1 entries\n",
+	 KD_ERR_INCOMPLETE, 5, "counts 1 entries, the snapshot has 2"},
+	{"entry after the trailer", KDELEG_HEADER "# kdeleg collect complete: 0 entries\n"
+	 "dn: CN=b\ncn: b\n\n", KD_ERR_PARSE, 6, "goes on after its kdeleg trailer"},
+	{"empty line after the trailer", "# kdeleg collect complete: 0 entries\n\n",
+	 KD_ERR_PARSE, 2, "goes on after"},
+	{"comment after the trailer", "# kdeleg collect complete: 0 entries\n# x\n",
+	 KD_ERR_PARSE, 2, "goes on after"},
+	{"trailer inside an entry", "dn: CN=a\n# kdeleg collect complete: 1 entries\ncn: a\n\n",
+	 KD_ERR_PARSE, 2, "inside the record"},
+	{"trailer with leading zero", "# kdeleg collect complete: 01 entries\n", KD_ERR_PARSE, 1,
+	 "malformed kdeleg trailer"},
+	{"trailer in the singular", "# kdeleg collect complete: 1 entry\n", KD_ERR_PARSE, 1,
+	 "malformed kdeleg trailer"},
+	{"trailer with a sign", "# kdeleg collect complete: +1 entries\n", KD_ERR_PARSE, 1,
+	 "malformed"},
+	{"trailer with two spaces", "# kdeleg collect complete:  1 entries\n", KD_ERR_PARSE, 1,
+	 "malformed"},
+	{"trailer with more after it", "# kdeleg collect complete: 1 entries, ok\n", KD_ERR_PARSE,
+	 1, "malformed"},
+	{"trailer without a count", "# kdeleg collect complete:  entries\n", KD_ERR_PARSE, 1,
+	 "malformed"},
+	{"trailer overflowing", "# kdeleg collect complete: 18446744073709551616 entries\n",
+	 KD_ERR_PARSE, 1, "malformed"},
 	{"url dn", "dn:< file:///x\n\n", KD_ERR_PARSE, 1, "URL values"},
 	{"version 2", "version: 2\ndn: CN=a\n\n", KD_ERR_PARSE, 1, "unsupported LDIF version '2'"},
 	{"version 1 after an entry", "dn: CN=a\ncn: a\n\nversion: 1\n\n", KD_ERR_PARSE, 4,
@@ -891,6 +978,10 @@ kd_ldif_suite(void)
 	tc = tcase_create("accept");
 	tcase_add_loop_test(tc, test_accept, 0, (int)ARRAY_SIZE(accept_cases));
 	tcase_add_test(tc, test_entry_fields);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("trailer");
+	tcase_add_loop_test(tc, test_trailer_parse, 0, (int)ARRAY_SIZE(trailer_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reject");

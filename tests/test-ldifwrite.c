@@ -109,7 +109,7 @@ assert_same_entry(const struct kd_entry *want, const struct kd_entry *got)
 	ck_assert_uint_eq(got->nattrs, g);
 }
 
-/* Writes @n entries after a header, reads them back and compares. */
+/* Writes @n entries between a header and the trailer, reads them back and compares. */
 static void
 round_trip(const struct kd_entry *entries, size_t n)
 {
@@ -126,6 +126,7 @@ round_trip(const struct kd_entry *entries, size_t n)
 	ck_assert_int_eq(kd_ldif_write_header(m.file, "ldap://dc1.lab.test", 0, &err), 0);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(kd_ldif_write_entry(m.file, &entries[i], &err), 0);
+	ck_assert_int_eq(kd_ldif_write_trailer(m.file, n, &err), 0);
 	mem_close(&m);
 
 	in = fmemopen(m.data, m.len, "r");
@@ -301,7 +302,21 @@ START_TEST(test_header)
 	ck_assert_msg(strncmp(m.data, "version: 1\n# kdeleg collect", 27) == 0, "%s", m.data);
 	ck_assert_ptr_nonnull(strstr(m.data, "# source: ldap://dc\\n\\x0ddn: CN=forged\n"));
 	ck_assert_ptr_nonnull(strstr(m.data, "# time: 1971-01-01T00:00:00Z\n"));
-	/* a header alone is an empty snapshot */
+	/* a header alone is a collection that never completed */
+	in = fmemopen(m.data, m.len, "r");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_int_eq(kd_ldif_open(in, "h.ldif", NULL, &l, &err), 0);
+	ck_assert_int_eq(kd_ldif_next(l, &e, &err), KD_ERR_INCOMPLETE);
+	ck_assert_ptr_nonnull(strstr(err.message, "without its trailer"));
+	kd_ldif_free(l);
+	fclose(in);
+	mem_free(&m);
+	/* with the trailer, it is an empty snapshot */
+	mem_open(&m);
+	ck_assert_int_eq(kd_ldif_write_header(m.file, "x", 0, &err), 0);
+	ck_assert_int_eq(kd_ldif_write_trailer(m.file, 0, &err), 0);
+	mem_close(&m);
+	ck_assert_ptr_nonnull(strstr(m.data, "\n# kdeleg collect complete: 0 entries\n"));
 	in = fmemopen(m.data, m.len, "r");
 	ck_assert_ptr_nonnull(in);
 	ck_assert_int_eq(kd_ldif_open(in, "h.ldif", NULL, &l, &err), 0);
@@ -414,6 +429,7 @@ START_TEST(test_write_error)
 	ck_assert_ptr_nonnull(full);
 	setvbuf(full, NULL, _IONBF, 0);
 	ck_assert_int_eq(kd_ldif_write_header(full, "x", 0, &err), KD_ERR_IO);
+	ck_assert_int_eq(kd_ldif_write_trailer(full, 3, &err), KD_ERR_IO);
 	fclose(full);
 }
 END_TEST

@@ -13,6 +13,18 @@
 #define KD_LDAP_DEFAULT_CONNECT_TIMEOUT 30u
 #define KD_LDAP_DEFAULT_OP_TIMEOUT 120u
 #define KD_LDAP_DEFAULT_PAGE_SIZE 1000u
+/* The whole conversation with a DC, from the first connection attempt to the last answer. */
+#define KD_LDAP_DEFAULT_DEADLINE 3600u
+/*
+ * The largest LDAP message accepted, refused from its length before libldap allocates
+ * it: an entry is limited to 64 MiB once decoded, and its message is not much larger.
+ */
+#define KD_LDAP_MESSAGE_MAX ((size_t)64 * 1024 * 1024 + 64 * 1024)
+/*
+ * The fewest values a ranged chunk that is not the last may bring (AD hands out
+ * MaxValRange values at a time, 1500 by default) unless range_step asked for fewer.
+ */
+#define KD_LDAP_RANGE_STEP_MIN 100u
 
 /* What the collector reports while it reads (kd_ldap_options.progress). */
 struct kd_ldap_progress {
@@ -52,8 +64,17 @@ struct kd_ldap_options {
 	const char *simple_bind;
 	const char *password;
 
-	unsigned connect_timeout; /* seconds; 0: KD_LDAP_DEFAULT_CONNECT_TIMEOUT */
-	unsigned op_timeout;      /* seconds per request and per wait; 0: default */
+	/*
+	 * Every wait is bounded by kdeleg itself, never by libldap or the DC: the TCP
+	 * connection and TLS handshake together by @connect_timeout, each answer (from
+	 * the request to the last byte of the message) by @op_timeout, and all of it,
+	 * every URI tried, by @deadline. Seconds; 0: the KD_LDAP_DEFAULT_* values.
+	 * Waiting is poll(2), not a busy loop. Name resolution (getaddrinfo, DNS SRV)
+	 * is bounded by the system resolver's own timeouts.
+	 */
+	unsigned connect_timeout;
+	unsigned op_timeout;
+	unsigned deadline;
 	uint32_t page_size;       /* 0: KD_LDAP_DEFAULT_PAGE_SIZE */
 	/*
 	 * 0: multi-valued attributes come back as the DC pages them (AD: 1500 values
@@ -88,8 +109,12 @@ bool kd_ldap_conf_has_uri(void);
 /*
  * Connects, binds and reads the rootDSE (naming contexts). GSSAPI on ldap:// asks
  * for a SASL security layer with confidentiality (minssf=56) and fails when the
- * negotiated SSF is weaker; over TLS no layer is asked for. Referrals are never
- * chased. A URI that cannot be reached (down, timeout, TLS handshake) passes to
+ * negotiated SSF is weaker; over TLS no layer is asked for, and TLS is 1.2 or newer
+ * (a server offering only older versions never sees the bind). Referrals are never
+ * chased. A bind answered with anything but a bind response, a rootDSE answered
+ * with more than one entry, or a message over KD_LDAP_MESSAGE_MAX fails at once.
+ * Text from the DC in @err is shown with the password (and what looks like it:
+ * its case variants, base64, hex and long pieces of it) masked. A URI that cannot be reached (down, timeout, TLS handshake) passes to
  * the next; an authentication failure stops at once (the next DC would refuse
  * the same credentials, and a wrong password would count twice toward lockout).
  * Errors: KD_ERR_CONNECT (cannot reach, verify or bind; err->source names the
@@ -129,10 +154,18 @@ typedef int (*kd_ldap_entry_fn)(void *ctx, const struct kd_entry *entry, struct 
  * length. Memory holds one entry (and libldap's current message), never a page.
  *
  * Anything short of a complete answer - a non-success result (size or time
- * limit, an evicted paging cookie...), a lost connection, a timeout, a missing
- * range chunk - fails with KD_ERR_INCOMPLETE naming the URI (err->source), the
- * stage and how many entries were read; the caller must then drop what it got.
- * KD_ERR_NOMEM on memory. The connection is not reusable after a failure.
+ * limit, an evicted paging cookie...), a lost connection, a timeout or the
+ * deadline, a missing range chunk - fails with KD_ERR_INCOMPLETE naming the URI
+ * (err->source), the stage and how many entries were read; the caller must then
+ * drop what it got. KD_ERR_NOMEM on memory. The connection is not reusable after
+ * a failure.
+ *
+ * Every loop has a rule a hostile DC cannot meet without progress: an entry whose
+ * DN was handed out before fails the run (so does a page of old entries), search
+ * references count as nothing, so pages without a new entry fail after a few; a
+ * base search answered with a second entry fails; ranged chunks must start where
+ * the last ended, bring at least KD_LDAP_RANGE_STEP_MIN values (or range_step)
+ * until the last, never fewer than the first did, and name the entry asked for.
  */
 int kd_ldap_collect(struct kd_ldap *conn, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err);
 
@@ -171,10 +204,25 @@ size_t kd_ldap_range_request(char *buf, size_t size, const char *name, size_t na
 			     size_t lo, uint32_t step);
 
 /*
- * Checks one chunk of ranged values against what was asked: it must start at
- * @expect_lo and a closed chunk must hold exactly hi - lo + 1 values (else values
- * would be lost or doubled). On success *ret_done tells whether it was the last
- * chunk and *ret_next_lo where the next one starts. KD_ERR_INCOMPLETE otherwise.
+ * The progress of one ranged attribute (MS-ADTS 3.1.1.3.1.3.3). Start it with
+ * kd_ldap_range_start() for a search that asked for @asked_step values at a time
+ * (0: as the DC splits them).
  */
-int kd_ldap_range_next(const struct kd_ldap_desc *chunk, size_t nvalues, size_t expect_lo,
-		       bool *ret_done, size_t *ret_next_lo, struct kd_error *err);
+struct kd_ldap_range_walk {
+	size_t next_lo;  /* where the next chunk must start */
+	size_t step;     /* the first closed chunk's size, the DC's step; 0 until seen */
+	size_t min_step; /* the fewest values a closed chunk may bring */
+};
+
+void kd_ldap_range_start(struct kd_ldap_range_walk *walk, uint32_t asked_step);
+
+/*
+ * Checks one chunk of @nvalues values against the walk: it must start at
+ * walk->next_lo, a closed chunk must hold exactly hi - lo + 1 values (else values
+ * would be lost or doubled), at least walk->min_step of them and no fewer than the
+ * first closed chunk held. On success advances the walk and sets *ret_done when the
+ * chunk was the last ("LO-*"). KD_ERR_INCOMPLETE otherwise (walk and *ret_done
+ * untouched), KD_ERR_USAGE for a chunk that is not ranged.
+ */
+int kd_ldap_range_next(struct kd_ldap_range_walk *walk, const struct kd_ldap_desc *chunk,
+		       size_t nvalues, bool *ret_done, struct kd_error *err);

@@ -26,6 +26,13 @@ bool kd_ldif_safe_string(const char *data, size_t len);
 int kd_ldif_write_header(FILE *out, const char *source, time_t when, struct kd_error *err);
 
 /*
+ * Ends a complete snapshot of @entries entries with the trailer (kdeleg/ldif.h),
+ * which the reader requires of a snapshot that starts with kd_ldif_write_header().
+ * Write only once every entry is written and checked. KD_ERR_IO.
+ */
+int kd_ldif_write_trailer(FILE *out, size_t entries, struct kd_error *err);
+
+/*
  * Writes @entry as one record followed by its empty line, lines never folded
  * (ldapsearch -o ldif-wrap=no). Attributes without values are left out (LDIF
  * cannot say "present, empty"); everything else reads back with kd_ldif_next()

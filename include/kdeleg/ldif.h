@@ -14,6 +14,25 @@ struct kd_ldif;
 #define KD_LDIF_LINE_MAX ((size_t)16 * 1024 * 1024)
 
 /*
+ * A snapshot kdeleg collect writes begins with a comment line starting with
+ * KD_LDIF_KDELEG_HEADER and ends, when the collection completed, with the trailer
+ * "# kdeleg collect complete: N entries" (N the number of entries before it). The
+ * reader refuses such a snapshot without a valid trailer: a collection that failed,
+ * or a file cut at an entry's end, never passes for the whole directory.
+ */
+#define KD_LDIF_KDELEG_HEADER "# kdeleg collect:"
+#define KD_LDIF_TRAILER_PREFIX "# kdeleg collect complete: "
+#define KD_LDIF_TRAILER_SUFFIX " entries"
+
+/*
+ * Parses @line[0..len) (untrusted) as the trailer. Returns 1 with the count in
+ * *ret_entries, 0 when the line is not a trailer at all (no prefix), or KD_ERR_PARSE
+ * when it has the prefix but not the form: the count a strict decimal (no sign, no
+ * leading zero but "0", below SIZE_MAX), then the suffix, nothing else.
+ */
+int kd_ldif_parse_trailer(const char *line, size_t len, size_t *ret_entries);
+
+/*
  * Reads entries from @file (borrowed, not closed) named @source in messages.
  * @wanted, when not NULL, is a NULL-terminated list of lower-case attribute names
  * to keep; others are checked for syntax and dropped without decoding. Memory is
@@ -34,7 +53,11 @@ void kd_ldif_free(struct kd_ldif *ldif);
  * (a non-zero result is KD_ERR_INCOMPLETE). Refused: "attr:<" URL values (never
  * followed), change records, bad base64, a line without ':', a continuation with
  * nothing to continue, NUL or invalid UTF-8 in plain values, a file that ends
- * inside an entry (ldapsearch ends every entry with an empty line).
+ * inside an entry (ldapsearch ends every entry with an empty line), and a kdeleg
+ * snapshot (KD_LDIF_KDELEG_HEADER before the first record) that does not end with
+ * its trailer, whose count differs from the entries read, or that has anything but
+ * the end of the file after it (KD_ERR_INCOMPLETE; a malformed trailer is
+ * KD_ERR_PARSE).
  */
 int kd_ldif_next(struct kd_ldif *ldif, const struct kd_entry **ret_entry, struct kd_error *err);
 

@@ -34,6 +34,8 @@ expect 2 "two sources" "two sources" -- audit --ldif x.ldif -H ldap://dc
 expect 2 "bad URI scheme" "ldap://HOST or ldaps://HOST" -- audit -H http://dc
 expect 2 "timeout 0" "--timeout takes a number from 1" -- audit -H ldap://dc --timeout 0
 expect 2 "timeout junk" "--timeout takes a number" -- audit -H ldap://dc --timeout 5s
+expect 2 "deadline 0" "--deadline takes a number from 1 to 604800" -- audit -H ldap://dc --deadline 0
+expect 2 "deadline over a week" "--deadline takes a number" -- collect -H ldap://dc -o x --deadline 604801
 expect 2 "page size too big" "--page-size takes" -- audit -H ldap://dc --page-size 100001
 expect 2 "page size sign" "--page-size takes" -- audit -H ldap://dc --page-size +5
 expect 2 "range step empty" "--range-step takes" -- audit -H ldap://dc --range-step ''
@@ -44,6 +46,7 @@ for i in $(seq 17); do uris+=(-H "ldap://d$i"); done
 expect 2 "seventeen URIs" "at most 16" -- audit "${uris[@]}"
 "$kdeleg" --help | grep -q -- "--simple-bind DN|UPN" || fail "--help lacks the connection options"
 "$kdeleg" --help | grep -q "collect " || fail "--help lacks collect"
+"$kdeleg" --help | grep -q -- "--deadline SECONDS" || fail "--help lacks --deadline"
 
 # ---- refused before a packet or a prompt: exit 3 ----
 expect 3 "simple bind over ldap://" "refusing a simple bind over ldap://" -- \
@@ -84,5 +87,9 @@ expect 3 "two URIs, none answers" "the 1 URIs before failed too" -- \
 expect 3 "collect from no DC" "cannot connect" -- collect -H ldap://127.0.0.1:1 -o "$work/snap.ldif"
 [ -e "$work/snap.ldif" ] && fail "collect from no DC left a snapshot"
 ls "$work"/snap.ldif.tmp.* >/dev/null 2>&1 && fail "collect from no DC left a temp file"
+# the output is checked before anything is sent (127.0.0.1:1 would say "cannot connect")
+expect 3 "collect into a missing directory" "cannot create a file next to it" -- \
+    collect -H ldap://127.0.0.1:1 -o "$work/none/snap.ldif"
+expect 3 "collect into a directory" "Is a directory" -- collect -H ldap://127.0.0.1:1 -o "$work"
 
 check_done live-cli

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kd_ldap_desc d, back;
 	struct kd_error err;
 	char buf[2048];
-	size_t n, next = 0;
+	size_t n;
 	bool done = false;
 	int r;
 
@@ -66,22 +66,50 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* chunk checks: the right count goes on, others fail without touching outputs */
-	if (!d.range_open) {
-		size_t count = d.range_hi - d.range_lo + 1;
+	{
+		struct kd_ldap_range_walk w, before;
 
-		TU_CHECK(kd_ldap_range_next(&d, count, d.range_lo, &done, &next, NULL) == 0);
-		TU_CHECK(!done && next == d.range_hi + 1);
-		done = true;
-		next = 7;
-		TU_CHECK(kd_ldap_range_next(&d, count + 1, d.range_lo, &done, &next, &err) ==
-			 KD_ERR_INCOMPLETE);
-		TU_CHECK(done && next == 7);
-	} else {
-		TU_CHECK(kd_ldap_range_next(&d, size, d.range_lo, &done, &next, NULL) == 0);
-		TU_CHECK(done);
+		kd_ldap_range_start(&w, 1);
+		w.next_lo = d.range_lo;
+		if (!d.range_open) {
+			size_t count = d.range_hi - d.range_lo + 1;
+
+			before = w;
+			TU_CHECK(kd_ldap_range_next(&w, &d, count, &done, NULL) == 0);
+			TU_CHECK(!done && w.next_lo == d.range_hi + 1 && w.step == count);
+			/* the next chunk may not shrink below this one */
+			if (count > 1 && w.next_lo < SIZE_MAX - count) {
+				struct kd_ldap_desc smaller = {
+					.name_len = d.name_len,
+					.ranged = true,
+					.range_lo = w.next_lo,
+					.range_hi = w.next_lo + count - 2,
+				};
+				struct kd_ldap_range_walk again = w;
+
+				TU_CHECK(kd_ldap_range_next(&w, &smaller, count - 1, &done, &err) ==
+					 KD_ERR_INCOMPLETE);
+				TU_CHECK(memcmp(&w, &again, sizeof(w)) == 0);
+			}
+			w = before;
+			done = true;
+			TU_CHECK(kd_ldap_range_next(&w, &d, count + 1, &done, &err) ==
+				 KD_ERR_INCOMPLETE);
+			TU_CHECK(done && memcmp(&w, &before, sizeof(w)) == 0);
+			/* with the default minimum, a short closed chunk is refused */
+			kd_ldap_range_start(&w, 0);
+			w.next_lo = d.range_lo;
+			TU_CHECK((kd_ldap_range_next(&w, &d, count, &done, NULL) == 0) ==
+				 (count >= KD_LDAP_RANGE_STEP_MIN));
+		} else {
+			TU_CHECK(kd_ldap_range_next(&w, &d, size, &done, NULL) == 0);
+			TU_CHECK(done && w.next_lo == d.range_lo + size);
+		}
+		if (d.range_lo > 0) {
+			kd_ldap_range_start(&w, 1);
+			w.next_lo = d.range_lo - 1;
+			TU_CHECK(kd_ldap_range_next(&w, &d, 1, &done, NULL) == KD_ERR_INCOMPLETE);
+		}
 	}
-	if (d.range_lo > 0)
-		TU_CHECK(kd_ldap_range_next(&d, 1, d.range_lo - 1, &done, &next, NULL) ==
-			 KD_ERR_INCOMPLETE);
 	return 0;
 }

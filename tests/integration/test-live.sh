@@ -18,7 +18,7 @@ lab_populate || exit 1
 w=$LAB_DIR/live
 mkdir -p "$w"
 # for an ASan build of kdeleg: a leak inside Cyrus SASL's GSSAPI plugin
-export LSAN_OPTIONS="suppressions=$top/tests/integration/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 . "$top/tests/check.sh" # fail and the counters; the lab keeps its own trap
 
 # kd ARGS...: kdeleg inside the namespace, stdout in $w/out, stderr in $w/err, status in $rc.
@@ -390,7 +390,14 @@ for p in $(ip netns pids "$LAB_NS"); do
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = kdeleg ] && kill -TERM "$p"
 done
 wait "$pid"
-[ -e "$w/interrupted.ldif" ] && fail "interrupted collect wrote a snapshot"
+irc=$?
+# the lab is small: a collection can end between its first progress line and the
+# kill; then it is complete, and the point (no partial file) does not arise
+if [ "$irc" -eq 0 ] && tail -n 1 "$w/interrupted.ldif" 2>/dev/null | grep -q '^# kdeleg collect complete'; then
+    echo "note: the collection ended before the interrupt"
+else
+    [ -e "$w/interrupted.ldif" ] && fail "interrupted collect wrote a snapshot (exit $irc)"
+fi
 ls "$w"/interrupted.ldif.tmp.* >/dev/null 2>&1 &&
     fail "interrupted collect left its temp file: $(ls "$w"/interrupted.ldif.tmp.*)"
 

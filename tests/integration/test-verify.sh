@@ -167,13 +167,14 @@ done <"$w/cases"
 
 # ---- the verdicts, side by side ----
 checks=$((checks + 1))
-/usr/bin/python3 - "$w" "$have_verify" "$LAB_REALM" <<'PY' || fail "verify vs the KDC (above)"
+/usr/bin/python3 - "$w" "$have_verify" "$LAB_REALM" "$kdeleg" <<'PY' || fail "verify vs the KDC (above)"
 import json
 import os
 import re
+import subprocess
 import sys
 
-w, have_verify, realm = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+w, have_verify, realm, kdeleg = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4]
 # KRB5KDC_ERR_* by number (RFC 4120 7.5.9); Samba logs "sending error: -1765328384 - code"
 KRB_ERRORS = {7: "S_PRINCIPAL_UNKNOWN", 12: "POLICY", 13: "BADOPTION", 18: "CLIENT_REVOKED"}
 # what MIT's kinit and kvno print for them (com_err texts of krb5 1.20)
@@ -187,6 +188,8 @@ NOT_CONFIRMABLE = {
 }
 failures = []
 rows = []
+kd_codes = set()   # the codes kdeleg's failed checks start with
+kdc_codes = set()  # the errors this KDC returned
 
 
 def read(path, default=""):
@@ -262,6 +265,8 @@ for line in read(os.path.join(w, "cases")).splitlines():
         elif MIT_TEXTS.get(err, "\0") not in text:
             failures.append("%s: MIT's client did not say %r: %s" % (where, MIT_TEXTS[err], text))
     kdc_yes = ok
+    if not ok and err in KRB_ERRORS.values():
+        kdc_codes.add("KDC_ERR_" + err)
 
     # -- kdeleg --
     if not have_verify:
@@ -275,6 +280,10 @@ for line in read(os.path.join(w, "cases")).splitlines():
     allowed = doc.get("allowed")
     failed = [c for c in doc.get("checks", []) if c.get("passed") is False]
     errors = [c.get("error") or "" for c in failed]
+    for e in errors:
+        m = re.match(r"(0x[0-9A-Fa-f]{8}|KDC_ERR_[A-Z_]+)", e)
+        if m:
+            kd_codes.add(m.group(1))
     kd_text = ("yes (%s)" % doc.get("mechanism")) if allowed else \
         "no: %s" % (next((e for e in errors if e), "?").split(";")[0])
     if rc != ("0" if allowed else "1"):
@@ -334,6 +343,20 @@ print("notes:")
 for line in read(os.path.join(w, "cases")).splitlines():
     f = line.split("|")
     print("  %-26s %s" % (f[0], f[9]))
+# "so a pasted error finds its cause": every code kdeleg printed is explained
+unknown = []
+for code in sorted(kd_codes | kdc_codes):
+    r = subprocess.run([kdeleg, "verify", "--explain-error", code], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+    if r.returncode != 0:
+        unknown.append(code)
+        if code in kd_codes:
+            failures.append("kdeleg verify --explain-error %s: exit %d, though kdeleg printed it"
+                            % (code, r.returncode))
+if have_verify:
+    print("--explain-error: %d codes kdeleg printed, %d errors this KDC returned%s" % (
+        len(kd_codes), len(kdc_codes),
+        "; not explained (note): " + ", ".join(unknown) if unknown else ", all explained"))
 confirmed = sum(1 for r in rows if r[3].startswith("agree"))
 print("%d cases: %d confirmed by the KDC, %d not confirmable by it (listed), %d failures"
       % (len(rows), confirmed, sum(1 for r in rows if r[3].startswith("not confirmable")),

@@ -98,19 +98,17 @@ search=('(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectCla
             -s base sPNMappings &&
         lab_ldapsearch -b "CN=Partitions,$LAB_CONFIG_BASE" -s one \
             "(&(objectClass=crossRef)(nCName=$LAB_BASE))" nCName nETBIOSName
-} >"$snap" 2>"$w/ldapsearch.err" || lab_fail "README's snapshot: $(cat "$w/ldapsearch.err")" || exit 1
+} >"$snap" 2>"$w/ldapsearch.err" ||
+    lab_fail "README's snapshot: $(cat "$w/ldapsearch.err")" || exit 1
 
 # Does this kdeleg have the command? (Until it does, only the KDC's side is checked.)
 have_verify=0
 "$kdeleg" --help 2>/dev/null | grep -q '^  verify ' && have_verify=1
 
-password() { # ACCOUNT: its password, from the manifest
+field() { # ACCOUNT KEY: its password, dn or sid, from the manifest
     /usr/bin/python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["accounts"][sys.argv[2]]["password"])' "$LAB_VERIFY_MANIFEST" "$1"
-}
-field() { # ACCOUNT KEY: dn or sid from the manifest
-    /usr/bin/python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["accounts"][sys.argv[2]][sys.argv[3]])' "$LAB_VERIFY_MANIFEST" "$1" "$2"
+print(json.load(open(sys.argv[1]))["accounts"][sys.argv[2]][sys.argv[3]])' \
+        "$LAB_VERIFY_MANIFEST" "$1" "$2"
 }
 size() { stat -c %s "$log"; }
 # wait_log OFFSET ERE: until a line after byte OFFSET of the DC's log matches (5 s at most)
@@ -131,7 +129,7 @@ while IFS='|' read -r id front user spn _ _ _ live _; do
     # ---- the KDC: kinit -f as the front end (a cache of its own per case: nothing from an
     # earlier case is reused), then S4U2Self + S4U2Proxy ----
     off=$(size)
-    pass=$(password "$front")
+    pass=$(field "$front" password)
     printf '%s\n' "$pass" | lab_exec env KRB5CCNAME="$d/ccache" kinit -f "$front@$LAB_REALM" \
         >"$d/kinit.out" 2>&1
     echo $? >"$d/kinit.rc"
@@ -167,7 +165,8 @@ done <"$w/cases"
 
 # ---- the verdicts, side by side ----
 checks=$((checks + 1))
-/usr/bin/python3 - "$w" "$have_verify" "$LAB_REALM" "$kdeleg" <<'PY' || fail "verify vs the KDC (above)"
+/usr/bin/python3 - "$w" "$have_verify" "$LAB_REALM" "$kdeleg" <<'PY' ||
+    fail "verify vs the KDC (above)"
 import json
 import os
 import re
@@ -229,8 +228,8 @@ def kdc_answer(d, front):
 def describe_kdc(ok, step, err, reason):
     if ok:
         return "yes"
-    return "no: %s%s (%s)" % (err, ", " + reason if reason else "",
-                             {"as": "kinit", "self": "S4U2Self", "proxy": "S4U2Proxy"}.get(step, step))
+    steps = {"as": "kinit", "self": "S4U2Self", "proxy": "S4U2Proxy"}
+    return "no: %s%s (%s)" % (err, ", " + reason if reason else "", steps.get(step, step))
 
 
 def kdeleg_answer(d):
@@ -270,7 +269,8 @@ for line in read(os.path.join(w, "cases")).splitlines():
 
     # -- kdeleg --
     if not have_verify:
-        rows.append((cid, "(no verify command)", describe_kdc(ok, step, err, reason), "awaiting kdeleg verify"))
+        rows.append((cid, "(no verify command)", describe_kdc(ok, step, err, reason),
+                     "awaiting kdeleg verify"))
         continue
     doc, rc, problem = kdeleg_answer(d)
     if doc is None:

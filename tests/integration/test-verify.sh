@@ -166,7 +166,6 @@ done <"$w/cases"
 # ---- the verdicts, side by side ----
 checks=$((checks + 1))
 /usr/bin/python3 - "$w" "$have_verify" "$LAB_REALM" "$kdeleg" <<'PY' ||
-    fail "verify vs the KDC (above)"
 import json
 import os
 import re
@@ -365,6 +364,7 @@ for f in failures:
     print("FAIL:", f, file=sys.stderr)
 sys.exit(1 if failures else 0)
 PY
+    fail "verify vs the KDC (above)"
 
 echo "timings (s): the KDC's side $(awk -v n=$t_kdc 'BEGIN { printf "%.1f", n / 1e9 }')," \
     "kdeleg $(awk -v n=$t_kd 'BEGIN { printf "%.1f", n / 1e9 }')"

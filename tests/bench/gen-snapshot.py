@@ -15,10 +15,15 @@ prints against a Windows DC of domain bench.example (realm BENCH.EXAMPLE, domain
 S-1-5-21-1004336348-1177238915-682003330): "dn:" first, one "attr: value" per line,
 binary and non-printable values as "attr:: base64", an empty line after every entry.
 
+With --descriptors every entry also carries nTSecurityDescriptor (owner and DACL), as the
+README's snapshot command reads it with the SD-flags control
+(-E 1.2.840.113556.1.4.801=::MAMCAQU=); the rest of the file is the same as without it.
+
 Only the Python standard library is used; the output is a pure function of
-(--accounts, --seed, --max-val-range). See tests/bench/README.md.
+(--accounts, --seed, --max-val-range, --descriptors). See tests/bench/README.md.
 
     gen-snapshot.py --accounts 100000 --seed 1 -o snap.ldif [--check] [--manifest m.json]
+    gen-snapshot.py --accounts 100000 --descriptors -o snap-sd.ldif
     gen-snapshot.py --verify snap.ldif      # validate an existing file, print its mix
 """
 
@@ -149,6 +154,7 @@ ACCOUNT_SID_PREFIX = struct.pack("<BB", 1, 5) + (5).to_bytes(6, "big") + \
 assert len(ACCOUNT_SID_PREFIX) == 24
 ACCOUNT_SID_PREFIX_B64 = b64(ACCOUNT_SID_PREFIX)  # 24 bytes -> 32 chars, no padding
 BA_SID = sid_bytes(5, (32, 544))  # S-1-5-32-544 BUILTIN\Administrators
+DA_SID = ACCOUNT_SID_PREFIX + struct.pack("<I", 512)  # Domain Admins
 
 
 def account_sid(rid):
@@ -175,13 +181,264 @@ def rbcd_sd(trustee_rids, acl_revision=4, layout="windows"):
     return struct.pack("<BBHIIII", 1, 0, control, 20 + len(acl), 0, 0, 20) + acl + BA_SID
 
 
+# ---- nTSecurityDescriptor (--descriptors) ---------------------------------------------------
+#
+# What `ldapsearch -E 1.2.840.113556.1.4.801=::MAMCAQU=` (SD flags OWNER|DACL) returns for
+# nTSecurityDescriptor: a self-relative SD in Windows' order (header, DACL, owner; no group,
+# no SACL), control SELF_RELATIVE|DACL_AUTO_INHERITED|DACL_PRESENT (|DACL_PROTECTED under
+# AdminSDHolder). The DACLs are written in SDDL, copied from what Windows Server 2016 puts
+# on new objects: the class's defaultSecurityDescriptor (CREATOR OWNER replaced by the
+# owner, as AD does when it creates the object), then the ACEs its OU hands down (a site's
+# helpdesk delegations), then those inherited from the domain head (split into an effective
+# copy and an inherit-only one where the inherited object type matches the class, as AD
+# does). So objects of one kind in one OU carry equal DACLs unless their owner differs.
+
+SDDL_RIGHTS = {"CC": 0x1, "DC": 0x2, "LC": 0x4, "SW": 0x8, "RP": 0x10, "WP": 0x20, "DT": 0x40,
+               "LO": 0x80, "CR": 0x100, "SD": 0x10000, "RC": 0x20000, "WD": 0x40000,
+               "WO": 0x80000, "GA": 0x10000000, "GX": 0x20000000, "GW": 0x40000000,
+               "GR": 0x80000000}
+SDDL_FLAGS = {"OI": 0x01, "CI": 0x02, "NP": 0x04, "IO": 0x08, "ID": 0x10}
+SDDL_TYPES = {"A": 0x00, "D": 0x01, "OA": 0x05, "OD": 0x06}
+SDDL_SIDS = {
+    "DA": DOMAIN_SID_STR + "-512", "DU": DOMAIN_SID_STR + "-513", "CA": DOMAIN_SID_STR + "-517",
+    "SA": DOMAIN_SID_STR + "-518", "EA": DOMAIN_SID_STR + "-519", "DD": DOMAIN_SID_STR + "-516",
+    "RO": DOMAIN_SID_STR + "-498", "KA": DOMAIN_SID_STR + "-526", "EK": DOMAIN_SID_STR + "-527",
+    "RS": DOMAIN_SID_STR + "-553", "WD": "S-1-1-0", "CO": "S-1-3-0", "ED": "S-1-5-9",
+    "PS": "S-1-5-10", "AU": "S-1-5-11", "SY": "S-1-5-18", "BA": "S-1-5-32-544",
+    "AO": "S-1-5-32-548", "PO": "S-1-5-32-550", "RU": "S-1-5-32-554"}
+SE_DACL_AUTO_INHERITED = 0x0400
+SE_DACL_PROTECTED = 0x1000
+RBCD_ATTR_GUID = "3f78c3e5-f79a-46bd-a0b8-9d18116ddc79"
+FULL = "CCDCLCSWRPWPDTLOCRSDRCWDWO"  # 0xF01FF
+
+# The class GUIDs that InheritedObjectType names below.
+G_COMPUTER = "bf967a86-0de6-11d0-a285-00aa003049e2"
+G_USER = "bf967aba-0de6-11d0-a285-00aa003049e2"
+G_GROUP = "bf967a9c-0de6-11d0-a285-00aa003049e2"
+G_INETORGPERSON = "4828cc14-1437-45bc-9b07-ad6f015e5f28"
+
+
+def sid_from_string(text):
+    parts = text.split("-")
+    return sid_bytes(int(parts[2]), tuple(int(p) for p in parts[3:]))
+
+
+def guid_bytes(text):
+    h = text.replace("-", "")
+    b = bytes.fromhex(h)
+    return b[3::-1] + b[5:3:-1] + b[7:5:-1] + b[8:]  # Data1-3 little-endian
+
+
+def sddl_aces(text):
+    """'(OA;CIID;RPWP;guid;guid;SID)(A;;...)' -> list of (type, flags, mask, obj, inh, sid)
+    tuples; sid is an alias, an S-1-... string or a placeholder (OWNER, HD) kept as is."""
+    out = []
+    for body in text.strip().lstrip("(").rstrip(")").split(")("):
+        t, fl, rights, obj, inh, sid = body.split(";")
+        flags = 0
+        for i in range(0, len(fl), 2):
+            flags |= SDDL_FLAGS[fl[i:i + 2]]
+        if rights.startswith("0x"):
+            mask = int(rights, 16)
+        else:
+            mask = 0
+            for i in range(0, len(rights), 2):
+                mask |= SDDL_RIGHTS[rights[i:i + 2]]
+        out.append((SDDL_TYPES[t], flags, mask, obj or None, inh or None, sid))
+    return out
+
+
+def encode_ace(ace, subst):
+    atype, flags, mask, obj, inh, sid = ace
+    sid = subst.get(sid) or SDDL_SIDS.get(sid) or sid
+    sidb = sid if isinstance(sid, bytes) else sid_from_string(sid)
+    body = struct.pack("<I", mask)
+    if atype in (5, 6):
+        body += struct.pack("<I", (1 if obj else 0) | (2 if inh else 0))
+        body += (guid_bytes(obj) if obj else b"") + (guid_bytes(inh) if inh else b"")
+    body += sidb
+    return struct.pack("<BBH", atype, flags, 4 + len(body)) + body
+
+
+def ntsd(aces, owner, subst, protected=False):
+    """A self-relative SD: header, DACL (revision 4), owner."""
+    body = b"".join(encode_ace(a, subst) for a in aces)
+    acl = struct.pack("<BBHHH", 4, 0, 8 + len(body), len(aces), 0) + body
+    control = SE_SELF_RELATIVE | SE_DACL_AUTO_INHERITED | SE_DACL_PRESENT
+    if protected:
+        control |= SE_DACL_PROTECTED
+    return struct.pack("<BBHIIII", 1, 0, control, 20 + len(acl), 0, 0, 20) + acl + owner
+
+
+# defaultSecurityDescriptor of the classes (Windows Server 2016 schema), CREATOR OWNER
+# written as OWNER: AD puts the owner's SID there when it creates the object.
+SD_COMPUTER_DEFAULT = sddl_aces(
+    "(A;;CCDC;;;PS)(A;;LCRPLORC;;;AU)(A;;%(F)s;;;SY)(A;;%(F)s;;;AO)(A;;%(F)s;;;DA)"
+    "(OA;;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;WD)"
+    "(OA;;RPWP;77b5b886-944a-11d1-aebd-0000f80367c1;;PS)"
+    "(OA;;SW;f3a64788-5306-11d1-a9c5-0000f80367c1;;PS)"
+    "(OA;;SW;72e39547-7b18-11d1-adef-00c04fd8d5cd;;PS)"
+    "(OA;;CCDC;bf967aa8-0de6-11d0-a285-00aa003049e2;;PO)"
+    "(OA;;RP;46a9b11d-60ae-405a-b7e8-ff8a58d456d2;;S-1-5-32-560)"
+    "(OA;;WP;bf967953-0de6-11d0-a285-00aa003049e2;%(C)s;OWNER)"
+    "(OA;;WP;4c164200-20c0-11d0-a768-00aa006e0529;;OWNER)"
+    "(OA;;SW;f3a64788-5306-11d1-a9c5-0000f80367c1;;OWNER)"
+    "(OA;;SW;72e39547-7b18-11d1-adef-00c04fd8d5cd;;OWNER)"
+    "(OA;;WP;3e0abfd0-126a-11d0-a060-00aa006c33ed;%(C)s;OWNER)"
+    "(OA;;WP;bf967950-0de6-11d0-a285-00aa003049e2;%(C)s;OWNER)"
+    "(OA;;WP;5f202010-79a5-11d0-9020-00c04fc2d4cf;%(C)s;OWNER)"
+    "(A;;LCRPDTLOCRSDRC;;;OWNER)"
+    "(OA;;RPWP;bf967a7f-0de6-11d0-a285-00aa003049e2;;CA)" % {"F": FULL, "C": G_COMPUTER})
+SD_USER_DEFAULT = sddl_aces(
+    "(A;;%(F)s;;;DA)(A;;%(F)s;;;SY)(A;;%(F)s;;;AO)(A;;RPLCLORC;;;PS)"
+    "(OA;;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;PS)"
+    "(OA;;CR;ab721a54-1e2f-11d0-9819-00aa0040529b;;PS)"
+    "(OA;;CR;ab721a56-1e2f-11d0-9819-00aa0040529b;;PS)"
+    "(OA;;RPWP;77b5b886-944a-11d1-aebd-0000f80367c1;;PS)"
+    "(OA;;RPWP;e45795b2-9455-11d1-aebd-0000f80367c1;;PS)"
+    "(OA;;RPWP;e45795b3-9455-11d1-aebd-0000f80367c1;;PS)"
+    "(OA;;RP;037088f8-0ae1-11d2-b422-00a0c968f939;;RS)"
+    "(OA;;RP;4c164200-20c0-11d0-a768-00aa006e0529;;RS)"
+    "(OA;;RP;bc0ac240-79a9-11d0-9020-00c04fc2d4cf;;RS)(A;;RC;;;AU)"
+    "(OA;;RP;59ba2f42-79a2-11d0-9020-00c04fc2d3cf;;AU)"
+    "(OA;;RP;77b5b886-944a-11d1-aebd-0000f80367c1;;AU)"
+    "(OA;;RP;e45795b3-9455-11d1-aebd-0000f80367c1;;AU)"
+    "(OA;;RP;e48d0154-bcf8-11d1-8702-00c04fb96050;;AU)"
+    "(OA;;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;WD)"
+    "(OA;;RP;5f202010-79a5-11d0-9020-00c04fc2d4cf;;RS)"
+    "(OA;;RPWP;bf967a7f-0de6-11d0-a285-00aa003049e2;;CA)"
+    "(OA;;RP;46a9b11d-60ae-405a-b7e8-ff8a58d456d2;;S-1-5-32-560)"
+    "(OA;;RPWP;6db69a1c-9422-11d1-aebd-0000f80367c1;;S-1-5-32-561)"
+    "(OA;;RPWP;5805bc62-bdc9-4428-a5e2-856a0f4c185e;;S-1-5-32-561)" % {"F": FULL})
+SD_GROUP_DEFAULT = sddl_aces(
+    "(A;;%(F)s;;;DA)(A;;%(F)s;;;SY)(A;;RPLCLORC;;;AU)(A;;%(F)s;;;AO)(A;;RPLCLORC;;;PS)"
+    "(OA;;CR;ab721a55-1e2f-11d0-9819-00aa0040529b;;AU)"
+    "(OA;;RP;46a9b11d-60ae-405a-b7e8-ff8a58d456d2;;S-1-5-32-560)" % {"F": FULL})
+# AdminSDHolder's DACL, stamped on adminCount=1 accounts and groups (protected: no
+# inherited ACEs).
+SD_ADMINSDHOLDER = sddl_aces(
+    "(A;;LCRPLORC;;;AU)(A;;%(F)s;;;SY)(A;;CCDCLCSWRPWPLOCRSDRCWDWO;;;BA)"
+    "(A;;CCDCLCSWRPWPLOCRSDRCWDWO;;;DA)(A;;CCDCLCSWRPWPLOCRSDRCWDWO;;;EA)"
+    "(OA;;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;WD)"
+    "(OA;;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;PS)"
+    "(OA;;RP;037088f8-0ae1-11d2-b422-00a0c968f939;;S-1-5-32-560)"
+    "(OA;;RP;4c164200-20c0-11d0-a768-00aa006e0529;;S-1-5-32-560)"
+    "(OA;;RP;5f202010-79a5-11d0-9020-00c04fc2d4cf;;S-1-5-32-560)"
+    "(OA;;RP;bc0ac240-79a9-11d0-9020-00c04fc2d4cf;;S-1-5-32-560)"
+    "(OA;;RP;46a9b11d-60ae-405a-b7e8-ff8a58d456d2;;S-1-5-32-560)"
+    "(OA;;RPWP;bf967a7f-0de6-11d0-a285-00aa003049e2;;CA)"
+    "(OA;;RP;037088f8-0ae1-11d2-b422-00a0c968f939;;RS)"
+    "(OA;;RP;4c164200-20c0-11d0-a768-00aa006e0529;;RS)"
+    "(OA;;RP;5f202010-79a5-11d0-9020-00c04fc2d4cf;;RS)"
+    "(OA;;RP;bc0ac240-79a9-11d0-9020-00c04fc2d4cf;;RS)"
+    "(OA;;RPWP;6db69a1c-9422-11d1-aebd-0000f80367c1;;S-1-5-32-561)"
+    "(OA;;RPWP;5805bc62-bdc9-4428-a5e2-856a0f4c185e;;S-1-5-32-561)"
+    "(OA;;RPWP;5b47d60f-6090-40b2-9f37-2a4de88f3063;;KA)"
+    "(OA;;RPWP;5b47d60f-6090-40b2-9f37-2a4de88f3063;;EK)" % {"F": FULL})
+
+# The domain head's inheritable ACEs (Windows Server 2016), as (sddl, inherited object type
+# or None); inherited() turns them into what an object of a given class carries.
+DOMAIN_INHERITABLE = [
+    ("(OA;CIIO;RP;4c164200-20c0-11d0-a768-00aa006e0529;%s;RU)" % G_INETORGPERSON, G_INETORGPERSON),
+    ("(OA;CIIO;RP;4c164200-20c0-11d0-a768-00aa006e0529;%s;RU)" % G_USER, G_USER),
+    ("(OA;CIIO;RP;5f202010-79a5-11d0-9020-00c04fc2d4cf;%s;RU)" % G_INETORGPERSON, G_INETORGPERSON),
+    ("(OA;CIIO;RP;5f202010-79a5-11d0-9020-00c04fc2d4cf;%s;RU)" % G_USER, G_USER),
+    ("(OA;CIIO;RP;bc0ac240-79a9-11d0-9020-00c04fc2d4cf;%s;RU)" % G_INETORGPERSON, G_INETORGPERSON),
+    ("(OA;CIIO;RP;bc0ac240-79a9-11d0-9020-00c04fc2d4cf;%s;RU)" % G_USER, G_USER),
+    ("(OA;CIIO;RP;59ba2f42-79a2-11d0-9020-00c04fc2d3cf;%s;RU)" % G_INETORGPERSON, G_INETORGPERSON),
+    ("(OA;CIIO;RP;59ba2f42-79a2-11d0-9020-00c04fc2d3cf;%s;RU)" % G_USER, G_USER),
+    ("(OA;CIIO;RP;037088f8-0ae1-11d2-b422-00a0c968f939;%s;RU)" % G_INETORGPERSON, G_INETORGPERSON),
+    ("(OA;CIIO;RP;037088f8-0ae1-11d2-b422-00a0c968f939;%s;RU)" % G_USER, G_USER),
+    ("(OA;CI;RPWP;5b47d60f-6090-40b2-9f37-2a4de88f3063;;KA)", None),
+    ("(OA;CI;RPWP;5b47d60f-6090-40b2-9f37-2a4de88f3063;;EK)", None),
+    ("(OA;CIIO;SW;9b026da6-0d3c-465c-8bee-5199d7165cba;%s;CO)" % G_COMPUTER, G_COMPUTER),
+    ("(OA;CIIO;SW;9b026da6-0d3c-465c-8bee-5199d7165cba;%s;PS)" % G_COMPUTER, G_COMPUTER),
+    ("(OA;CIIO;RP;b7c69e6d-2cc7-11d2-854e-00a0c983f608;%s;ED)" % G_COMPUTER, G_COMPUTER),
+    ("(OA;CIIO;RP;b7c69e6d-2cc7-11d2-854e-00a0c983f608;%s;ED)" % G_GROUP, G_GROUP),
+    ("(OA;CIIO;RP;b7c69e6d-2cc7-11d2-854e-00a0c983f608;%s;ED)" % G_USER, G_USER),
+    ("(OA;CIIO;WP;ea1b7b93-5e48-46d5-bc6c-4df4fda78a35;%s;PS)" % G_COMPUTER, G_COMPUTER),
+    ("(OA;CIIO;LCRPLORC;;%s;RU)" % G_INETORGPERSON, G_INETORGPERSON),
+    ("(OA;CIIO;LCRPLORC;;%s;RU)" % G_GROUP, G_GROUP),
+    ("(OA;CIIO;LCRPLORC;;%s;RU)" % G_USER, G_USER),
+    ("(OA;OICI;RPWP;%s;;PS)" % RBCD_ATTR_GUID, None),
+    ("(OA;CI;RPWPCR;91e647de-d96f-4b70-9557-d63ff4f3ccd8;;PS)", None),
+    ("(A;CI;%s;;;EA)" % FULL, None),
+    ("(A;CI;LC;;;RU)", None),
+    ("(A;CI;CCLCSWRPWPLOCRSDRCWDWO;;;BA)", None),
+]
+
+
+def inherited(inheritable, cls):
+    """The ACEs an object of class @cls receives from @inheritable (container-inherit ACEs of
+    its parent): every one again with ID; one that applies to @cls stays effective (IO off),
+    and one naming CREATOR OWNER is split into an effective copy for the owner (no inherited
+    object type) and the inheritable original."""
+    out = []
+    for text, iot in inheritable:
+        (atype, flags, mask, obj, inh, sid), = sddl_aces(text)
+        applies = iot is None or iot == cls
+        if applies and sid == "CO":
+            out.append((atype, 0x10, mask, obj, None, "OWNER"))
+            out.append((atype, flags | 0x10, mask, obj, inh, sid))
+        elif applies:
+            out.append((atype, (flags & ~0x08) | 0x10, mask, obj, inh, sid))
+        else:
+            out.append((atype, flags | 0x08 | 0x10, mask, obj, inh, sid))
+    return out
+
+
+# A site's helpdesk delegations on its OUs (HD: the site's helpdesk group): reset passwords
+# and unlock users, rename and re-join workstations, manage group members. None of them
+# writes msDS-AllowedToActOnBehalfOfOtherIdentity.
+OU_DELEGATION = {
+    "user": [("(OA;CI;CR;00299570-246d-11d0-a768-00aa006e0529;%s;HD)" % G_USER, G_USER),
+             ("(OA;CI;RPWP;28630ebf-41d5-11d1-a9c1-0000f80367c1;%s;HD)" % G_USER, G_USER),
+             ("(OA;CI;RPWP;bf967a0a-0de6-11d0-a285-00aa003049e2;%s;HD)" % G_USER, G_USER)],
+    "ws": [("(OA;CI;CR;00299570-246d-11d0-a768-00aa006e0529;%s;HD)" % G_COMPUTER, G_COMPUTER),
+           ("(OA;CI;WP;bf967950-0de6-11d0-a285-00aa003049e2;%s;HD)" % G_COMPUTER, G_COMPUTER),
+           ("(OA;CI;SW;72e39547-7b18-11d1-adef-00c04fd8d5cd;%s;HD)" % G_COMPUTER, G_COMPUTER),
+           ("(OA;CI;SW;f3a64788-5306-11d1-a9c5-0000f80367c1;%s;HD)" % G_COMPUTER, G_COMPUTER)],
+    "group": [("(OA;CI;WP;bf9679c0-0de6-11d0-a285-00aa003049e2;%s;HD)" % G_GROUP, G_GROUP)],
+}
+# The extra ACE on a few computers: the site's helpdesk may write RBCD (rbcd-writable).
+RBCD_WRITE_ACE = sddl_aces("(OA;;WP;%s;;HD)" % RBCD_ATTR_GUID)
+# The domain head's own DACL (Samba's get_domain_descriptor, as a 2016 DC has it): the
+# replication rights (DCSync) of DCs, Enterprise DCs and Administrators among them.
+SD_DOMAIN = sddl_aces(
+    "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;RO)"
+    "(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;DD)"
+    "(OA;;CR;89e95b76-444d-4c62-991a-0facbeda640c;;BA)"
+    "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;BA)"
+    "(OA;;CR;1131f6ab-9c07-11d1-f79f-00c04fc2dcd2;;BA)"
+    "(OA;;CR;1131f6ac-9c07-11d1-f79f-00c04fc2dcd2;;BA)"
+    "(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;BA)"
+    "(OA;;CR;1131f6ae-9c07-11d1-f79f-00c04fc2dcd2;;BA)"
+    "(OA;;CR;e2a36dc9-ae17-47c3-b58b-be34c55ba633;;S-1-5-32-557)"
+    "(OA;;RP;c7407360-20bf-11d0-a768-00aa006e0529;;RU)"
+    "(OA;;RP;b8119fd0-04f6-4762-ab7a-4986c76b3f9a;;RU)"
+    "(OA;;CR;05c74c5e-4deb-43b4-bd9f-86664c2a7fd5;;AU)"
+    "(OA;;CR;89e95b76-444d-4c62-991a-0facbeda640c;;ED)"
+    "(OA;;CR;ccc2dc7d-a6ad-4a7a-8846-c04e3cc53501;;AU)"
+    "(OA;;CR;280f369c-67c7-438e-ae98-1d46f3c6f541;;AU)"
+    "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;ED)"
+    "(OA;;CR;1131f6ab-9c07-11d1-f79f-00c04fc2dcd2;;ED)"
+    "(OA;;CR;1131f6ac-9c07-11d1-f79f-00c04fc2dcd2;;ED)"
+    "(OA;;CR;1131f6ae-9c07-11d1-f79f-00c04fc2dcd2;;ED)"
+    "(OA;;RP;b8119fd0-04f6-4762-ab7a-4986c76b3f9a;;AU)"
+    "(A;;RPWPCRCCLCLORCWOWDSW;;;DA)(A;;RPRC;;;RU)(A;;RP;;;WD)(A;;RPLCLORC;;;ED)"
+    "(A;;RPLCLORC;;;AU)(A;;%s;;;SY)" % FULL) + \
+    sddl_aces("".join(t for t, _ in DOMAIN_INHERITABLE))
+SD_TDO = sddl_aces("(A;;%s;;;DA)(A;;%s;;;SY)(A;;RPLCLORC;;;AU)" % (FULL, FULL)) + \
+    inherited(DOMAIN_INHERITABLE, None)
+
+
 def lognormal_int(rng, lo, hi):
     """Log-uniform integer in [lo, hi] (mostly small groups, a tail of bigger ones)."""
     return int(math.exp(rng.uniform(math.log(lo), math.log(hi + 1))))
 
 
 class Snapshot:
-    def __init__(self, n, seed, max_val_range=0):
+    def __init__(self, n, seed, max_val_range=0, descriptors=False):
         if n < 100:
             raise SystemExit("gen-snapshot: --accounts must be at least 100")
         self.n = n
@@ -239,6 +496,9 @@ class Snapshot:
         self._accounts()
         self._delegation()
         self._duplicates()
+        self.descriptors = descriptors
+        if descriptors:
+            self._descriptors(seed)
 
     @staticmethod
     def _role_serials(roles, nroles):
@@ -375,6 +635,129 @@ class Snapshot:
         b = self.rng.getrandbits(128).to_bytes(16, "big")
         h = b.hex().upper()
         return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+
+    # ---- nTSecurityDescriptor (--descriptors) ---------------------------------------------
+
+    def _descriptors(self, seed):
+        """Owners and the few accounts whose DACL differs from their OU's. A stream of its
+        own, so that the rest of the snapshot is the same with or without descriptors."""
+        rng = random.Random("descriptors-%d" % seed)
+        F = self.fixed_id
+        grps = self.grp_ids
+        # The helpdesk group of each site: its first department group (not an AllStaff
+        # one; in tiny snapshots any group of the site, else the first group).
+        hd = []
+        for site in range(len(SITES)):
+            pick = next((r for r in range(self.n_large, len(grps)) if r % len(SITES) == site),
+                        None)
+            if pick is None:
+                pick = next((r for r in range(len(grps)) if r % len(SITES) == site), 0)
+            hd.append(grps[pick])
+        self.sd_hd_sid = [account_sid(FIRST_GENERATED_RID + g) for g in hd]
+        # Owners that are not tier 0: enabled ordinary users outside the privileged groups.
+        privileged = set()
+        for gname in ("Account Operators", "Backup Operators", "Server Operators"):
+            if F[gname] in self.grange:
+                a, b = self.grange[F[gname]]
+                privileged.update(self.pm[a:b])
+        ser = self.serial
+
+        def plain_user(uid):
+            s = ser[uid]
+            return (self.urole[s] == U_NORMAL and uid not in privileged
+                    and not (self.user_uac[s] | self.uac_or.get(uid, 0)) & UF_ACCOUNTDISABLE)
+        normal = [u for u in self.ids_by_urole[U_NORMAL] if plain_user(u)]
+        hd_members = []
+        for g in hd:
+            a, b = self.grange.get(g, (0, 0))
+            m = [x for x in self.pm[a:b] if x < self.n and self.kind[x] == K_USER and plain_user(x)]
+            hd_members.append(m or normal)
+        # 5% of computers were joined by the user who owns them (MachineAccountQuota): the
+        # defaultSecurityDescriptor's CREATOR OWNER ACEs name that user, WP on
+        # User-Account-Restrictions among them. 1% carry an explicit ACE letting the site's
+        # helpdesk write msDS-AllowedToActOnBehalfOfOtherIdentity. 1% of ordinary users were
+        # created by a helpdesk member, who owns them. Everything else: owner Domain Admins.
+        owner = {}
+        rbcd_ace = set()
+        for cid in self.comp_ids:
+            if rng.random() < 0.05:
+                owner[cid] = rng.choice(normal)
+            if rng.random() < 0.01:
+                rbcd_ace.add(cid)
+        users_owned = 0
+        for uid in self.ids_by_urole[U_NORMAL]:
+            if rng.random() < 0.01:
+                site = self.urserial[ser[uid]] % len(SITES)
+                o = rng.choice(hd_members[site])
+                if o != uid:
+                    owner[uid] = o
+                    users_owned += 1
+        self.sd_owner = owner
+        self.sd_rbcd_ace = rbcd_ace
+        self.sd_cache = {}
+        self.sd_aces = {}
+        self.sd_stats = {"values": 0, "bytes": 0}
+        comps_owned = sum(1 for c in owner if self.kind[c] == K_COMP)
+        self.manifest["descriptors"] = {
+            "helpdesk_groups": [self.group_name(g)[0] for g in hd],
+            "computers_owned_by_users": comps_owned,
+            "users_owned_by_helpdesk": users_owned,
+            "rbcd_write_aces": len(rbcd_ace),
+            "rbcd_writable_objects": len(set(owner) | rbcd_ace),
+        }
+
+    def _template(self, kind, site, rbcd):
+        key = (kind, site, rbcd)
+        aces = self.sd_aces.get(key)
+        if aces is None:
+            if kind in ("ws", "srv", "dc"):
+                aces = list(SD_COMPUTER_DEFAULT)
+                if rbcd:
+                    aces += RBCD_WRITE_ACE
+                if kind == "ws":
+                    aces += inherited(OU_DELEGATION["ws"], G_COMPUTER)
+                aces += inherited(DOMAIN_INHERITABLE, G_COMPUTER)
+            elif kind in ("user", "svc", "fixeduser"):
+                aces = list(SD_USER_DEFAULT)
+                if kind == "user":
+                    aces += inherited(OU_DELEGATION["user"], G_USER)
+                aces += inherited(DOMAIN_INHERITABLE, G_USER)
+            elif kind in ("group", "fixedgroup"):
+                aces = list(SD_GROUP_DEFAULT)
+                if kind == "group":
+                    aces += inherited(OU_DELEGATION["group"], G_GROUP)
+                aces += inherited(DOMAIN_INHERITABLE, G_GROUP)
+            elif kind == "admin":
+                aces = SD_ADMINSDHOLDER
+            elif kind == "domain":
+                aces = SD_DOMAIN
+            else:
+                assert kind == "tdo"
+                aces = SD_TDO
+            self.sd_aces[key] = aces
+        return aces
+
+    def _sd_line(self, kind, site=0, eid=None):
+        """The nTSecurityDescriptor line of an entry; values owned by Domain Admins (or
+        BUILTIN\\Administrators) are the same for every entry of a template, kept encoded."""
+        o = self.sd_owner.get(eid) if eid is not None else None
+        rbcd = eid in self.sd_rbcd_ace
+        key = (kind, site, rbcd)
+        line = None if o is not None else self.sd_cache.get(key)
+        if line is None:
+            if o is not None:
+                owner = account_sid(FIRST_GENERATED_RID + o)
+            elif kind in ("domain", "tdo"):
+                owner = BA_SID
+            else:
+                owner = DA_SID
+            sd = ntsd(self._template(kind, site, rbcd), owner,
+                      {"OWNER": owner, "HD": self.sd_hd_sid[site]}, protected=kind == "admin")
+            line = "nTSecurityDescriptor:: " + b64(sd) + "\n"
+            if o is None:
+                self.sd_cache[key] = line
+        self.sd_stats["values"] += 1
+        return line
 
     # ---- group membership ----------------------------------------------------------------
 
@@ -699,10 +1082,16 @@ class Snapshot:
         if k == "domain":
             out.append("objectClass: top\nobjectClass: domain\nobjectClass: domainDNS\n")
             out.append(attr_line("objectSid", DOMAIN_SID))
-            out.append("ms-DS-MachineAccountQuota: 10\nmsDS-Behavior-Version: 7\n\n")
+            out.append("ms-DS-MachineAccountQuota: 10\nmsDS-Behavior-Version: 7\n")
+            if self.descriptors:
+                out.append(self._sd_line("domain"))
+            out.append("\n")
             return
         if k == "tdo":
-            out.append("objectClass: top\nobjectClass: leaf\nobjectClass: trustedDomain\n\n")
+            out.append("objectClass: top\nobjectClass: leaf\nobjectClass: trustedDomain\n")
+            if self.descriptors:
+                out.append(self._sd_line("tdo"))
+            out.append("\n")
             return
         sid = f.get("sid") or account_sid(f["rid"])
         if k == "group":
@@ -713,6 +1102,8 @@ class Snapshot:
             if f.get("admin"):
                 out.append("adminCount: 1\n")
             out.append(attr_line("sAMAccountName", f["dn"][3:f["dn"].index(",")]))
+            if self.descriptors:
+                out.append(self._sd_line("admin" if f.get("admin") else "fixedgroup"))
             out.append("\n")
             return
         if k == "user":
@@ -726,6 +1117,8 @@ class Snapshot:
             out.append("sAMAccountName: %s\n" % f.get("sam", f["key"]))
             for spn in f.get("spns", ()):
                 out.append("servicePrincipalName: %s\n" % spn)
+            if self.descriptors:
+                out.append(self._sd_line("admin" if f.get("admin") else "fixeduser"))
             out.append("\n")
             return
         assert k == "dc"
@@ -750,7 +1143,10 @@ class Snapshot:
                 "ldap/%s/%s" % (h, NETBIOS), "ldap/%s" % name, "ldap/%s" % h,
                 "ldap/%s/%s" % (h, d)):
             out.append("servicePrincipalName: %s\n" % spn)
-        out.append("msDS-SupportedEncryptionTypes: 28\n\n")
+        out.append("msDS-SupportedEncryptionTypes: 28\n")
+        if self.descriptors:
+            out.append(self._sd_line("dc"))
+        out.append("\n")
 
     def _emit_user(self, uid, out):
         cn, sam, cont = self.user_names(uid)
@@ -775,6 +1171,13 @@ class Snapshot:
         if a2d:
             for t in a2d:
                 out.append("msDS-AllowedToDelegateTo: " + t + "\n")
+        if self.descriptors:
+            if role == U_ADMIN:
+                out.append(self._sd_line("admin"))
+            elif role == U_SVC:
+                out.append(self._sd_line("svc"))
+            else:
+                out.append(self._sd_line("user", self.urserial[s] % len(SITES), uid))
         out.append("\n")
 
     def _emit_comp(self, cid, out):
@@ -803,6 +1206,9 @@ class Snapshot:
         sd = self.rbcd.get(cid)
         if sd:
             out.append("msDS-AllowedToActOnBehalfOfOtherIdentity:: " + b64(sd) + "\n")
+        if self.descriptors:
+            r = self.crserial[s]
+            out.append(self._sd_line("ws" if self.crole[s] == C_WS else "srv", r % len(SITES), cid))
         out.append("\n")
 
     def _emit_group(self, gid, out):
@@ -811,7 +1217,12 @@ class Snapshot:
         self._member_lines(gid, out)
         self._memberof_lines(gid, out)
         out.append(object_sid_line(FIRST_GENERATED_RID + gid))
-        out.append("sAMAccountName: %s\n\n" % name)
+        if self.descriptors:
+            out.append("sAMAccountName: %s\n" % name)
+            out.append(self._sd_line("group", self.serial[gid] % len(SITES)))
+            out.append("\n")
+        else:
+            out.append("sAMAccountName: %s\n\n" % name)
 
     def write(self, fh, chunk_entries=20000):
         """Write the snapshot to a binary file object; returns (entries, bytes)."""
@@ -920,6 +1331,77 @@ def check_sd(buf):
     return trustees
 
 
+RBCD_ATTR_GUID_BYTES = guid_bytes(RBCD_ATTR_GUID)
+ADMIN_OWNERS = ("S-1-5-32-544", DOMAIN_SID_STR + "-512")
+
+
+def check_ntsd(buf):
+    """Decode an nTSecurityDescriptor as read with SD flags OWNER|DACL; assert every offset
+    and size. Returns (owner SID string, number of ACEs, DACL bytes, number of ACEs that
+    grant WRITE_PROPERTY on msDS-AllowedToActOnBehalfOfOtherIdentity to someone other than
+    SELF on the object itself)."""
+    n = len(buf)
+    if n < 20:
+        raise CheckError("SD shorter than 20 bytes")
+    rev, sbz1, control, o_owner, o_group, o_sacl, o_dacl = struct.unpack_from("<BBHIIII", buf)
+    if rev != 1 or sbz1 != 0:
+        raise CheckError("SD revision %d sbz1 %d" % (rev, sbz1))
+    if control & ~SE_DACL_PROTECTED != SE_SELF_RELATIVE | SE_DACL_AUTO_INHERITED | SE_DACL_PRESENT:
+        raise CheckError("SD control 0x%04x" % control)
+    if o_group or o_sacl:
+        raise CheckError("SD has group/SACL offsets %d/%d (SD flags asked for owner and DACL)"
+                         % (o_group, o_sacl))
+    if not (20 <= o_owner < n) or not (20 <= o_dacl < n):
+        raise CheckError("SD offsets owner %d dacl %d out of range (size %d)" % (o_owner, o_dacl, n))
+    owner, osize = parse_sid(buf, o_owner, n)
+    if o_dacl + 8 > n:
+        raise CheckError("ACL header past end")
+    arev, asbz1, asize, acount, asbz2 = struct.unpack_from("<BBHHH", buf, o_dacl)
+    if arev != 4 or asbz1 or asbz2:
+        raise CheckError("ACL revision %d sbz %d/%d" % (arev, asbz1, asbz2))
+    if asize < 8 or o_dacl + asize > n:
+        raise CheckError("ACL size %d at %d exceeds SD size %d" % (asize, o_dacl, n))
+    regions = sorted([(0, 20), (o_owner, o_owner + osize), (o_dacl, o_dacl + asize)])
+    for (s1, e1), (s2, e2) in zip(regions, regions[1:]):
+        if e1 != s2:
+            raise CheckError("SD regions overlap or leave a gap: %r" % regions)
+    if regions[-1][1] != n:
+        raise CheckError("SD has %d trailing bytes" % (n - regions[-1][1]))
+    pos, end = o_dacl + 8, o_dacl + asize
+    rbcd_writes = 0
+    for i in range(acount):
+        if pos + 8 > end:
+            raise CheckError("ACE %d header past ACL end" % i)
+        atype, aflags, acsize, mask = struct.unpack_from("<BBHI", buf, pos)
+        if atype not in (0, 1, 5, 6) or aflags & ~0x1F:
+            raise CheckError("ACE %d type %d flags 0x%x" % (i, atype, aflags))
+        if acsize % 4 or pos + acsize > end:
+            raise CheckError("ACE %d size %d at %d (ACL end %d)" % (i, acsize, pos, end))
+        off = pos + 8
+        obj = None
+        if atype in (5, 6):
+            (oflags,) = struct.unpack_from("<I", buf, off)
+            if oflags & ~3:
+                raise CheckError("ACE %d object flags 0x%x" % (i, oflags))
+            off += 4
+            if oflags & 1:
+                obj = bytes(buf[off:off + 16])
+                off += 16
+            if oflags & 2:
+                off += 16
+        sid, ssize = parse_sid(buf, off, pos + acsize)
+        if off + ssize != pos + acsize:
+            raise CheckError("ACE %d size %d but its body is %d bytes"
+                             % (i, acsize, off + ssize - pos))
+        if (atype == 5 and not aflags & 0x08 and mask & 0x20 and obj == RBCD_ATTR_GUID_BYTES
+                and sid != "S-1-5-10"):
+            rbcd_writes += 1
+        pos += acsize
+    if pos != end:
+        raise CheckError("ACL has %d bytes after its ACEs" % (end - pos))
+    return owner, acount, bytes(buf[o_dacl:o_dacl + asize]), rbcd_writes
+
+
 def verify(path, manifest=None):
     """Validate a snapshot file; print its mix to stderr; return 0 or 1."""
     t0 = time.time()
@@ -932,7 +1414,11 @@ def verify(path, manifest=None):
         "users", "computers", "groups", "dcs", "disabled", "unconstrained_non_dc",
         "constrained", "protocol_transition", "protocol_transition_no_targets", "rbcd",
         "rbcd_trustees", "with_spn", "spn_values", "member_values", "memberof_values",
-        "ranged_member", "base64_values", "base64_dns", "a2d_values", "admincount"), 0)
+        "ranged_member", "base64_values", "base64_dns", "a2d_values", "admincount",
+        "descriptors", "descriptor_bytes", "descriptor_aces", "descriptor_rbcd_write_aces",
+        "descriptor_non_admin_owners", "accounts_without_descriptor"), 0)
+    dacls = set()
+    ntsd_checked = {}
     members = set()
     memberofs = set()
     spn_owner = {}
@@ -1017,6 +1503,30 @@ def verify(path, manifest=None):
                 raise CheckError("%s: msDS-AllowedToActOnBehalfOfOtherIdentity: %s" % (dn, ex))
             stats["rbcd_trustees"] += len(tr)
             rbcd_trustees.extend((dn, t) for t in tr)
+        ntsd_values = e.get("nTSecurityDescriptor")
+        if ntsd_values:
+            if len(ntsd_values) != 1:
+                raise CheckError("%s: %d nTSecurityDescriptor values" % (dn, len(ntsd_values)))
+            checked = ntsd_checked.get(ntsd_values[0])  # most values repeat
+            if checked is None:
+                try:
+                    checked = check_ntsd(ntsd_values[0])
+                except CheckError as ex:
+                    raise CheckError("%s: nTSecurityDescriptor: %s" % (dn, ex))
+                ntsd_checked[ntsd_values[0]] = checked
+            owner, naces, dacl, rbcd_writes = checked
+            stats["descriptors"] += 1
+            stats["descriptor_bytes"] += len(ntsd_values[0])
+            stats["descriptor_aces"] += naces
+            dacls.add(hash(dacl))
+            if rbcd_writes:
+                stats["descriptor_rbcd_write_aces"] += 1
+            if owner not in ADMIN_OWNERS:
+                stats["descriptor_non_admin_owners"] += 1
+                if owner == dn:
+                    raise CheckError("%s owns itself" % dn)
+        elif "user" in ocs or "group" in ocs:
+            stats["accounts_without_descriptor"] += 1
         for m in e.get("member", ()):
             members.add(hash((m, dn)))
         for m in e.get("member;range", ()):
@@ -1024,7 +1534,7 @@ def verify(path, manifest=None):
         for g in e.get("memberOf", ()):
             memberofs.add(hash((dn, g)))
 
-    BIN = ("objectSid", "msDS-AllowedToActOnBehalfOfOtherIdentity")
+    BIN = ("objectSid", "msDS-AllowedToActOnBehalfOfOtherIdentity", "nTSecurityDescriptor")
     with open(path, "rb") as fh:
         for raw in fh:
             lineno += 1
@@ -1145,6 +1655,11 @@ def verify(path, manifest=None):
                            "examples": [list(x) for x in (dup_exact + alias_dups)[:8]]},
         "check_seconds": round(time.time() - t0, 1),
     }
+    if stats["descriptors"]:
+        report["descriptors"] = {
+            "values": stats["descriptors"], "distinct_dacls": len(dacls),
+            "mean_bytes": round(stats["descriptor_bytes"] / stats["descriptors"]),
+            "mean_aces": round(stats["descriptor_aces"] / stats["descriptors"], 1)}
     if manifest:
         dp = manifest["duplicate_spns_planted"]
         if len(dup_exact) != len(dp["same_spn"]) or len(alias_dups) != len(dp["http_vs_host"]):
@@ -1167,6 +1682,20 @@ def verify(path, manifest=None):
                  stats["member_values"] + stats["ranged_member"])):
             if found != planted:
                 problems.append("%s: found %d, planted %d" % (what, found, planted))
+        sdm = manifest.get("descriptors")
+        if sdm:
+            for what, found, planted in (
+                    ("accounts without nTSecurityDescriptor",
+                     stats["accounts_without_descriptor"], 0),
+                    ("nTSecurityDescriptor values", stats["descriptors"], entries),
+                    ("descriptors granting RBCD writes", stats["descriptor_rbcd_write_aces"],
+                     sdm["rbcd_write_aces"]),
+                    ("descriptors owned by users", stats["descriptor_non_admin_owners"],
+                     sdm["computers_owned_by_users"] + sdm["users_owned_by_helpdesk"])):
+                if found != planted:
+                    problems.append("%s: found %d, planted %d" % (what, found, planted))
+        elif stats["descriptors"]:
+            problems.append("%d nTSecurityDescriptor values, none planted" % stats["descriptors"])
         if stats["rbcd"] != manifest["rbcd"]["computers"]:
             problems.append("RBCD objects found %d, planted %d" % (
                 stats["rbcd"], manifest["rbcd"]["computers"]))
@@ -1194,6 +1723,11 @@ def main(argv=None):
     ap.add_argument("--max-val-range", type=int, default=0, metavar="N",
                     help="emulate AD's MaxValRange: groups with more than N members print "
                          "only member;range=0-(N-1) (AD default 1500; default 0 = off)")
+    ap.add_argument("--descriptors", action="store_true",
+                    help="give every entry an nTSecurityDescriptor (owner and DACL, as read "
+                         "with the SD-flags control): per-OU templates shaped like Windows "
+                         "Server 2016's, per-account owners, a few RBCD write grants; the "
+                         "rest of the snapshot is unchanged")
     ap.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
     a = ap.parse_args(argv)
 
@@ -1207,9 +1741,14 @@ def main(argv=None):
         ap.error("--check needs --out FILE")
 
     t0 = time.time()
-    snap = Snapshot(a.accounts, a.seed, a.max_val_range)
+    snap = Snapshot(a.accounts, a.seed, a.max_val_range, a.descriptors)
     t1 = time.time()
-    if a.out:
+    if a.out and os.path.exists(a.out) and not os.path.isfile(a.out):
+        # A device, FIFO or the like (-o /dev/null): written in place. Renaming a temp
+        # file over /dev/null would replace the device with a regular file.
+        with open(a.out, "wb", buffering=1 << 20) as fh:
+            entries, size = snap.write(fh)
+    elif a.out:
         tmp = a.out + ".tmp"
         with open(tmp, "wb", buffering=1 << 20) as fh:
             entries, size = snap.write(fh)

@@ -10,13 +10,15 @@
 # with this one, for a ratio measured side by side),
 # TIMER (auto = default, gnu-time, python; see below),
 # CHECK (1 = validate a snapshot when it is generated, default 1), PYTHON (default
-# /usr/bin/python3, else python3). Snapshots are cached in tests/bench/out/, keyed by
-# size, seed and the generator's own hash. See tests/bench/README.md.
+# /usr/bin/python3, else python3), DESCRIPTORS (0 = snapshots without nTSecurityDescriptor,
+# the default; 1 = with owners and DACLs, gen-snapshot.py --descriptors; both = each size
+# with and without, alternating run for run). Snapshots are cached in tests/bench/out/,
+# keyed by size, seed, descriptors and the generator's own hash. See tests/bench/README.md.
 
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 BUILD_DIR [SIZES...]   (env RUNS=5 SEED=1 CHECK=1)" >&2
+	echo "usage: $0 BUILD_DIR [SIZES...]   (env RUNS=5 SEED=1 CHECK=1 DESCRIPTORS=0|1|both)" >&2
 	exit 2
 }
 die() {
@@ -33,6 +35,13 @@ SIZES=("$@")
 RUNS=${RUNS:-5}
 SEED=${SEED:-1}
 CHECK=${CHECK:-1}
+DESCRIPTORS=${DESCRIPTORS:-0}
+case "$DESCRIPTORS" in
+0) VARIANTS=(plain) ;;
+1) VARIANTS=(sd) ;;
+both) VARIANTS=(plain sd) ;;
+*) die "DESCRIPTORS must be 0, 1 or both" ;;
+esac
 if [ -z "${PYTHON:-}" ]; then
 	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
@@ -117,18 +126,20 @@ RAW=$TMP/raw.tsv
 : > "$RAW"
 GEN_HASH=$(sha256sum "$GEN" | cut -c1-8)
 
-# snapshot SIZE -> prints the path of a cached (or freshly generated) snapshot
+# snapshot SIZE [plain|sd] -> prints the path of a cached (or freshly generated) snapshot;
+# sd: with nTSecurityDescriptor (gen-snapshot.py --descriptors), named snap-N-sSEEDd-HASH
 snapshot() {
-	local n=$1 base f
-	base=$OUT/snap-$n-s$SEED-$GEN_HASH
+	local n=$1 variant=${2:-plain} base f tag='' opt=()
+	[ "$variant" = sd ] && tag=d opt=(--descriptors)
+	base=$OUT/snap-$n-s$SEED$tag-$GEN_HASH
 	f=$base.ldif
 	if [ ! -s "$f" ] || [ ! -s "$base.json" ]; then
-		# Drop snapshots of this size and seed made by an older generator.
-		rm -f "$OUT/snap-$n-s$SEED-"*.ldif "$OUT/snap-$n-s$SEED-"*.json
-		echo "run-bench: generating $n accounts (seed $SEED) -> ${f#"$HERE"/}" >&2
+		# Drop snapshots of this size, seed and kind made by an older generator.
+		rm -f "$OUT/snap-$n-s$SEED$tag-"*.ldif "$OUT/snap-$n-s$SEED$tag-"*.json
+		echo "run-bench: generating $n accounts (seed $SEED${tag:+, descriptors}) -> ${f#"$HERE"/}" >&2
 		local chk=()
 		[ "$CHECK" = 1 ] && chk=(--check)
-		if ! "$PYTHON" "$GEN" --accounts "$n" --seed "$SEED" --out "$f" \
+		if ! "$PYTHON" "$GEN" --accounts "$n" --seed "$SEED" "${opt[@]}" --out "$f" \
 			--manifest "$base.json" "${chk[@]}" 2> "$TMP/gen.err"; then
 			cat "$TMP/gen.err" >&2
 			rm -f "$f" "$base.json"
@@ -148,7 +159,7 @@ read_measure() {
 # Probed on a small snapshot, which doubles as a smoke test.
 KD_STDOUT=$TMP/kdeleg.out
 KD_ERR=$TMP/kdeleg.err
-probe=$(snapshot 1000)
+probe=$(snapshot 1000 "${VARIANTS[-1]}")
 OUTMODE=
 rc=0
 "$KD" audit --ldif "$probe" --format json -o "$TMP/probe.json" > "$KD_STDOUT" 2> "$KD_ERR" || rc=$?
@@ -180,39 +191,56 @@ run_kdeleg() { # run_kdeleg MEASUREFILE LDIF [EXECUTABLE]
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo '?')
 NOTES=$TMP/notes
 : > "$NOTES"
+# Row names in RAW: kdeleg, baseline, wc, cat; with descriptors the same with "-sd".
 for n in "${SIZES[@]}"; do
-	f=$(snapshot "$n")
-	base=${f%.ldif}
-	bytes=$(stat -c %s "$f")
-	entries=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["entries"])' "$base.json")
-	cat "$f" > /dev/null # warm the page cache: every number is a warm-cache number
-	echo "run-bench: $n accounts: $RUNS x kdeleg, wc -l, cat" >&2
+	declare -A FILE=() BYTES=()
+	for v in "${VARIANTS[@]}"; do
+		FILE[$v]=$(snapshot "$n" "$v")
+		BYTES[$v]=$(stat -c %s "${FILE[$v]}")
+		cat "${FILE[$v]}" > /dev/null # warm the page cache: every number is a warm-cache number
+	done
+	entries=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["entries"])' \
+		"${FILE[${VARIANTS[0]}]%.ldif}.json")
+	what=
+	case "$DESCRIPTORS" in
+	1) what=" (with descriptors)" ;;
+	both) what=" (without and with descriptors)" ;;
+	esac
+	echo "run-bench: $n accounts$what: $RUNS x kdeleg, wc -l, cat" >&2
 	for ((r = 1; r <= RUNS; r++)); do
-		rc=0
-		run_kdeleg "$TMP/m" "$f" || rc=$?
-		if [ "$rc" -ne 0 ]; then
-			echo "run-bench: kdeleg exited $rc on ${f#"$HERE"/} (run $r):" >&2
-			head -n 3 "$TMP/m" | grep -v '^[0-9.]* [0-9]*$' | sed 's/^/    /' >&2 || true
-			echo "  its stderr (last 20 lines):" >&2
-			tail -n 20 "$KD_ERR" | sed 's/^/    /' >&2
-			echo "  reproduce: $KD audit --ldif $f --format json > /dev/null" >&2
-			exit 1
-		fi
-		printf '%s\tkdeleg\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
-		[ -n "$BASE_KD" ] || continue
-		run_kdeleg "$TMP/m" "$f" "$BASE_KD" || die "BASELINE $BASE_KD failed on ${f#"$HERE"/} (run $r)"
-		printf '%s\tbaseline\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
+		for v in "${VARIANTS[@]}"; do
+			f=${FILE[$v]} sfx=''
+			[ "$v" = sd ] && sfx=-sd
+			rc=0
+			run_kdeleg "$TMP/m" "$f" || rc=$?
+			if [ "$rc" -ne 0 ]; then
+				echo "run-bench: kdeleg exited $rc on ${f#"$HERE"/} (run $r):" >&2
+				head -n 3 "$TMP/m" | grep -v '^[0-9.]* [0-9]*$' | sed 's/^/    /' >&2 || true
+				echo "  its stderr (last 20 lines):" >&2
+				tail -n 20 "$KD_ERR" | sed 's/^/    /' >&2
+				echo "  reproduce: $KD audit --ldif $f --format json > /dev/null" >&2
+				exit 1
+			fi
+			printf '%s\tkdeleg%s\t%s\t%s\t%s\t%s\n' "$n" "$sfx" "${BYTES[$v]}" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
+			[ -n "$BASE_KD" ] || continue
+			run_kdeleg "$TMP/m" "$f" "$BASE_KD" || die "BASELINE $BASE_KD failed on ${f#"$HERE"/} (run $r)"
+			printf '%s\tbaseline%s\t%s\t%s\t%s\t%s\n' "$n" "$sfx" "${BYTES[$v]}" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
+		done
 	done
 	if [ -s "$KD_ERR" ]; then # e.g. phase timings kdeleg prints on stderr
 		# shellcheck disable=SC2016 # literal backquotes for Markdown
 		printf -- '- kdeleg stderr, last run on %s accounts: `%s`\n' "$n" \
 			"$(tr '\n`' ' \047' < "$KD_ERR" | cut -c1-300)" >> "$NOTES"
 	fi
-	for ((r = 1; r <= RUNS; r++)); do
-		measure "$TMP/m" wc -l "$f" > /dev/null || die "wc -l failed on $f"
-		printf '%s\twc\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
-		measure "$TMP/m" cat "$f" > /dev/null || die "cat failed on $f"
-		printf '%s\tcat\t%s\t%s\t%s\t%s\n' "$n" "$bytes" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
+	for v in "${VARIANTS[@]}"; do
+		f=${FILE[$v]} sfx=''
+		[ "$v" = sd ] && sfx=-sd
+		for ((r = 1; r <= RUNS; r++)); do
+			measure "$TMP/m" wc -l "$f" > /dev/null || die "wc -l failed on $f"
+			printf '%s\twc%s\t%s\t%s\t%s\t%s\n' "$n" "$sfx" "${BYTES[$v]}" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
+			measure "$TMP/m" cat "$f" > /dev/null || die "cat failed on $f"
+			printf '%s\tcat%s\t%s\t%s\t%s\t%s\n' "$n" "$sfx" "${BYTES[$v]}" "$entries" "$(read_measure "$TMP/m")" "$r" >> "$RAW"
+		done
 	done
 done
 
@@ -239,7 +267,12 @@ REPORT=$OUT/bench-$(date -u +%Y%m%dT%H%M%SZ).md
 	echo "- machine: ${cpu:-unknown CPU}, nproc $(nproc), ${mem:-? GB} RAM, $(uname -sr)"
 	echo "- kdeleg: ${kdver:-version unknown}, commit $commit, build ${buildinfo:-options unknown (no meson introspect)}"
 	echo "- command: \`kdeleg audit --ldif FILE --format json $([ "$OUTMODE" = dash-o ] && echo '-o /dev/null' || echo '> /dev/null')\`; $RUNS runs per row; warm page cache; timer: $TIMER_DESC"
-	echo "- snapshots: gen-snapshot.py seed $SEED (generator $GEN_HASH); MB = 10^6 bytes"
+	case "$DESCRIPTORS" in
+	0) sdnote= ;;
+	1) sdnote="; with nTSecurityDescriptor (--descriptors)" ;;
+	both) sdnote="; each size without and with nTSecurityDescriptor (--descriptors), alternating run for run" ;;
+	esac
+	echo "- snapshots: gen-snapshot.py seed $SEED (generator $GEN_HASH)$sdnote; MB = 10^6 bytes"
 	if [ -n "$BASE_KD" ]; then
 		echo "- baseline: \`$BASE_KD\` ($("$BASE_KD" --version 2> /dev/null | head -n1 || echo 'version unknown')), run alternately with kdeleg, run for run"
 	fi
@@ -255,29 +288,43 @@ print("| accounts | program | file MB | entries | median wall s | min / max wall
       "| median peak RSS MB | MB/s | × cat |")
 print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 label = {"kdeleg": "kdeleg audit", "baseline": "baseline kdeleg audit",
-         "wc": "wc -l (I/O floor)", "cat": "cat > /dev/null (I/O floor)"}
-ratios = []
+         "wc": "wc -l (I/O floor)", "cat": "cat > /dev/null (I/O floor)",
+         "kdeleg-sd": "kdeleg audit, descriptors", "baseline-sd": "baseline kdeleg audit, descriptors",
+         "wc-sd": "wc -l (I/O floor, descriptors)", "cat-sd": "cat > /dev/null (I/O floor, descriptors)"}
+med = lambda n, tool, i=0: statistics.median(x[i] for x in rows[(n, tool)])
+ratios, sd_ratios = [], []
 for n in sorted({k[0] for k in rows}):
-    cat_med = statistics.median(w for w, *_ in rows[(n, "cat")])
-    if (n, "baseline") in rows:
-        ratios.append((n, statistics.median(w for w, *_ in rows[(n, "kdeleg")]) /
-                       statistics.median(w for w, *_ in rows[(n, "baseline")])))
-    for tool in ("kdeleg", "baseline", "wc", "cat"):
-        if (n, tool) not in rows:
+    for sfx in ("", "-sd"):
+        if (n, "cat" + sfx) not in rows:
             continue
-        r = rows[(n, tool)]
-        walls = [x[0] for x in r]
-        med = statistics.median(walls)
-        rss = statistics.median(x[1] for x in r) / 1024
-        mb = r[0][2] / 1e6
-        rate = ("%.0f" if mb / med >= 10 else "%.1f") % (mb / med) if med > 0 else "∞"
-        ratio = "%.1f" % (med / cat_med) if cat_med > 0 else "n/a"
-        print("| %d | %s | %.1f | %d | %.3f | %.3f / %.3f | %.1f | %s | %s |" % (
-            n, label[tool], mb, r[0][3], med, min(walls), max(walls), rss, rate, ratio))
+        cat_med = med(n, "cat" + sfx)
+        if (n, "baseline" + sfx) in rows:
+            ratios.append((n, sfx, med(n, "kdeleg" + sfx) / med(n, "baseline" + sfx)))
+        for tool in ("kdeleg", "baseline", "wc", "cat"):
+            if (n, tool + sfx) not in rows:
+                continue
+            r = rows[(n, tool + sfx)]
+            walls = [x[0] for x in r]
+            m = statistics.median(walls)
+            rss = statistics.median(x[1] for x in r) / 1024
+            mb = r[0][2] / 1e6
+            rate = ("%.0f" if mb / m >= 10 else "%.1f") % (mb / m) if m > 0 else "∞"
+            ratio = "%.1f" % (m / cat_med) if cat_med > 0 else "n/a"
+            print("| %d | %s | %.1f | %d | %.3f | %.3f / %.3f | %.1f | %s | %s |" % (
+                n, label[tool + sfx], mb, r[0][3], m, min(walls), max(walls), rss, rate, ratio))
+    if (n, "kdeleg") in rows and (n, "kdeleg-sd") in rows:
+        sd_ratios.append((n, med(n, "kdeleg-sd") / med(n, "kdeleg"),
+                          med(n, "kdeleg-sd", 1) / med(n, "kdeleg", 1)))
 if ratios:
     print()
     print("kdeleg / baseline, median wall: " +
-          ", ".join("%.3f at %d accounts" % (x, n) for n, x in ratios))
+          ", ".join("%.3f at %d accounts%s" % (x, n, " with descriptors" if sfx else "")
+                    for n, sfx, x in ratios))
+if sd_ratios:
+    print()
+    print("with descriptors / without, kdeleg median wall: " +
+          ", ".join("%.2f at %d accounts" % (x, n) for n, x, _ in sd_ratios) +
+          "; median peak RSS: " + ", ".join("%.2f at %d" % (y, n) for n, _, y in sd_ratios))
 EOF
 	if [ -s "$NOTES" ]; then
 		echo

@@ -3,13 +3,16 @@
 #
 # Live-collection benchmark (issue #3): `kdeleg audit -H` against a throwaway Samba AD DC
 # bulk-loaded with N accounts, next to ldapsearch fetching README's snapshot (the client
-# stack's floor) and impacket's findDelegation.py (the peer tool), alternating, in one run.
+# stack's floor; with owners and DACLs, as README asks for them since issue 9, and without)
+# and impacket's findDelegation.py (the peer tool), alternating, in one run.
 #
 #   tests/bench/run-live-bench.sh BUILD_DIR|KDELEG [SIZES...]   (default sizes: 10000 50000)
 #
 # Environment: RUNS (timed runs of each program per size, default 5), SEED (bulk-load.py
 # seed, default 1), PAGE (page size for kdeleg and ldapsearch, default 1000), IMPACKET
-# (0 skips findDelegation.py), and lab.sh's KD_LAB_* (KD_LAB_KEEP defaults to 0 here: a
+# (0 skips findDelegation.py), BASELINE (another kdeleg executable or build directory, e.g.
+# a build of an older commit: run alternately with the one under test, for a ratio
+# measured side by side), and lab.sh's KD_LAB_* (KD_LAB_KEEP defaults to 0 here: a
 # 50k lab is ~0.5 GB). Needs root and what lab.sh needs, plus GNU time (package "time")
 # and, for the peer, python3-impacket. Sizes are loaded incrementally into one lab (the
 # 10k accounts of a 10k run are the first 10k of the 50k run). See tests/bench/README.md.
@@ -20,7 +23,7 @@
 set -uo pipefail
 
 usage() {
-	echo "usage: $0 BUILD_DIR|KDELEG [SIZES...]   (env RUNS=5 SEED=1 PAGE=1000 IMPACKET=1)" >&2
+	echo "usage: $0 BUILD_DIR|KDELEG [SIZES...]   (env RUNS=5 SEED=1 PAGE=1000 IMPACKET=1 BASELINE=)" >&2
 	exit 2
 }
 die() {
@@ -35,6 +38,15 @@ if [ -d "$1" ]; then KD=$1/kdeleg BUILD_DIR=$1; else KD=$1 BUILD_DIR=; fi
 shift
 [ -x "$KD" ] || die "no executable kdeleg at '$KD' (build it first)"
 KD=$(cd "$(dirname "$KD")" && pwd)/$(basename "$KD")
+BASE_KD=${BASELINE:-} BASE_BUILD_DIR=
+if [ -n "$BASE_KD" ]; then
+	if [ -d "$BASE_KD" ]; then BASE_BUILD_DIR=$BASE_KD BASE_KD=$BASE_KD/kdeleg; fi
+	[ -x "$BASE_KD" ] || die "BASELINE is not an executable kdeleg: '$BASE_KD'"
+	BASE_KD=$(cd "$(dirname "$BASE_KD")" && pwd)/$(basename "$BASE_KD")
+	if [ -z "$BASE_BUILD_DIR" ] && [ -r "$(dirname "$BASE_KD")/meson-info/meson-info.json" ]; then
+		BASE_BUILD_DIR=$(dirname "$BASE_KD")
+	fi
+fi
 RUNS=${RUNS:-5}
 SEED=${SEED:-1}
 PAGE=${PAGE:-1000}
@@ -58,15 +70,29 @@ FINDDELEG=/usr/share/doc/python3-impacket/examples/findDelegation.py
 mkdir -p "$OUT" || exit 1
 
 # Is the live collector in this build? (a) is skipped, not failed, when it is not.
+# (The help is read whole first: `kdeleg --help | grep -q` can die of SIGPIPE, and then
+# pipefail says "not found".)
 KD_LIVE=0
 KD_ARGS=()
-if "$KD" audit --help 2>/dev/null | grep -q -- '--uri'; then
+help=$("$KD" audit --help 2>/dev/null)
+if grep -q -- '--uri' <<<"$help"; then
 	KD_LIVE=1
-	"$KD" audit --help 2>/dev/null | grep -q -- '--page-size' && KD_ARGS=(--page-size "$PAGE")
-	"$KD" audit --help 2>/dev/null | grep -q -- '--quiet' && KD_ARGS+=(--quiet)
+	grep -q -- '--page-size' <<<"$help" && KD_ARGS=(--page-size "$PAGE")
+	grep -q -- '--quiet' <<<"$help" && KD_ARGS+=(--quiet)
 fi
 NOTES=()
 [ "$KD_LIVE" = 1 ] || NOTES+=("kdeleg at $KD has no \`audit -H\` (the live collector is not in this build): (a) skipped")
+BASE_ARGS=()
+if [ -n "$BASE_KD" ]; then
+	help=$("$BASE_KD" audit --help 2>/dev/null)
+	if grep -q -- '--uri' <<<"$help"; then
+		grep -q -- '--page-size' <<<"$help" && BASE_ARGS=(--page-size "$PAGE")
+		grep -q -- '--quiet' <<<"$help" && BASE_ARGS+=(--quiet)
+	else
+		NOTES+=("BASELINE $BASE_KD has no \`audit -H\`: skipped")
+		BASE_KD=
+	fi
+fi
 if [ "$IMPACKET" = 1 ] && [ ! -r "$FINDDELEG" ]; then
 	IMPACKET=0
 	NOTES+=("findDelegation.py not found at $FINDDELEG (apt-get install python3-impacket): (c) skipped")
@@ -97,12 +123,21 @@ if [ "$IMPACKET" = 1 ]; then
 	lab_set_option 'server services = s3fs, rpc, ldap, cldap, kdc, dns' || exit 1
 fi
 
-# The README's snapshot: the search and the sPNMappings base read, as one measured command.
+# The README's snapshot ("Making a snapshot", since issue 9): the search with the SD-flags
+# control (OWNER|DACL of nTSecurityDescriptor), the domain's crossRef (its NetBIOS name) and
+# the sPNMappings base read, as one measured command. Without descriptors: the same search
+# without the control and without nTSecurityDescriptor (what a collector that does not read
+# owners and DACLs fetches), the same two small reads.
 FILTER='(|(objectClass=user)(objectClass=computer)(objectClass=group)(objectClass=domain)(objectClass=trustedDomain))'
-ATTRS='objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version'
-# shellcheck disable=SC2016 # sh -c's own positional parameters
-LDAPSEARCH_SH='ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$1" -E "pr=$2/noprompt" -b "$3" "$4" $5 >/dev/null &&
-ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$1" -b "CN=Directory Service,CN=Windows NT,CN=Services,$6" -s base sPNMappings >/dev/null'
+ATTRS_NOSD='objectClass sAMAccountName objectSid userAccountControl servicePrincipalName msDS-AllowedToDelegateTo msDS-AllowedToActOnBehalfOfOtherIdentity memberOf member primaryGroupID adminCount dNSHostName msDS-SupportedEncryptionTypes ms-DS-MachineAccountQuota msDS-Behavior-Version sIDHistory trustPartner trustAttributes trustDirection trustType'
+ATTRS="$ATTRS_NOSD nTSecurityDescriptor"
+SD_FLAGS='1.2.840.113556.1.4.801=::MAMCAQU='
+# sh -c's own positional parameters: URI host, page, base, filter, attributes, configuration
+# base, output file, and the -E SD-flags control or an empty string.
+# shellcheck disable=SC2016
+LDAPSEARCH_SH='ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$1" -E "pr=$2/noprompt" ${8:+-E "$8"} -b "$3" "$4" $5 >"$7" &&
+ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$1" -b "CN=Partitions,$6" -s one "(&(objectClass=crossRef)(nCName=$3))" nCName nETBIOSName >>"$7" &&
+ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$1" -b "CN=Directory Service,CN=Windows NT,CN=Services,$6" -s base sPNMappings >>"$7"'
 
 # measure PROGRAM SIZE RUN CMD...: time CMD inside the namespace; a row in RAW.
 measure() {
@@ -117,10 +152,25 @@ run_kdeleg() { # SIZE RUN OUTPUT
 	measure kdeleg "$1" "$2" "$KD" audit -H "ldap://$LAB_FQDN" "${KD_ARGS[@]}" \
 		-f json -o "$3" >"$TMP/kdeleg.out" 2>"$TMP/kdeleg.err"
 }
-run_ldapsearch() { # SIZE RUN
-	# shellcheck disable=SC2086
+run_baseline() { # SIZE RUN OUTPUT
+	measure baseline "$1" "$2" "$BASE_KD" audit -H "ldap://$LAB_FQDN" "${BASE_ARGS[@]}" \
+		-f json -o "$3" >"$TMP/kdeleg.out" 2>"$TMP/kdeleg.err"
+}
+run_ldapsearch() { # SIZE RUN [OUTPUT]: README's snapshot, with owners and DACLs
 	measure ldapsearch "$1" "$2" sh -c "$LDAPSEARCH_SH" sh "$LAB_FQDN" "$PAGE" "$LAB_BASE" \
-		"$FILTER" "$ATTRS" "$LAB_CONFIG_BASE" 2>"$TMP/ldapsearch.err"
+		"$FILTER" "$ATTRS" "$LAB_CONFIG_BASE" "${3:-/dev/null}" "$SD_FLAGS" 2>"$TMP/ldapsearch.err"
+}
+run_ldapsearch_nosd() { # SIZE RUN [OUTPUT]: the same without the control and the attribute
+	measure ldapsearch-nosd "$1" "$2" sh -c "$LDAPSEARCH_SH" sh "$LAB_FQDN" "$PAGE" "$LAB_BASE" \
+		"$FILTER" "$ATTRS_NOSD" "$LAB_CONFIG_BASE" "${3:-/dev/null}" "" 2>"$TMP/ldapsearch.err"
+}
+# kdeleg's JSON report -> "FINDINGS ENTRIES COMPLETE RBCD_WRITABLE"
+report_counts() {
+	"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["counts"]
+w = sum(1 for f in d.get("findings", ()) if f.get("rule") == "rbcd-writable")
+print("%d %d %s %d" % (c["findings"], c["entries"], d.get("complete"), w))' "$1"
 }
 run_impacket() { # SIZE RUN
 	measure findDelegation "$1" "$2" "$PY" "$FINDDELEG" -k -no-pass "$LAB_REALM/$LAB_ADMIN" \
@@ -149,17 +199,20 @@ for n in "${SIZES[@]}"; do
 
 	# ---- untimed pass: warms the DC, checks every program works ---------------------
 	lab_exec kvno "ldap/$LAB_FQDN" >>"$LAB_LOG" 2>&1 || lab_fail "kvno ldap/$LAB_FQDN failed" || exit 1
-	run_ldapsearch "$n" 0 || lab_fail "ldapsearch exited $?: $(tail -n3 "$TMP/ldapsearch.err")" ||
-		exit 1
+	run_ldapsearch "$n" 0 "$TMP/snap.ldif" ||
+		lab_fail "ldapsearch exited $?: $(tail -n3 "$TMP/ldapsearch.err")" || exit 1
+	INFO[$n,bytes]=$(stat -c %s "$TMP/snap.ldif")
+	INFO[$n,sds]=$(grep -c '^nTSecurityDescriptor::' "$TMP/snap.ldif")
+	run_ldapsearch_nosd "$n" 0 "$TMP/snap.ldif" ||
+		lab_fail "ldapsearch (no descriptors) exited $?: $(tail -n3 "$TMP/ldapsearch.err")" || exit 1
+	INFO[$n,bytes_nosd]=$(stat -c %s "$TMP/snap.ldif")
+	rm -f "$TMP/snap.ldif"
 	INFO[$n,entries]=$(lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
 		-E "pr=$PAGE/noprompt" -b "$LAB_BASE" "$FILTER" 1.1 2>/dev/null | grep -c '^dn:')
 	if [ "$KD_LIVE" = 1 ]; then
 		if run_kdeleg "$n" 0 "$TMP/report.json"; then
-			INFO[$n,kd]=$("$PY" -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-c = d["counts"]
-print("%d %d %s" % (c["findings"], c["entries"], d.get("complete")))' "$TMP/report.json")
-			read -r f e c <<<"${INFO[$n,kd]}"
+			INFO[$n,kd]=$(report_counts "$TMP/report.json")
+			read -r f e c _ <<<"${INFO[$n,kd]}"
 			if [ "$f" -eq 0 ] || [ "$c" != True ]; then
 				say "kdeleg on $n accounts: $f findings, complete=$c"
 				FAILED=1
@@ -168,7 +221,17 @@ print("%d %d %s" % (c["findings"], c["entries"], d.get("complete")))' "$TMP/repo
 			say "kdeleg audit -H failed on $n accounts (exit $(tail -n1 "$RAW" | cut -f6)):"
 			tail -n 20 "$TMP/kdeleg.err" | sed 's/^/    /' >&2
 			FAILED=1
-			INFO[$n,kd]="0 0 failed"
+			INFO[$n,kd]="0 0 failed 0"
+		fi
+	fi
+	if [ -n "$BASE_KD" ]; then
+		if run_baseline "$n" 0 "$TMP/report.json"; then
+			INFO[$n,base]=$(report_counts "$TMP/report.json")
+		else
+			say "BASELINE $BASE_KD audit -H failed on $n accounts (exit $(tail -n1 "$RAW" | cut -f6)):"
+			tail -n 20 "$TMP/kdeleg.err" | sed 's/^/    /' >&2
+			FAILED=1
+			INFO[$n,base]="0 0 failed 0"
 		fi
 	fi
 	if [ "$IMPACKET" = 1 ]; then
@@ -184,7 +247,8 @@ print("%d %d %s" % (c["findings"], c["entries"], d.get("complete")))' "$TMP/repo
 
 	# ---- timed runs, alternating ---------------------------------------------------
 	INFO[$n,load_before]=$(cut -d' ' -f1-3 /proc/loadavg)
-	progs=ldapsearch
+	progs="ldapsearch, ldapsearch without descriptors"
+	[ -n "$BASE_KD" ] && progs="baseline kdeleg, $progs"
 	[ "$KD_LIVE" = 1 ] && progs="kdeleg, $progs"
 	[ -n "${INFO[$n,fd]:-}" ] && progs="$progs, findDelegation"
 	say "$n accounts: $RUNS rounds of $progs"
@@ -196,8 +260,15 @@ print("%d %d %s" % (c["findings"], c["entries"], d.get("complete")))' "$TMP/repo
 				FAILED=1
 			fi
 		fi
+		if [ -n "$BASE_KD" ] && ! run_baseline "$n" "$r" /dev/null; then
+			say "BASELINE audit -H exited $(tail -n1 "$RAW" | cut -f6) on $n accounts (run $r):"
+			tail -n 20 "$TMP/kdeleg.err" | sed 's/^/    /' >&2
+			FAILED=1
+		fi
 		run_ldapsearch "$n" "$r" ||
 			NOTES+=("ldapsearch exited non-zero on $n accounts, run $r: $(tail -n1 "$TMP/ldapsearch.err")")
+		run_ldapsearch_nosd "$n" "$r" ||
+			NOTES+=("ldapsearch without descriptors exited non-zero on $n accounts, run $r: $(tail -n1 "$TMP/ldapsearch.err")")
 		if [ -n "${INFO[$n,fd]:-}" ]; then
 			run_impacket "$n" "$r"
 			impacket_ok || NOTES+=("findDelegation.py failed on $n accounts, run $r")
@@ -210,13 +281,15 @@ done
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 mem=$(awk '/^MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)
 kdver=$("$KD" version 2>/dev/null | head -n1)
-# The commit kdeleg was built from: its build directory's source tree, else this one.
-src=$TOP
-if [ -n "$BUILD_DIR" ] && [ -r "$BUILD_DIR/meson-info/meson-info.json" ]; then
-	src=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["directories"]["source"])' \
-		"$BUILD_DIR/meson-info/meson-info.json" 2>/dev/null || echo "$TOP")
-fi
-commit=$(git -C "$src" describe --always --dirty 2>/dev/null || echo "no git commit (not a checkout)")
+# The commit a kdeleg was built from: its build directory's source tree, else this one.
+built_from() { # BUILD_DIR -> "SOURCE at COMMIT"
+	local src=$TOP
+	if [ -n "$1" ] && [ -r "$1/meson-info/meson-info.json" ]; then
+		src=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["directories"]["source"])' \
+			"$1/meson-info/meson-info.json" 2>/dev/null || echo "$TOP")
+	fi
+	echo "$src at $(git -C "$src" describe --always --dirty 2>/dev/null || echo "no git commit (not a checkout)")"
+}
 buildinfo=
 if [ -n "$BUILD_DIR" ]; then
 	buildinfo=$(meson introspect "$BUILD_DIR" --buildoptions 2>/dev/null | "$PY" -c '
@@ -230,13 +303,17 @@ pkgver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
 	echo "## kdeleg live-collection benchmark"
 	echo
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $cpu, nproc $(nproc), $mem RAM, $(uname -sr)"
-	echo "- kdeleg: ${kdver:-?} ($KD), built from $src at $commit${buildinfo:+, $buildinfo}"
+	echo "- kdeleg: ${kdver:-?} ($KD), built from $(built_from "$BUILD_DIR")${buildinfo:+, $buildinfo}"
+	[ -n "$BASE_KD" ] && echo "- baseline: $("$BASE_KD" version 2>/dev/null | head -n1) ($BASE_KD), built from $(built_from "$BASE_BUILD_DIR"), run alternately with kdeleg"
 	echo "- DC: samba $(pkgver samba) in a network namespace on this machine (TDB backend, 2008 R2 level); clients: ldap-utils $(pkgver ldap-utils), libsasl2 $(pkgver libsasl2-2), krb5 $(pkgver libkrb5-3), python3-impacket $(pkgver python3-impacket)"
-	echo "- $RUNS timed runs per program and size, alternating kdeleg / ldapsearch / findDelegation, after one untimed pass; wall and peak RSS from GNU time \`%e %M\` inside the namespace; GSSAPI (sign+seal) bind with a cached ticket, page size $PAGE"
+	echo "- $RUNS timed runs per program and size, alternating kdeleg${BASE_KD:+ / baseline} / ldapsearch / ldapsearch without descriptors${INFO[${SIZES[0]},fd]:+ / findDelegation}, after one untimed pass; wall and peak RSS from GNU time \`%e %M\` inside the namespace; GSSAPI (sign+seal) bind with a cached ticket, page size $PAGE"
+	echo "- ldapsearch: README's snapshot (the search with \`-E $SD_FLAGS\` and nTSecurityDescriptor, the crossRef, sPNMappings); without descriptors: the same without the control and without nTSecurityDescriptor"
 	echo "- load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	for n in "${SIZES[@]}"; do
 		echo "- $n accounts: loaded ${INFO[$n,load]} (bulk-load.py seed $SEED), ${INFO[$n,db]} MB of database; ${INFO[$n,entries]} entries match the snapshot filter; load average before/after the runs ${INFO[$n,load_before]} / ${INFO[$n,load_after]}"
-		[ "$KD_LIVE" = 1 ] && { read -r f e c <<<"${INFO[$n,kd]}"; echo "  - kdeleg: $f findings over $e entries (complete: $c)"; }
+		echo "  - ldapsearch output: ${INFO[$n,bytes]} bytes with ${INFO[$n,sds]} nTSecurityDescriptor values, ${INFO[$n,bytes_nosd]} bytes without descriptors"
+		[ "$KD_LIVE" = 1 ] && { read -r f e c w <<<"${INFO[$n,kd]}"; echo "  - kdeleg: $f findings over $e entries (complete: $c; rbcd-writable: $w)"; }
+		[ -n "$BASE_KD" ] && { read -r f e c w <<<"${INFO[$n,base]}"; echo "  - baseline: $f findings over $e entries (complete: $c)"; }
 		[ -n "${INFO[$n,fd]:-}" ] && echo "  - findDelegation.py: ${INFO[$n,fd]} rows"
 		echo "  - mix: \`${INFO[$n,mix]}\`"
 	done
@@ -249,15 +326,18 @@ with open(sys.argv[1]) as f:
     for line in f:
         n, prog, run, wall, rss, rc = line.rstrip("\n").split("\t")
         rows.setdefault((int(n), prog), []).append((float(wall), int(rss), int(rc)))
-label = {"kdeleg": "`kdeleg audit -H`", "ldapsearch": "`ldapsearch` (floor)",
+label = {"kdeleg": "`kdeleg audit -H`", "baseline": "baseline `kdeleg audit -H`",
+         "ldapsearch": "`ldapsearch` (floor)",
+         "ldapsearch-nosd": "`ldapsearch` without descriptors",
          "findDelegation": "impacket `findDelegation.py`"}
+meds = {}
 print("| accounts | program | median wall s | min / max wall s | median peak RSS MB "
       "| × ldapsearch wall | failed runs |")
 print("|---:|---|---:|---:|---:|---:|---:|")
 for n in sorted({k[0] for k in rows}):
     floor = rows.get((n, "ldapsearch"))
     floor = statistics.median(w for w, _, rc in floor if rc == 0) if floor else None
-    for prog in ("kdeleg", "ldapsearch", "findDelegation"):
+    for prog in ("kdeleg", "baseline", "ldapsearch", "ldapsearch-nosd", "findDelegation"):
         r = rows.get((n, prog))
         if not r:
             continue
@@ -268,10 +348,24 @@ for n in sorted({k[0] for k in rows}):
             continue
         walls = [x[0] for x in ok]
         med = statistics.median(walls)
+        meds[n, prog] = med
         rss = statistics.median(x[1] for x in ok) / 1024
         ratio = "%.2f" % (med / floor) if floor else "n/a"
         print("| %s | %s | %.2f | %.2f / %.2f | %.1f | %s | %d |" % (
             format(n, ","), label[prog], med, min(walls), max(walls), rss, ratio, bad))
+lines = []
+for n in sorted({k[0] for k in rows}):
+    for a, b, what in (("kdeleg", "baseline", "kdeleg / baseline"),
+                       ("ldapsearch", "ldapsearch-nosd", "ldapsearch with / without descriptors"),
+                       ("kdeleg", "ldapsearch", "kdeleg / ldapsearch (both with descriptors)"),
+                       ("baseline", "ldapsearch-nosd",
+                        "baseline / ldapsearch (both without descriptors)")):
+        if (n, a) in meds and (n, b) in meds and meds[n, b] > 0:
+            lines.append("- %s accounts, %s, median wall: %.2f" % (
+                format(n, ","), what, meds[n, a] / meds[n, b]))
+if lines:
+    print()
+    print("\n".join(lines))
 EOF
 	if [ ${#NOTES[@]} -gt 0 ]; then
 		echo

@@ -616,3 +616,18 @@ _lab_on_exit() {
     lab_down "$status"
     exit "$status"
 }
+
+# ---- kdeleg verify's cases (tests/integration/test-verify.sh) ----
+# lab_populate_verify: populate-verify.py's accounts under OU=Verify (each with a known
+# password, for kinit), manifest in LAB_VERIFY_MANIFEST. Independent of lab_populate.
+lab_populate_verify() {
+    local t
+    t=$(_lab_now)
+    LAB_VERIFY_MANIFEST=$LAB_DIR/verify-manifest.json
+    export LAB_VERIFY_MANIFEST
+    _lab_run "populate-verify" lab_exec env LAB_USER_PASS="$LAB_USER_PASS" \
+        LAB_MACHINE_PASS="$LAB_MACHINE_PASS" \
+        /usr/bin/python3 "$_lab_here/populate-verify.py" "$LAB_SMBCONF" \
+        "$LAB_VERIFY_MANIFEST" || return 1
+    lab_log "verify cases populated in $(_lab_since "$t") s"
+}

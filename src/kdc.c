@@ -187,6 +187,22 @@ asker_has(struct kd_kdc *kdc, const struct asker *q, const struct kd_sid *sid,
 	return kd_tokens_sid_has(kdc->tokens, q->sid, sid, ret_why);
 }
 
+/* "NAME, S-1-5-..." for a trustee the snapshot or the well-known table names, else the SID. */
+static void
+trustee_text(struct kd_kdc *kdc, const struct kd_sid *sid, char *buf, size_t size)
+{
+	uint32_t index = kd_directory_find_sid(kdc->dir, sid);
+	const char *name = index != KD_NONE ? kd_directory_get(kdc->dir, index)->name
+					    : kd_sid_wellknown_name(sid);
+	char text[KD_SID_STRING_MAX];
+
+	kd_sid_to_string(sid, text, sizeof(text));
+	if (name)
+		snprintf(buf, size, "%.256s, %s", name, text);
+	else
+		snprintf(buf, size, "%s", text);
+}
+
 static int
 rbcd_check(struct kd_kdc *kdc, uint32_t resource, const struct asker *q, struct kd_decision *d)
 {
@@ -224,7 +240,7 @@ rbcd_check(struct kd_kdc *kdc, uint32_t resource, const struct asker *q, struct 
 		const struct kd_ace *ace = &dacl->aces[j];
 		const char *reason, *why = NULL;
 		enum kd_ace_role role = kd_kdc_rbcd_ace_role(ace, &reason);
-		char sid[KD_SID_STRING_MAX];
+		char sid[KD_SID_STRING_MAX + 300];
 		int has;
 
 		if (role == KD_ACE_ROLE_IGNORED)
@@ -234,7 +250,7 @@ rbcd_check(struct kd_kdc *kdc, uint32_t resource, const struct asker *q, struct 
 			return has;
 		if (has == KD_TOKEN_NO)
 			continue;
-		kd_sid_to_string(&ace->sid, sid, sizeof(sid));
+		trustee_text(kdc, &ace->sid, sid, sizeof(sid));
 		if (has == KD_TOKEN_UNCERTAIN || role == KD_ACE_ROLE_ALLOW_IF ||
 		    role == KD_ACE_ROLE_DENY_IF) {
 			bool allow = role == KD_ACE_ROLE_ALLOW || role == KD_ACE_ROLE_ALLOW_IF;

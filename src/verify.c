@@ -55,6 +55,11 @@ static const struct kd_error_cause causes[] = {
 	 "user not marked sensitive"},
 	{"KDC_ERR_CLIENT_REVOKED", "the front end (0xC0000072, STATUS_ACCOUNT_DISABLED)",
 	 "the user or the front end's account is disabled", "user account enabled"},
+	{"KDC_ERR_POLICY", "the front end, at S4U2Self (Samba: \"Principal may not act as client\")",
+	 "the impersonated user's account is disabled or may not log on", "user account enabled"},
+	{"KDC_ERR_S_PRINCIPAL_UNKNOWN", "the front end or the client (0xC0000064)",
+	 "the SPN is registered on no account, or the front end has no SPN of its own",
+	 "target SPN registered"},
 	{"KDC_ERR_PRINCIPAL_NOT_UNIQUE", "the KDC (event 11), clients falling back to NTLM",
 	 "the SPN is registered on more than one account", "target SPN registered"},
 	{"KDC_ERR_ETYPE_NOSUPP", "the front end or the client",
@@ -190,49 +195,100 @@ add_steps(struct build *b, const struct kd_decision *d)
 	}
 }
 
-/* Registered SPNs that clients probably meant: the same class on the same host by
- * its short name, its FQDN, or another port. */
+/* The length of @spn's first host label (its short name). */
+static size_t
+short_name_len(const struct kd_spn *spn)
+{
+	size_t n = 0;
+
+	while (n < spn->host_len && spn->host[n] != '.')
+		n++;
+	return n;
+}
+
+/* The same service on the same host, by short name, FQDN or another port: the same
+ * class, or @alias (HOST/ serving it through sPNMappings: http -> host). */
+static bool
+same_service(const struct kd_spn *want, const char *alias, const char *have_text)
+{
+	struct kd_spn have;
+	size_t label = short_name_len(want);
+
+	if (kd_spn_parse(have_text, strlen(have_text), &have, NULL) < 0)
+		return false;
+	if ((have.service_class_len != want->service_class_len ||
+	     strncasecmp(have.service_class, want->service_class, want->service_class_len)) &&
+	    !(alias && strlen(alias) == have.service_class_len &&
+	      strncasecmp(have.service_class, alias, have.service_class_len) == 0))
+		return false;
+	return short_name_len(&have) == label && strncasecmp(have.host, want->host, label) == 0;
+}
+
+/* Adds @text to @ret (up to @max, each once); returns the new count. */
+static size_t
+add_near(const char **ret, size_t n, size_t max, const char *text)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcasecmp(ret[k], text) == 0)
+			return n;
+	if (n < max)
+		ret[n++] = text;
+	return n;
+}
+
+/* Registered SPNs that clients probably meant: the same service by another name. */
 static size_t
 near_spns(const struct kd_directory *dir, const char *spn_text, const char **ret, size_t max)
 {
 	const struct kd_spn_holder *holders;
 	size_t nholders = kd_directory_spn_holders(dir, &holders), n = 0;
 	struct kd_spn want;
-	size_t want_label;
 	const char *alias;
 
 	if (kd_spn_parse(spn_text, strlen(spn_text), &want, NULL) < 0)
 		return 0;
 	alias = kd_spnmap_target(kd_directory_spnmap(dir), want.service_class,
 				 want.service_class_len);
-	for (want_label = 0; want_label < want.host_len && want.host[want_label] != '.';
-	     want_label++)
-		;
-	for (size_t h = 0; h < nholders && n < max; h++) {
-		struct kd_spn have;
-		size_t have_label;
-		bool seen = false;
-
-		if (holders[h].implicit ||
-		    kd_spn_parse(holders[h].spn, strlen(holders[h].spn), &have, NULL) < 0)
-			continue;
-		/* the same class, or HOST/ serving it through sPNMappings (http -> host) */
-		if ((have.service_class_len != want.service_class_len ||
-		     strncasecmp(have.service_class, want.service_class, want.service_class_len)) &&
-		    !(alias && strlen(alias) == have.service_class_len &&
-		      strncasecmp(have.service_class, alias, have.service_class_len) == 0))
-			continue;
-		for (have_label = 0; have_label < have.host_len && have.host[have_label] != '.';
-		     have_label++)
-			;
-		if (have_label != want_label || strncasecmp(have.host, want.host, want_label))
-			continue;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = strcasecmp(ret[k], holders[h].spn) == 0;
-		if (!seen)
-			ret[n++] = holders[h].spn;
-	}
+	for (size_t h = 0; h < nholders && n < max; h++)
+		if (!holders[h].implicit && same_service(&want, alias, holders[h].spn))
+			n = add_near(ret, n, max, holders[h].spn);
 	return n;
+}
+
+/* The front end's targets that name @spn_text's service otherwise (short name vs FQDN,
+ * port): the KDC compares them exactly. */
+static size_t
+near_targets(const struct kd_principal *f, const char *spn_text, const char **ret, size_t max)
+{
+	struct kd_spn want;
+	size_t n = 0;
+
+	if (kd_spn_parse(spn_text, strlen(spn_text), &want, NULL) < 0)
+		return 0;
+	for (uint32_t k = 0; k < f->ndelegate_to && n < max; k++)
+		if (same_service(&want, NULL, f->delegate_to[k]))
+			n = add_near(ret, n, max, f->delegate_to[k]);
+	return n;
+}
+
+/* Appends "; @label: a, b, c (@why)" to check @name's detail. */
+static void
+append_near(struct build *b, const char *name, const char *label, const char **near, size_t n,
+	    const char *why)
+{
+	struct kd_verify_check *c = find_check(b->r, name);
+	char *more;
+
+	if (!c || !n)
+		return;
+	more = kd_format("%s; %s: %s%s%s%s%s (%s)", c->detail, label, near[0], n > 1 ? ", " : "",
+			 n > 1 ? near[1] : "", n > 2 ? ", " : "", n > 2 ? near[2] : "", why);
+	if (!more) {
+		b->failed = true;
+		return;
+	}
+	free(c->detail);
+	c->detail = more;
 }
 
 /* True when @spn's host is a DNS name outside the domain @dns (classic cannot go there). */
@@ -433,31 +489,28 @@ kd_verify(struct kd_kdc *kdc, const struct kd_directory *dir, uint32_t frontend,
 		ret->verdict = KD_VERDICT_UNCERTAIN;
 	/* the SPN clients use, when it is registered nowhere */
 	if (ret->backend == KD_NONE) {
-		struct kd_verify_check *c = find_check(ret, "target SPN registered");
 		const char *near[NEAR_MAX];
-		size_t nnear = near_spns(dir, spn, near, NEAR_MAX);
 
-		if (c && nnear) {
-			char *more = kd_format("%s; registered instead: %s%s%s%s%s (short name, FQDN and "
-					  "port must match what clients use, or Negotiate falls "
-					  "back to NTLM)",
-					  c->detail, near[0], nnear > 1 ? ", " : "",
-					  nnear > 1 ? near[1] : "", nnear > 2 ? ", " : "",
-					  nnear > 2 ? near[2] : "");
-
-			if (more) {
-				free(c->detail);
-				c->detail = more;
-			} else {
-				b.failed = true;
-			}
-		}
+		append_near(&b, "target SPN registered", "registered instead", near,
+			    near_spns(dir, spn, near, NEAR_MAX),
+			    "short name, FQDN and port must match what clients use, or Negotiate "
+			    "falls back to NTLM");
 		if (other_domain(spn, kd_directory_domain(dir)->dns_name))
 			add_check(&b, "target in this domain", KD_VERDICT_NO, NULL,
 				  kd_format("%s names a host outside %s: classic delegation cannot "
 				       "cross domains; resource-based delegation on the back end "
 				       "can, and this snapshot cannot see it",
 				       spn, kd_directory_domain(dir)->dns_name));
+	}
+	{
+		const char *near[NEAR_MAX];
+		const struct kd_verify_check *c =
+			find_check(ret, "classic: SPN in the front end's targets");
+
+		if (c && c->outcome == KD_VERDICT_NO)
+			append_near(&b, c->name, "listed instead", near,
+				    near_targets(f, spn, near, NEAR_MAX),
+				    "the KDC compares the name exactly");
 	}
 	if (protocol == KD_VERIFY_ANY && ret->mechanism &&
 	    strcmp(ret->mechanism, "resource-based") == 0)

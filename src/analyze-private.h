@@ -9,6 +9,7 @@
 
 #include "kdeleg/analyze.h"
 #include "kdeleg/directory.h"
+#include "kdeleg/hashtab.h"
 #include "kdeleg/kdc.h"
 #include "kdeleg/strbuf.h"
 #include "kdeleg/token.h"
@@ -31,6 +32,12 @@ struct audit {
 	size_t ntouched, touched_cap;
 	/* per group trustee: 1 + its unresolved members (0: not counted yet) */
 	size_t *outside;
+	/* rbcd-writable: the writers of each distinct (DACL, owner), computed once; most
+	 * accounts of a domain share a handful of DACLs (rules-rbcd.c) */
+	struct kd_hashtab writers_index; /* key in writers_keys -> index into writers_memo */
+	struct kd_arena *writers_keys;
+	struct writers_memo *writers_memo;
+	size_t nwriters_memo, writers_memo_cap;
 	bool failed; /* out of memory somewhere; reported once at the end */
 };
 
@@ -66,6 +73,8 @@ void audit_rule_privileged_delegable(struct audit *a, uint32_t i, const struct k
 bool audit_is_broad_sid(const struct kd_sid *sid);
 void audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p);
 void audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal *p);
+/* Releases what audit_rule_rbcd_writable() kept between accounts. */
+void audit_writers_free(struct audit *a);
 /* rules-spn.c */
 void audit_rule_duplicate_spns(struct audit *a);
 /* rules-domain.c */

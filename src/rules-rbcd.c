@@ -9,6 +9,7 @@
 
 #include "analyze-private.h"
 #include "kdeleg/access.h"
+#include "kdeleg/arena.h"
 #include "kdeleg/strbuf.h"
 
 /* ---- resource-based constrained delegation, decided by the KDC model ---- */
@@ -561,10 +562,87 @@ ace_json(const struct kd_secdesc *sd, uint32_t index)
 				 : json_null());
 }
 
+struct writers_memo {
+	struct kd_writer *writers;
+	size_t n;
+};
+
+void
+audit_writers_free(struct audit *a)
+{
+	for (size_t k = 0; k < a->nwriters_memo; k++)
+		free(a->writers_memo[k].writers);
+	free(a->writers_memo);
+	kd_hashtab_free(&a->writers_index);
+	kd_arena_free(a->writers_keys);
+}
+
+/*
+ * The writers of @p's descriptor. They depend on its DACL and owner only, and
+ * equal DACLs share one ACE array in the model: computed once per (ACE array,
+ * owner). The array stays the memo's. KD_ERR_NOMEM.
+ */
+static int
+writers_of(struct audit *a, uint32_t i, const struct kd_principal *p,
+	   const struct kd_writer **ret, size_t *ret_n)
+{
+	const struct kd_secdesc *sd = p->sd;
+	uint8_t key[sizeof(void *) + 4 + 1 + 8 + 4 * KD_SID_MAX_SUBAUTH];
+	const void *aces = sd->dacl.aces;
+	uint32_t count = sd->dacl.count, index;
+	size_t len = 0;
+	struct writers_memo memo = {0};
+	struct kd_error why;
+	void *stored;
+
+	memcpy(key, &aces, sizeof(aces));
+	len += sizeof(aces);
+	memcpy(key + len, &count, 4);
+	len += 4;
+	key[len++] = (uint8_t)(sd->dacl_null | sd->has_owner << 1);
+	if (sd->has_owner)
+		len += kd_sid_to_binary(&sd->owner, key + len, sizeof(key) - len);
+	if (!a->writers_keys) {
+		a->writers_keys = kd_arena_new();
+		kd_hashtab_init(&a->writers_index);
+		if (!a->writers_keys)
+			return KD_ERR_NOMEM;
+	}
+	if (kd_hashtab_get(&a->writers_index, key, len, &index)) {
+		*ret = a->writers_memo[index].writers;
+		*ret_n = a->writers_memo[index].n;
+		return 0;
+	}
+	kd_error_clear(&why);
+	if (kd_access_rbcd_writers(a->tokens, a->dir, i, &memo.writers, &memo.n, &why) < 0)
+		return KD_ERR_NOMEM;
+	if (a->nwriters_memo == a->writers_memo_cap) {
+		size_t cap = a->writers_memo_cap ? a->writers_memo_cap * 2 : 64;
+		struct writers_memo *bigger = realloc(a->writers_memo, cap * sizeof(*bigger));
+
+		if (!bigger) {
+			free(memo.writers);
+			return KD_ERR_NOMEM;
+		}
+		a->writers_memo = bigger;
+		a->writers_memo_cap = cap;
+	}
+	stored = kd_arena_memdup(a->writers_keys, key, len);
+	if (!stored || a->nwriters_memo >= UINT32_MAX ||
+	    kd_hashtab_put(&a->writers_index, stored, len, (uint32_t)a->nwriters_memo, NULL) < 0) {
+		free(memo.writers);
+		return KD_ERR_NOMEM;
+	}
+	a->writers_memo[a->nwriters_memo++] = memo;
+	*ret = memo.writers;
+	*ret_n = memo.n;
+	return 0;
+}
+
 void
 audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal *p)
 {
-	struct kd_writer *writers = NULL;
+	const struct kd_writer *writers = NULL;
 	size_t nwriters = 0, nkept = 0;
 	struct kd_strbuf identity;
 	json_t *list;
@@ -572,16 +650,24 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 	bool critical, broad = false;
 	char more[64] = "";
 	char *quoted;
-	struct kd_error why;
 
 	if (!p->sd || p->kind == KD_KIND_GROUP || p->kind == KD_KIND_FOREIGN ||
 	    p->kind == KD_KIND_TRUST || p->kind == KD_KIND_UNKNOWN)
 		return;
-	kd_error_clear(&why);
-	if (kd_access_rbcd_writers(a->tokens, a->dir, i, &writers, &nwriters, &why) < 0) {
+	if (writers_of(a, i, p, &writers, &nwriters) < 0) {
 		a->failed = true;
 		return;
 	}
+	/* the common case: nobody but the defaults, tier 0 and the account itself */
+	for (size_t k = 0; k < nwriters && !nkept; k++) {
+		const struct kd_principal *wp = kd_directory_get(a->dir, writers[k].principal);
+
+		nkept = !(writers[k].principal == i || is_default_admin(&writers[k].sid) ||
+			  (wp && wp->tier0));
+	}
+	if (!nkept)
+		return;
+	nkept = 0;
 	list = json_array();
 	kd_strbuf_init(&identity, 64);
 	for (size_t k = 0; list && k < nwriters; k++) {
@@ -606,7 +692,6 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 		kd_strbuf_append(&identity, sid, strlen(sid));
 		kd_strbuf_append(&identity, "\x1f", 1);
 	}
-	free(writers);
 	if (!nkept || !list) {
 		json_decref(list);
 		kd_strbuf_free(&identity);

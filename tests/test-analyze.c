@@ -1277,6 +1277,43 @@ START_TEST(test_rbcd_writable)
 END_TEST
 
 /* The MachineAccountQuota sentence only when the quota is above 0. */
+/*
+ * Accounts sharing one DACL share one evaluation of its writers (the model shares
+ * equal ACE arrays): still each account is judged on its own — WS01 may write the
+ * descriptor it shares with WS02, which is a finding on WS02 only — and another
+ * owner is another evaluation.
+ */
+START_TEST(test_rbcd_writable_shared_dacl)
+{
+	static const struct tu_ace aces[] = {OBJ_WP(DOMSID "-3501", RBCD_GUID)};
+	struct tu_buf da = {0}, joiner = {0};
+	char *b64_da, *b64_joiner, *text;
+	const struct kd_finding *f;
+	struct tu_audit a;
+
+	tu_sd_build(&da, DOMSID "-512", true, aces, 1);
+	tu_sd_build(&joiner, SID_JOINER, true, aces, 1);
+	b64_da = tu_base64(da.data, da.len);
+	b64_joiner = tu_base64(joiner.data, joiner.len);
+	text = tu_xprintf("%s" COMPUTER("WS01", "3501", U_WS) "nTSecurityDescriptor:: %s\n" END
+			  COMPUTER("WS02", "3502", U_WS) "nTSecurityDescriptor:: %s\n" END
+			  COMPUTER("WS03", "3503", U_WS) "nTSecurityDescriptor:: %s\n" END,
+			  WR_BASE("msDS-Behavior-Version: 7\n"), b64_da, b64_da, b64_joiner);
+	tu_audit_run(&a, text);
+	ck_assert_uint_eq(tu_count_findings(&a, "rbcd-writable", "WS01$"), 0);
+	f = find(&a, "rbcd-writable", "WS02$");
+	ck_assert_int_eq(jint(f->details, "writer_count"), 1);
+	f = find(&a, "rbcd-writable", "WS03$");
+	ck_assert_int_eq(jint(f->details, "writer_count"), 2); /* WS01$ and the owner */
+	tu_audit_free(&a);
+	free(text);
+	free(b64_da);
+	free(b64_joiner);
+	tu_buf_free(&da);
+	tu_buf_free(&joiner);
+}
+END_TEST
+
 START_TEST(test_rbcd_writable_quota)
 {
 	static const struct {
@@ -1708,6 +1745,7 @@ kd_analyze_suite(void)
 	tc = tcase_create("rbcd-writable");
 	tcase_add_loop_test(tc, test_rbcd_writable, 0, ARRAY_LEN(writable_cases));
 	tcase_add_test(tc, test_rbcd_writable_quota);
+	tcase_add_test(tc, test_rbcd_writable_shared_dacl);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("machine-account-quota");

@@ -518,10 +518,12 @@ emit_group(struct audit *a, const struct kd_graph *g, const struct kd_reach *r,
 	audit_emit(a, KD_RULE_DELEGATION_CHAIN, severity, to < kd_directory_count(a->dir) ? to : KD_NONE,
 		   kd_strbuf_str(&identity), details,
 		   audit_format("%zu principal%s outside tier 0 reach%s tier 0 through %s %s "
-				"(%u to %u hops); e.g. %s",
+				"(%u%s%.0u hop%s); e.g. %s",
 				count, count == 1 ? "" : "s", count == 1 ? "es" : "", hop_words(kind),
 				kd_chain_node_name(g, a->dir, to, buf, sizeof(buf)), min_hops,
-				max_hops, kd_strbuf_str(&shortest)),
+				min_hops == max_hops ? "" : " to ",
+				min_hops == max_hops ? 0 : max_hops,
+				max_hops == 1 ? "" : "s", kd_strbuf_str(&shortest)),
 		   remediation(a, kind, to));
 	if (kd_strbuf_str(&identity)[0] == '\0' || shortest.len == 0)
 		a->failed = true; /* a buffer that could not grow */

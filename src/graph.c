@@ -632,7 +632,8 @@ node_tables(struct kd_graph *g)
 		else
 			g->keys[i] = fnv(FNV_SEED ^ 1, p->dn, strlen(p->dn), true);
 	}
-	g->keys[g->domain_node] = fnv(FNV_SEED, "domain", 6, false);
+	/* the domain wins a tie with a trusting domain: the smallest key */
+	g->keys[g->domain_node] = 0;
 	g->keys[g->any_node] = fnv(FNV_SEED, "any-user", 8, false);
 	g->keys[g->new_computer_node] = fnv(FNV_SEED, "new-computer", 12, false);
 	for (uint32_t t = 0; t < g->ntrust_nodes; t++) {

@@ -3,7 +3,7 @@ _kdeleg()
 {
     local cur prev words cword
     _init_completion || return
-    local commands="audit collect diff rules version help"
+    local commands="audit collect diff paths rules version help"
     local global_opts="--help --version"
     local connection_opts="--uri --domain --base --starttls --simple-bind --password-file --ca-file
         --insecure-tls --timeout --deadline --page-size --range-step --quiet"
@@ -11,6 +11,7 @@ _kdeleg()
         $connection_opts"
     local collect_opts="--output --help $connection_opts"
     local diff_opts="--format --output --fail-on --help"
+    local paths_opts="--ldif --from --to --max-hops --format --output --help $connection_opts"
 
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur"))
@@ -36,13 +37,14 @@ _kdeleg()
             COMPREPLY=($(compgen -W "ldap:// ldaps://" -- "$cur"))
             compopt -o nospace 2>/dev/null
             return ;;
-        -d|--domain|-b|--base|--simple-bind|--timeout|--deadline|--page-size|--range-step)
+        -d|--domain|-b|--base|--simple-bind|--timeout|--deadline|--page-size|--range-step|--from|--to|--max-hops)
             return ;;
         -f|--format)
             case ${words[1]} in
                 audit) COMPREPLY=($(compgen -W "text json ndjson csv" -- "$cur")) ;;
                 diff) COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")) ;;
                 rules) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
+                paths) COMPREPLY=($(compgen -W "text json dot svg" -- "$cur")) ;;
             esac
             return ;;
         --color)
@@ -58,6 +60,7 @@ _kdeleg()
     case ${words[1]} in
         audit) COMPREPLY=($(compgen -W "$audit_opts" -- "$cur")) ;;
         collect) COMPREPLY=($(compgen -W "$collect_opts" -- "$cur")) ;;
+        paths) COMPREPLY=($(compgen -W "$paths_opts" -- "$cur")) ;;
         diff)
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$diff_opts" -- "$cur"))

@@ -2,7 +2,8 @@
 # Shared by scripts/demo and scripts/test: install what a fresh Debian/Ubuntu lacks.
 
 # Debian packages the build and the tests need.
-KD_BUILD_PKGS="meson ninja-build pkg-config gcc libldap2-dev libsasl2-dev libjansson-dev check"
+KD_BUILD_PKGS="meson ninja-build pkg-config gcc libldap2-dev libsasl2-dev libjansson-dev check \
+libgraphviz-dev"
 # openssl and time: the hostile-DC test's throwaway CA and its peak-RSS figures.
 KD_TEST_PKGS="clang libclang-rt-14-dev python3 openssl time"
 # The throwaway Samba AD DC of the integration suite (tests/integration/lab.sh).

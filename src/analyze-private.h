@@ -77,6 +77,8 @@ void audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_princ
 void audit_writers_free(struct audit *a);
 /* rules-spn.c */
 void audit_rule_duplicate_spns(struct audit *a);
+/* rules-chain.c: chains to tier 0 over the delegation graph, once per audit */
+void audit_rule_delegation_chain(struct audit *a);
 /* rules-domain.c */
 void audit_rule_stale_admincount(struct audit *a, uint32_t i, const struct kd_principal *p);
 void audit_rule_machine_account_quota(struct audit *a);

@@ -317,6 +317,8 @@ kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_er
 		audit_rule_duplicate_spns(&a);
 	if (!a.failed)
 		audit_rule_unparseable(&a);
+	if (!a.failed)
+		audit_rule_delegation_chain(&a);
 	audit_writers_free(&a);
 	kd_kdc_free(a.kdc);
 	kd_tokens_free(a.tokens);

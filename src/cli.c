@@ -15,6 +15,7 @@
 #include "kdeleg/analyze.h"
 #include "kdeleg/baseline.h"
 #include "kdeleg/cli-output.h"
+#include "kdeleg/chain.h"
 #include "kdeleg/cli.h"
 #include "kdeleg/directory.h"
 #include "kdeleg/ldapsrc.h"
@@ -22,16 +23,20 @@
 #include "kdeleg/ldif.h"
 #include "kdeleg/password.h"
 #include "kdeleg/report.h"
+#include "kdeleg/report-paths.h"
 #include "kdeleg/strbuf.h"
 #include "kdeleg/verify.h"
 
 /* Report formats first, in enum kd_report_format's order. */
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMAT_MARKDOWN };
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMAT_MARKDOWN, FORMAT_DOT,
+	      FORMAT_SVG };
 #define FORMATS_AUDIT ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_NDJSON) | \
 		       (1u << FORMAT_CSV))
 #define FORMATS_DIFF ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_NDJSON))
 #define FORMATS_RULES ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_MARKDOWN))
 #define FORMATS_VERIFY ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON))
+#define FORMATS_PATHS ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_DOT) | \
+		       (1u << FORMAT_SVG))
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 /* Parsed options (cli.c only). */
@@ -55,6 +60,9 @@ static bool arg_quiet;
 static const char *arg_user;
 static enum kd_verify_protocol arg_protocol = KD_VERIFY_KERBEROS;
 static const char *arg_explain;
+/* kdeleg paths */
+static const char *arg_from, *arg_to;
+static unsigned arg_max_hops;
 
 enum {
 	OPT_COLOR = 0x100,
@@ -73,6 +81,9 @@ enum {
 	OPT_USER,
 	OPT_PROTOCOL,
 	OPT_EXPLAIN_ERROR,
+	OPT_FROM,
+	OPT_TO,
+	OPT_MAX_HOPS,
 };
 
 struct option_doc {
@@ -153,6 +164,18 @@ static const struct option_doc verify_options[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+static const struct option_doc paths_options[] = {
+	{"ldif", 'l', "FILE", "read an LDIF snapshot (as ldapsearch writes it; - for stdin)"},
+	CONNECTION_OPTIONS,
+	{"from", OPT_FROM, "ACCOUNT", "only ACCOUNT's chain (sAMAccountName, DN or SID)"},
+	{"to", OPT_TO, "ACCOUNT", "chains to ACCOUNT instead of tier 0 and the domain"},
+	{"max-hops", OPT_MAX_HOPS, "N", "only chains of at most N hops"},
+	{"format", 'f', "FORMAT", "text (default), json, dot or svg (Graphviz)"},
+	{"output", 'o', "FILE", "write to FILE atomically (temp file + rename)"},
+	{"help", 'h', NULL, "show this help"},
+	{NULL, 0, NULL, NULL},
+};
+
 static const struct option_doc rules_options[] = {
 	{"format", 'f', "FORMAT", "text (default), json or markdown"},
 	{"help", 'h', NULL, "show this help"},
@@ -189,6 +212,7 @@ print_help(FILE *out)
 	      "  collect   read a domain from a DC into an LDIF snapshot for audit --ldif\n"
 	      "  diff      compare two JSON reports: new and resolved findings\n"
 	      "  verify    will FRONTEND delegate users to SPN, and if not, why (as the KDC)\n"
+	      "  paths     delegation chains to tier 0: who reaches it, hop by hop\n"
 	      "  rules     list the rule catalogue\n"
 	      "  version   print the version\n"
 	      "\n"
@@ -201,6 +225,8 @@ print_help(FILE *out)
 	print_options(out, diff_options);
 	fputs("\nkdeleg verify FRONTEND SPN options:\n", out);
 	print_options(out, verify_options);
+	fputs("\nkdeleg paths options:\n", out);
+	print_options(out, paths_options);
 	fputs("\nkdeleg rules options:\n", out);
 	print_options(out, rules_options);
 	fputs("\n"
@@ -272,7 +298,8 @@ build_getopt(const struct option_doc *docs, struct option *longopts, char *short
 static int
 parse_format(const char *text, unsigned allowed)
 {
-	static const char *const names[] = {"text", "json", "ndjson", "csv", "markdown"};
+	static const char *const names[] = {"text", "json", "ndjson", "csv", "markdown", "dot",
+					    "svg"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if ((allowed & (1u << i)) && strcmp(text, names[i]) == 0) {
@@ -434,6 +461,16 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 			break;
 		case OPT_EXPLAIN_ERROR:
 			arg_explain = optarg;
+			break;
+		case OPT_FROM:
+			arg_from = optarg;
+			break;
+		case OPT_TO:
+			arg_to = optarg;
+			break;
+		case OPT_MAX_HOPS:
+			if (parse_count("--max-hops", optarg, 1, 1000000, &arg_max_hops))
+				return KD_EXIT_USAGE;
 			break;
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -1019,6 +1056,62 @@ cmd_diff(int argc, char **argv)
 	return KD_EXIT_OK;
 }
 
+/* kdeleg paths: every chain to tier 0 (or to --to), from everyone (or --from). */
+static int
+cmd_paths(int argc, char **argv)
+{
+	struct kd_paths_query query = {0};
+	struct kd_directory *dir = NULL;
+	struct kd_error err;
+	struct kd_output out;
+	json_t *doc = NULL;
+	char *source = NULL;
+	int r, code;
+
+	kd_error_clear(&err);
+	code = parse_options(argc, argv, paths_options, FORMATS_PATHS, 0);
+	if (code >= 0)
+		return code;
+	if (arg_ldif && (arg_ldap.nuris || arg_ldap.domain))
+		return usage_error("two sources: --ldif FILE or a DC (-H URI, -d DOMAIN), not both");
+	if (!arg_ldif && (code = check_connection_options("paths")) >= 0)
+		return code;
+	if (arg_format == FORMAT_SVG && !kd_report_svg_available())
+		return usage_error("--format svg: this kdeleg was built without Graphviz (install "
+				   "libgraphviz-dev and rebuild); --format dot | dot -Tsvg works");
+	query.from = arg_from;
+	query.to = arg_to;
+	query.max_hops = arg_max_hops;
+	r = kd_directory_new(&dir, &err);
+	if (r == 0)
+		r = arg_ldif ? load_ldif(dir, arg_ldif, &err) : load_ldap(dir, &source, &err);
+	if (r == 0)
+		r = kd_directory_finish(dir, &err);
+	if (r == 0)
+		r = check_scope(dir, &err);
+	if (r == 0)
+		r = kd_paths(dir, &query, &doc, &err);
+	if (r == 0)
+		r = kd_output_open(&out, arg_output, &err);
+	if (r == 0) {
+		int c;
+
+		r = arg_format == FORMAT_JSON  ? kd_report_paths_json(out.file, doc, &err)
+		    : arg_format == FORMAT_DOT ? kd_report_paths_dot(out.file, doc, &err)
+		    : arg_format == FORMAT_SVG ? kd_report_paths_svg(out.file, doc, &err)
+					       : kd_report_paths_text(out.file, doc, &err);
+		c = kd_output_close(&out, r == 0, r == 0 ? &err : NULL);
+		if (r == 0)
+			r = c;
+	}
+	json_decref(doc);
+	kd_directory_free(dir);
+	free(source);
+	if (r == KD_ERR_USAGE) /* --from or --to names no account */
+		return usage_error("%s", err.message);
+	return r < 0 ? fail(&err) : KD_EXIT_OK;
+}
+
 static void
 rules_markdown(FILE *out, const struct kd_rule *rules, size_t n)
 {
@@ -1108,5 +1201,7 @@ kd_cli_main(int argc, char **argv)
 		return cmd_rules(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(argc - 1, argv + 1);
+	if (strcmp(cmd, "paths") == 0)
+		return cmd_paths(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -22,6 +22,8 @@ kd_edge_kind_name(enum kd_edge_kind kind)
 		return "resource-based-delegation";
 	case KD_EDGE_UNCONSTRAINED:
 		return "unconstrained-delegation";
+	case KD_EDGE_SID_HISTORY:
+		return "sid-history";
 	default:
 		return "write-rbcd";
 	}
@@ -201,6 +203,13 @@ kd_edges_each(struct kd_kdc *kdc, const struct kd_directory *dir, kd_edge_fn fn,
 		for (uint32_t g = 0; g < p->nmember_of && r == 0; g++) {
 			struct kd_edge e = {.kind = KD_EDGE_MEMBER, .from = i, .to = p->member_of[g]};
 
+			r = fn(ctx, &e);
+		}
+		for (uint32_t k = 0; k < p->nsid_history && r == 0; k++) {
+			struct kd_edge e = {.kind = KD_EDGE_SID_HISTORY, .from = i,
+					    .to_sid = p->sid_history[k]};
+
+			e.to = kd_directory_find_sid(dir, &e.to_sid);
 			r = fn(ctx, &e);
 		}
 		if (r == 0)

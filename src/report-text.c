@@ -216,6 +216,16 @@ details_block(struct text *t, const struct kd_finding *f)
 		accounts_block(t, "conditional:", json_object_get(d, "conditional_trustees"));
 	} else if (strcmp(id, "rbcd-writable") == 0) {
 		writers_block(t, json_object_get(d, "writers"));
+	} else if (strcmp(id, "delegation-chain") == 0) {
+		json_t *chains = json_object_get(d, "chains");
+
+		for (size_t i = 0; i < json_array_size(chains) && i < LIST_SHOWN; i++) {
+			lit(t, "      ");
+			jesc(t, json_object_get(json_array_get(chains, i), "text"));
+			lit(t, "\n");
+		}
+		more_line(t, LIST_SHOWN,
+			  (size_t)json_integer_value(json_object_get(d, "start_count")));
 	} else if (strcmp(id, "duplicate-spn") == 0) {
 		accounts_block(t, "also on:", json_object_get(d, "other_holders"));
 	}

@@ -103,6 +103,31 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.attack = "T1558,T1550.003,T1003.006",
 		.references = "MS-SFU 3.2.5.2",
 	},
+	[KD_RULE_DELEGATION_CHAIN] = {
+		.id = "delegation-chain",
+		.severity = KD_SEV_CRITICAL,
+		.title = "Chain of delegation from outside tier 0 to tier 0",
+		.meaning = "Principals outside tier 0 (accounts, groups, SIDs the snapshot does not "
+			   "resolve, any authenticated user, a computer any user can create) reach "
+			   "a tier-0 account or the domain through a chain of hops: membership, "
+			   "sIDHistory, constrained delegation to an SPN's owner, RBCD, write "
+			   "access to an RBCD attribute, unconstrained delegation. Each principal's "
+			   "shortest chain is given hop by hop with its evidence; chains that share "
+			   "their suffix from the first delegation hop on are one finding.",
+		.why = "Findings on single settings say what is configured; a chain says what an "
+		       "attacker who owns one account reaches. Impersonation counts as control of "
+		       "a computer when one of its administrators can be delegated (a domain "
+		       "controller's own account, almost always); unconstrained delegation "
+		       "assumes a DC can be coerced to authenticate, which LDAP cannot show. "
+		       "Critical when the chain needs nothing and has at most 3 hops; lower "
+		       "when it is longer, needs a created computer or SPN-less RBCD, a user's "
+		       "forwardable ticket, or a conditional or uncertain answer.",
+		.fix = "Break each chain at the hop the finding groups on (the remediation names "
+		       "it), or protect the administrators it impersonates (sensitive, "
+		       "Protected Users); kdeleg paths --from ACCOUNT shows one account's chain.",
+		.attack = "T1558,T1550.003,T1098,T1187",
+		.references = "MS-SFU 3.2.5; MS-ADTS 5.1.3.3; MS-DTYP 2.5.3.2",
+	},
 	[KD_RULE_DUPLICATE_SPN] = {
 		.id = "duplicate-spn",
 		.severity = KD_SEV_MEDIUM,

@@ -155,7 +155,9 @@ START_TEST(test_unconstrained_user)
 	/* the TGTs of delegable users only: not of sensitive or protected ones */
 	ck_assert_ptr_nonnull(strstr(f->message, "delegable user"));
 	ck_assert_ptr_nonnull(strstr(f->remediation, "-TrustedForDelegation $false"));
-	ck_assert_uint_eq(a.findings.count, 1);
+	/* and its chain to the domain (issue 10) */
+	ck_assert_uint_eq(tu_count_findings(&a, "delegation-chain", "(domain)"), 1);
+	ck_assert_uint_eq(a.findings.count, 2);
 	tu_audit_free(&a);
 }
 END_TEST
@@ -1541,6 +1543,10 @@ static const struct lab_row lab_rows[] = {
 	{KD_SEV_CRITICAL, "rbcd-broad-trustee", "SQL01$"},
 	{KD_SEV_CRITICAL, "delegation-to-tier0", "DC02$"},
 	{KD_SEV_CRITICAL, "delegation-to-tier0", "svc_backup"},
+	/* svc_iis and WEB01$ reach the domain (coercion assumed); WEB02$ is trusted by
+	 * DC02$'s RBCD (issue 10) */
+	{KD_SEV_CRITICAL, "delegation-chain", "(domain)"},
+	{KD_SEV_CRITICAL, "delegation-chain", "DC02$"},
 	{KD_SEV_HIGH, "protocol-transition", "APP01$"},
 	{KD_SEV_HIGH, "resource-based-delegation", "SQL01$"},
 	{KD_SEV_HIGH, "privileged-delegable", "Administrator"},
@@ -1550,6 +1556,8 @@ static const struct lab_row lab_rows[] = {
 	{KD_SEV_MEDIUM, "constrained-delegation", "svc_web"},
 	{KD_SEV_MEDIUM, "resource-based-delegation", "DC02$"},
 	{KD_SEV_MEDIUM, "resource-based-delegation", "FS01$"},
+	/* svc_backup to DC01$ without protocol transition: needs a user's ticket */
+	{KD_SEV_MEDIUM, "delegation-chain", "DC01$"},
 	{KD_SEV_MEDIUM, "duplicate-spn", "svc_iis"},
 	{KD_SEV_MEDIUM, "duplicate-spn", "svc_web"},
 	/* ms-DS-MachineAccountQuota: 10 */
@@ -1591,7 +1599,7 @@ START_TEST(test_lab_verdict_sorted)
 	for (size_t s = 0; s < KD_SEV_COUNT; s++)
 		total += a.findings.by_severity[s];
 	ck_assert_uint_eq(total, a.findings.count);
-	ck_assert_uint_eq(a.findings.by_severity[KD_SEV_CRITICAL], 5);
+	ck_assert_uint_eq(a.findings.by_severity[KD_SEV_CRITICAL], 7);
 	tu_audit_free(&a);
 	free(text);
 }
@@ -1659,7 +1667,7 @@ START_TEST(test_rule_catalogue)
 	size_t n = kd_rules(&rules);
 	enum kd_severity s;
 
-	ck_assert_uint_eq(n, 14);
+	ck_assert_uint_eq(n, 15);
 	ck_assert_ptr_nonnull(kd_rule_find("rbcd-writable"));
 	ck_assert_ptr_nonnull(kd_rule_find("machine-account-quota"));
 	ck_assert_ptr_nonnull(kd_rule_find("trust-tgt-delegation"));

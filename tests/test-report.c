@@ -399,7 +399,7 @@ START_TEST(test_text_layout)
 	ck_assert_ptr_null(memchr(out.data, '\033', out.len));
 	ck_assert_int_eq(strncmp(out.data, "kdeleg ", 7), 0);
 	ck_assert_ptr_nonnull(strstr(out.data, "corp.example"));
-	ck_assert_ptr_nonnull(strstr(out.data, "\nCRITICAL (5)\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\nCRITICAL (7)\n"));
 	/* the empty-DACL RBCD on TEST01$ and old.admin's stale adminCount */
 	ck_assert_ptr_nonnull(strstr(out.data, "\nINFO (2)\n"));
 	/* severities in order */

@@ -21,6 +21,7 @@ enum kd_edge_kind {
 	KD_EDGE_RBCD,          /* trustee -> resource whose descriptor grants it */
 	KD_EDGE_UNCONSTRAINED, /* holder -> the domain: TGTs of whoever authenticates to it */
 	KD_EDGE_WRITE_RBCD,    /* writer -> account whose RBCD attribute it can write */
+	KD_EDGE_SID_HISTORY,   /* account or group -> a SID its sIDHistory puts in the token */
 };
 
 const char *kd_edge_kind_name(enum kd_edge_kind kind);
@@ -29,7 +30,8 @@ struct kd_edge {
 	enum kd_edge_kind kind;
 	uint32_t from;           /* principal index, or KD_NONE: then @from_sid names it */
 	struct kd_sid from_sid;  /* valid when from == KD_NONE */
-	uint32_t to;             /* principal index, or KD_NONE for the domain */
+	uint32_t to;             /* principal index, or KD_NONE: the domain, or @to_sid */
+	struct kd_sid to_sid;    /* KD_EDGE_SID_HISTORY: the SID (to names it when resolved) */
 	union {
 		struct {
 			const char *spn;          /* the target as listed (directory text) */
@@ -56,8 +58,10 @@ typedef int (*kd_edge_fn)(void *ctx, const struct kd_edge *edge);
 
 /*
  * Every edge of the model, principal by principal in index order: its membership
- * edges, its unconstrained and constrained edges, then the RBCD and write edges
- * that end at it. RBCD trustees are the front ends the KDC model grants (groups
+ * and sIDHistory edges, its unconstrained and constrained edges, then the RBCD and
+ * write edges that end at it. A sIDHistory edge names the SID the KDC adds to the
+ * token (MS-PAC ExtraSids, as token.c does): @to is the principal holding it, or
+ * KD_NONE when the snapshot has none. RBCD trustees are the front ends the KDC model grants (groups
  * expanded to their members; SIDs outside the snapshot as from == KD_NONE). Write
  * edges leave out nothing: filtering tier 0 or default administrators is the
  * reader's choice. KD_ERR_NOMEM, or the callback's error.

@@ -78,8 +78,11 @@ for f in doc["findings"]:
         assert k in f, (k, f["rule"])
     for k in ("name", "dn", "sid", "kind", "enabled"):
         assert k in f["account"], k
-# no false positives on plain accounts
-named = {f["account"]["name"] for f in doc["findings"]}
+# no false positives on plain accounts (a delegation-chain finding names the tier-0
+# account its chains reach, DC01$ here)
+named = {f["account"]["name"] for f in doc["findings"] if f["rule"] != "delegation-chain"}
+assert {"corp.example", "DC01$", "DC02$"} == {f["account"]["name"] for f in doc["findings"]
+                                               if f["rule"] == "delegation-chain"}
 for plain in ("carol", "dave", "FS01$" if False else "KIOSK01$", "gmsa_app$", "DC01$", "bob.admin", "alice.admin", "krbtgt"):
     assert plain not in named, plain
 PY
@@ -137,6 +140,48 @@ if [ -w /dev/full ]; then
     [ $? -eq 3 ] || fail "writing to a full disk did not fail"
 fi
 
+# --- kdeleg paths: chains to tier 0 (issue 10) ---
+expect 0 "paths text" -- paths --ldif "$lab"
+has out 'WEB02\$ --rbcd--> DC02\$' "paths text"
+has out 'svc_backup --constrained cifs/DC01.corp.example--> DC01\$  \[needs a user' "paths text"
+empty err "paths text"
+expect 0 "paths json" -- paths --ldif "$lab" -f json
+"$py" - "$work/out" <<'PY' || fail "paths json: document check"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+paths = doc["paths"]
+assert len(paths) == 4, len(paths)
+for p in paths:
+    assert len(p["path"]) == len(p["hops"]) + 1 == p["length"] + 1
+    assert not p["path"][0]["tier0"] and p["path"][-1]["tier0"]
+    for n in p["path"]:
+        assert {"name", "sid", "kind"} <= set(n), n
+    for h in p["hops"]:
+        assert {"kind", "evidence", "needs"} <= set(h), h
+assert [p["length"] for p in paths] == sorted(p["length"] for p in paths)
+PY
+expect 0 "paths --from" -- paths --ldif "$lab" --from web02 -f json
+"$py" -c 'import json,sys; p=json.load(open(sys.argv[1]))["paths"]; assert len(p)==1 and p[0]["hops"][0]["kind"]=="resource-based-delegation", p' "$work/out" || fail "paths --from"
+expect 0 "paths --to" -- paths --ldif "$lab" --to DC01$
+has out "svc_backup" "paths --to"
+expect 0 "paths dot" -- paths --ldif "$lab" -f dot
+has out "digraph kdeleg_paths" "paths dot"
+has out "cluster_tier0" "paths dot"
+expect 2 "paths --from nobody" -- paths --ldif "$lab" --from nobody
+has err "no account 'nobody'" "paths --from nobody"
+expect 2 "paths --max-hops 0" -- paths --ldif "$lab" --max-hops 0
+expect 2 "paths csv" -- paths --ldif "$lab" -f csv
+expect 2 "paths without a source" -- paths
+# an ASan build: Graphviz and fontconfig keep tables for the process (lsan-graphviz.supp)
+if LSAN_OPTIONS="suppressions=$top/tests/cli/lsan-graphviz.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+    "$kdeleg" paths --ldif "$lab" -f svg >"$work/out" 2>"$work/err"; then
+    has out "<svg" "paths svg"
+else
+    has err "without Graphviz" "paths svg without Graphviz"
+fi
+expect 0 "paths -o" -- paths --ldif "$lab" -f json -o "$work/paths.json"
+"$py" -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/paths.json" || fail "paths -o"
+
 # --- rules catalogue and its generated documentation ---
 expect 0 "rules" -- rules
 has out "unparseable-attribute" "rules"
@@ -144,6 +189,6 @@ expect 0 "rules markdown" -- rules --format markdown
 cmp -s "$work/out" "$top/docs/rules.md" ||
     fail "docs/rules.md is stale: regenerate with 'kdeleg rules --format markdown > docs/rules.md'"
 expect 0 "rules json" -- rules --format json
-"$py" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 14' "$work/out" || fail "rules json"
+"$py" -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 15' "$work/out" || fail "rules json"
 
 check_done cli

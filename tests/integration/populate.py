@@ -264,6 +264,18 @@ def main():
         computer("gmsa_rpt", msa, WORKSTATION, object_class="msDS-GroupManagedServiceAccount",
                  spns=["HTTP/rpt.%s" % dns], a2d=["HTTP/reports.%s" % dns])
 
+        # Delegation chains to tier 0 (issue 10), each of several hops:
+        # chain_kcd --constrained+PT cifs/chainfs--> CHAINFS$ --rbcd--> the DC;
+        # chain_writer --member--> chain-ops --write-rbcd--> CHAINW$ --rbcd--> the DC;
+        # chain_front --rbcd--> UNC01$ --unconstrained--> the domain.
+        computer("CHAINFS", servers)
+        user("chain_kcd", svc, "chain_kcd", USER | TRUSTED_TO_AUTH_FOR_DELEGATION,
+             spns=["HTTP/chainweb.%s" % dns], a2d=["cifs/chainfs.%s" % dns])
+        computer("CHAINW", servers)
+        group("chain-ops", [user("chain_writer", users, "chain_writer")])
+        unc01 = computer("UNC01", servers, WORKSTATION | TRUSTED_FOR_DELEGATION)
+        user("chain_front", svc, "chain_front", spns=["HTTP/chainfront.%s" % dns])
+
         group("Web Frontends", [web02, kiosk])
         group("Helpdesk", [carol])
 
@@ -301,7 +313,9 @@ def main():
         null_dacl.type |= security.SEC_DESC_DACL_PRESENT
         set_rbcd("CN=NUL01," + servers, ndr_pack(null_dacl))
         set_rbcd(rbcd_user, sddl("O:BAD:(A;;CR;;;%s)" % sid("WEB02$")))
-        set_rbcd(dc_dn, sddl("O:BAD:(A;;CR;;;%s)" % sid("WEB02$")))   # tier 0
+        set_rbcd(dc_dn, sddl("O:BAD:(A;;CR;;;%s)(A;;CR;;;%s)(A;;CR;;;%s)"   # tier 0
+                             % (sid("WEB02$"), sid("CHAINFS$"), sid("CHAINW$"))))
+        set_rbcd(unc01, sddl("O:BAD:(A;;CR;;;%s)" % sid("chain_front")))
         # Malformed: a valid descriptor cut 6 bytes short (inside its last SID).
         set_rbcd("CN=PRINT01," + servers,
                  sddl("O:BAD:(A;;CR;;;%s)" % sid("WEB02$"))[:-6])
@@ -352,6 +366,10 @@ def main():
             # inherit-only: applies to children, not to the object
             ("wr-target4$", "(OA;CIIO;WP;%s;;%s)", "rw-inherit",
              {"finding": False, "guid": RBCD_ATTR}),
+            # the write hop of a chain (issue 10): chain-ops writes CHAINW$'s RBCD
+            ("CHAINW$", "(OA;;WP;%s;;%s)", "chain-ops",
+             {"finding": True, "guid": RBCD_ATTR, "members": ["chain_writer"],
+              "via": "write-property-attribute"}),
             # on the domain controller's account: critical
             (dc_sam, "(OA;;WP;%s;;%s)", "rw-dc",
              {"finding": True, "severity": "critical", "guid": RBCD_ATTR,

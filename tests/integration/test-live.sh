@@ -113,6 +113,53 @@ doc = json.load(open(sys.argv[1], encoding="utf-8"))
 assert doc["source"] == {"kind": "ldap", "name": sys.argv[2]}, doc["source"]
 assert doc["complete"] is True
 PY
+# ---- kdeleg paths, live: exactly the lab's chains to tier 0 (issue 10) ----
+kd paths -H "$LAB_URI"
+ok "live paths"
+cp "$w/out" "$w/paths.txt"
+"$py" - "$w/paths.txt" <<'PY' || fail "live paths: not the lab's chains"
+import sys
+
+got = set(open(sys.argv[1], encoding="utf-8").read().splitlines())
+coerced = "  [needs a DC coerced to authenticate (assumed)]"
+created = "  [needs a computer account it creates]"
+want = {
+    # the multi-hop chains populate.py sets up
+    "chain_kcd --constrained+PT cifs/chainfs.lab.test--> CHAINFS$ --rbcd--> DC1$",
+    "chain_writer --member--> chain-ops --write-rbcd write-property-attribute--> CHAINW$ "
+    "--rbcd--> DC1$" + created,
+    "chain-ops --write-rbcd write-property-attribute--> CHAINW$ --rbcd--> DC1$" + created,
+    "chain_front --rbcd--> UNC01$ --unconstrained--> domain lab.test" + coerced,
+    # and the one-hop ones the other cases make
+    "CHAINFS$ --rbcd--> DC1$",
+    "CHAINW$ --rbcd--> DC1$",
+    "WEB02$ --rbcd--> DC1$",
+    "UNC01$ --unconstrained--> domain lab.test" + coerced,
+    "WEB01$ --unconstrained--> domain lab.test" + coerced,
+    "svc_iis --unconstrained--> domain lab.test" + coerced,
+    "svc_backup --constrained cifs/dc1.lab.test--> DC1$  [needs a user's forwardable ticket]",
+    "svc_tgt --constrained krbtgt/LAB.TEST--> krbtgt  [needs a user's forwardable ticket]",
+    "rw-dc --write-rbcd write-property-attribute--> DC1$" + created,
+}
+for line in sorted(got - want):
+    print("unexpected chain:", line, file=sys.stderr)
+for line in sorted(want - got):
+    print("missing chain:", line, file=sys.stderr)
+sys.exit(got != want)
+PY
+kd paths -H "$LAB_URI" --from chain_writer -f json
+ok "live paths --from"
+"$py" - "$w/out" <<'PY' || fail "live paths --from chain_writer"
+import json
+import sys
+
+paths = json.load(open(sys.argv[1], encoding="utf-8"))["paths"]
+assert len(paths) == 1, paths
+assert [h["kind"] for h in paths[0]["hops"]] == [
+    "member-of", "write-rbcd", "resource-based-delegation"], paths[0]["hops"]
+assert paths[0]["needs"] == ["created-computer"], paths[0]["needs"]
+PY
+
 "$kdeleg" rules -f json >"$w/rules.json"
 "$py" - "$w/live.json" "$w/rules.json" <<'PY' || fail "a rule of the catalogue is not found live"
 import json

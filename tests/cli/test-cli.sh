@@ -172,8 +172,8 @@ has err "no account 'nobody'" "paths --from nobody"
 expect 2 "paths --max-hops 0" -- paths --ldif "$lab" --max-hops 0
 expect 2 "paths csv" -- paths --ldif "$lab" -f csv
 expect 2 "paths without a source" -- paths
-# an ASan build: Graphviz and fontconfig keep tables for the process (lsan-graphviz.supp)
-if LSAN_OPTIONS="suppressions=$top/tests/cli/lsan-graphviz.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+# an ASan build: Graphviz and fontconfig keep tables for the process (tests/lsan.supp)
+if LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
     "$kdeleg" paths --ldif "$lab" -f svg >"$work/out" 2>"$work/err"; then
     has out "<svg" "paths svg"
 else

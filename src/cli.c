@@ -24,6 +24,7 @@
 #include "kdeleg/password.h"
 #include "kdeleg/report.h"
 #include "kdeleg/report-paths.h"
+#include "kdeleg/spn.h"
 #include "kdeleg/strbuf.h"
 #include "kdeleg/verify.h"
 
@@ -694,7 +695,7 @@ check_connection_options(const char *command)
 	if (!arg_ldap.nuris && !arg_ldap.domain && !kd_ldap_conf_has_uri())
 		return usage_error("%s needs a source: %s-H URI or -d DOMAIN (ldap.conf names no "
 				   "server)",
-				   command, strcmp(command, "audit") == 0 ? "--ldif FILE, " : "");
+				   command, strcmp(command, "collect") != 0 ? "--ldif FILE, " : "");
 	kd_error_clear(&err);
 	if (kd_ldap_check_options(&arg_ldap, &err) < 0)
 		return fail(&err);
@@ -947,6 +948,15 @@ cmd_verify(int argc, char **argv)
 	if (arg_explain)
 		return arg_npositional ? usage_error("--explain-error takes no FRONTEND or SPN")
 				       : explain_error();
+	{
+		struct kd_spn parsed;
+		struct kd_error why;
+
+		kd_error_clear(&why);
+		if (kd_spn_parse(arg_positional[1], strlen(arg_positional[1]), &parsed, &why) < 0)
+			return usage_error("'%s' is not an SPN (service/host[:port][/name]): %s",
+					   arg_positional[1], why.message);
+	}
 	if (arg_ldif && (arg_ldap.nuris || arg_ldap.domain))
 		return usage_error("two sources: --ldif FILE or a DC (-H URI, -d DOMAIN), not both");
 	if (!arg_ldif && (code = check_connection_options("verify")) >= 0)

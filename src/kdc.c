@@ -505,8 +505,10 @@ kd_kdc_s4u2proxy(struct kd_kdc *kdc, uint32_t frontend, uint32_t user, const cha
 		step(ret, "classic: SPN in the front end's targets", a2d, KD_VERDICT_YES, KD_NONE,
 		     "%s is in %s's msDS-AllowedToDelegateTo and the evidence is forwardable",
 		     spn, f->name);
-		ret->verdict = who.verdict == KD_VERDICT_UNCERTAIN ? KD_VERDICT_UNCERTAIN
-								   : KD_VERDICT_YES;
+		/* two holders of the SPN: the KDC may use either key */
+		ret->verdict = who.verdict == KD_VERDICT_UNCERTAIN || nholders > 1
+				       ? KD_VERDICT_UNCERTAIN
+				       : KD_VERDICT_YES;
 		ret->mechanism = "classic";
 		return 0;
 	}

@@ -10,6 +10,7 @@
 
 #include "kdeleg/spn.h"
 #include "kdeleg/strbuf.h"
+#include "kdeleg/uac.h"
 #include "kdeleg/verify.h"
 
 /* msDS-SupportedEncryptionTypes bits (MS-KILE 2.2.7) */
@@ -79,23 +80,36 @@ code_matches(const char *want, const char *have)
 	return strcasecmp(want, have) == 0;
 }
 
+/* Whether @text names @code among its words: "STATUS_NOT_FOUND", "0xC0000072"... */
+static bool
+names_in(const char *text, const char *code)
+{
+	for (const char *w = text; *w; w++) {
+		char word[64];
+		size_t len = 0;
+
+		if (w != text && (w[-1] == '_' || (w[-1] >= '0' && w[-1] <= '9') ||
+				  (w[-1] >= 'A' && w[-1] <= 'Z') || (w[-1] >= 'a' && w[-1] <= 'z')))
+			continue;
+		while (len + 1 < sizeof(word) &&
+		       (w[len] == '_' || (w[len] >= '0' && w[len] <= '9') ||
+			(w[len] >= 'A' && w[len] <= 'Z') || (w[len] >= 'a' && w[len] <= 'z')))
+			word[len] = w[len], len++;
+		word[len] = '\0';
+		if (len > 2 && (strncmp(word, "STATUS_", 7) == 0 || strncasecmp(word, "0x", 2) == 0) &&
+		    code_matches(code, word))
+			return true;
+	}
+	return false;
+}
+
 size_t
 kd_verify_explain(const char *code, const struct kd_error_cause **ret, size_t max)
 {
 	size_t n = 0;
 
 	for (size_t k = 0; k < sizeof(causes) / sizeof(*causes); k++) {
-		const char *status = strstr(causes[k].seen, "STATUS_");
-		char name[64];
-		size_t len = 0;
-
-		if (status) { /* "STATUS_NOT_FOUND" finds its KDC_ERR_BADOPTION row too */
-			while (len + 1 < sizeof(name) &&
-			       (status[len] == '_' || (status[len] >= 'A' && status[len] <= 'Z')))
-				name[len] = status[len], len++;
-		}
-		name[len] = '\0';
-		if (!code_matches(code, causes[k].code) && !(len && code_matches(code, name)))
+		if (!code_matches(code, causes[k].code) && !names_in(causes[k].seen, code))
 			continue;
 		if (n < max)
 			ret[n] = &causes[k];
@@ -113,6 +127,16 @@ kd_verify_causes(const struct kd_error_cause **ret)
 
 /* ---- accounts by the names people use ---- */
 
+/* @index when it is an account (a front end or a user), KD_NONE for a group, a foreign
+ * principal or nothing: neither asks for tickets. */
+static uint32_t
+is_account(const struct kd_directory *dir, uint32_t index)
+{
+	const struct kd_principal *p = kd_directory_get(dir, index);
+
+	return p && p->kind != KD_KIND_GROUP && p->kind != KD_KIND_FOREIGN ? index : KD_NONE;
+}
+
 uint32_t
 kd_verify_find_account(const struct kd_directory *dir, const char *name)
 {
@@ -121,9 +145,9 @@ kd_verify_find_account(const struct kd_directory *dir, const char *name)
 	size_t len = strlen(name);
 
 	if (kd_sid_from_string(name, &sid, NULL) == 0)
-		return kd_directory_find_sid(dir, &sid);
+		return is_account(dir, kd_directory_find_sid(dir, &sid));
 	if (strchr(name, '='))
-		return kd_directory_find_dn(dir, name);
+		return is_account(dir, kd_directory_find_dn(dir, name));
 	for (int pass = 0; pass < 2 && found == KD_NONE; pass++) {
 		for (size_t i = 0; i < kd_directory_count(dir); i++) {
 			const struct kd_principal *p = kd_directory_get(dir, (uint32_t)i);
@@ -131,7 +155,7 @@ kd_verify_find_account(const struct kd_directory *dir, const char *name)
 					       : strncasecmp(p->name, name, len) == 0 &&
 							 p->name[len] == '$' && !p->name[len + 1];
 
-			if (!match)
+			if (!match || is_account(dir, (uint32_t)i) == KD_NONE)
 				continue;
 			if (found != KD_NONE)
 				return KD_NONE; /* ambiguous: ask for the DN or SID */
@@ -369,6 +393,10 @@ check_etypes(struct build *b)
 		      nset, nset == 1 ? "" : "s", names, problem);
 	add_check(b, "encryption types shared", outcome,
 		  outcome == KD_VERDICT_NO ? "KDC_ERR_ETYPE_NOSUPP" : NULL, detail);
+	if (outcome == KD_VERDICT_NO) { /* no ticket can be encrypted for them all */
+		b->r->verdict = KD_VERDICT_NO;
+		b->r->mechanism = NULL;
+	}
 }
 
 /* ---- fixes, only where the delegation does not work ---- */
@@ -417,8 +445,9 @@ fix_for(const struct build *b, const struct kd_verify_check *c)
 				  qf, qspn, kd_kind_ps_noun(back->kind), qb, qf)
 			   : kd_format("Set-ADObject -Identity %s -Add @{'msDS-AllowedToDelegateTo'=%s}",
 				  qf, qspn);
-	else if (strcmp(n, "classic: evidence ticket forwardable") == 0 ||
-		 strcmp(n, "S4U2Self ticket forwardable") == 0)
+	else if ((strcmp(n, "classic: evidence ticket forwardable") == 0 ||
+		  strcmp(n, "S4U2Self ticket forwardable") == 0) &&
+		 !(f->has_uac && (f->uac & KD_UAC_TRUSTED_TO_AUTH_FOR_DELEGATION)))
 		fix = kd_format("Set-ADAccountControl -Identity %s -TrustedToAuthForDelegation $true"
 			   "  # protocol transition; or trust the front end by RBCD on the back end",
 			   qf);
@@ -522,8 +551,10 @@ kd_verify(struct kd_kdc *kdc, const struct kd_directory *dir, uint32_t frontend,
 				 "user although the KDC issued the ticket; the directory cannot "
 				 "show that policy"));
 finish:
-	if (!has_spn)
+	if (!has_spn) {
 		ret->verdict = KD_VERDICT_NO;
+		ret->mechanism = NULL;
+	}
 	check_etypes(&b);
 	if (ret->verdict != KD_VERDICT_YES)
 		for (size_t k = 0; k < ret->nchecks; k++)

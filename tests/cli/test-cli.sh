@@ -269,10 +269,13 @@ expect 1 "verify control characters in the text" -- verify "$evil" "$fs" --ldif 
 has out 'kdeleg verify: EVIL\\x1b\[31m[$] -> cifs/FS01.corp.example' "verify control characters in the text"
 has out "HOST/evil\\\\x1b\[2J.corp.example" "verify control characters in the text"
 has out "'CN=EVIL\\\\x1b\[5m,OU=Servers" "verify control characters in the fix"
-expect 1 "verify control characters in the SPN" -- \
+# an SPN with control characters is no SPN: a usage error, the argument escaped
+expect 2 "verify control characters in the SPN" -- \
     verify "$evil" $'cifs/FS01.corp.example\x1b]0;pwn\x07' --ldif "$work/verify.ldif"
 grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$work/out" "$work/err" && fail "verify: the SPN argument reached the terminal raw"
-has out 'cifs/FS01.corp.example\\x1b\]0;pwn\\x07 is registered on no account' "verify control characters in the SPN"
+has err 'cifs/FS01.corp.example\\x1b\]0;pwn\\x07. is not an SPN' "verify control characters in the SPN"
+expect 2 "verify an argument that is not an SPN" -- verify APP01 'not an spn' --ldif "$lab"
+has err "is not an SPN" "verify an argument that is not an SPN"
 expect 2 "verify an unknown front end with control characters" -- verify $'nobody\x1b[31m' cifs/x --ldif "$lab"
 grep -q $'\x1b' "$work/err" && fail "verify: an unknown front end's name echoed raw"
 

@@ -101,7 +101,7 @@ kd_report_verify_text(FILE *out, const struct kd_directory *dir,
 		r = kd_strbuf_printf(&sb, "  %s %s\n", mark, c->name);
 		if (r == 0)
 			r = put_lines(&sb, "         ", c->detail);
-		if (r == 0 && c->error && c->outcome == KD_VERDICT_NO && !works)
+		if (r == 0 && c->error && c->outcome != KD_VERDICT_YES && !works)
 			r = kd_strbuf_printf(&sb, "         error: %s\n", c->error);
 		if (r == 0 && c->fix)
 			r = put_lines(&sb, "         fix:  ", c->fix);
@@ -143,7 +143,7 @@ kd_report_verify_object(const struct kd_directory *dir, const struct kd_verify_r
 					  "passed", outcome_json(c->outcome), "outcome",
 					  kd_verdict_name(c->outcome), "detail",
 					  kd_json_text(c->detail), "fix", kd_json_text(c->fix), "error",
-					  c->error && c->outcome == KD_VERDICT_NO &&
+					  c->error && c->outcome != KD_VERDICT_YES &&
 							  result->verdict != KD_VERDICT_YES
 						  ? json_string(c->error)
 						  : json_null());

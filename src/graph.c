@@ -440,7 +440,9 @@ constrained_edge(struct kd_graph *g, const struct kd_edge *e)
 static uint8_t
 front_end_need(const struct kd_graph *g, uint32_t node)
 {
-	if (g->front_end[node])
+	/* SID nodes (from sid_base on) are made while edges arrive, after front_end was
+	 * sized: an unresolved SID is not known to hold an SPN */
+	if (node < g->sid_base && g->front_end[node])
 		return 0;
 	return g->quota ? KD_NEED_NEW_COMPUTER : KD_NEED_SPNLESS;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kdeleg/access.h"
+#include "kdeleg/arena.h"
 #include "kdeleg/secdesc.h"
 
 const char *
@@ -156,15 +157,8 @@ decide(struct kd_tokens *tokens, const struct kd_acl *dacl, enum question q,
 static int
 add_writer(struct kd_writer **writers, size_t *n, size_t *cap, const struct kd_writer *w)
 {
-	if (*n == *cap) {
-		size_t bigger_cap = *cap ? *cap * 2 : 8;
-		struct kd_writer *bigger = realloc(*writers, bigger_cap * sizeof(*bigger));
-
-		if (!bigger)
-			return KD_ERR_NOMEM;
-		*writers = bigger;
-		*cap = bigger_cap;
-	}
+	if (!kd_grow_array((void **)writers, cap, *n, sizeof(**writers), 8))
+		return KD_ERR_NOMEM;
 	(*writers)[(*n)++] = *w;
 	return 0;
 }

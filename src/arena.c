@@ -237,3 +237,22 @@ kd_large_free(void *block, size_t size)
 	munmap(block, size ? size : 1);
 #endif
 }
+
+bool
+kd_grow_array(void **array, size_t *cap, size_t count, size_t elem, size_t initial)
+{
+	size_t new_cap;
+	void *p;
+
+	if (count < *cap)
+		return true;
+	new_cap = *cap ? *cap * 2 : initial;
+	if (new_cap < *cap || new_cap > SIZE_MAX / elem)
+		return false;
+	p = realloc(*array, new_cap * elem);
+	if (!p)
+		return false;
+	*array = p;
+	*cap = new_cap;
+	return true;
+}

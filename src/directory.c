@@ -250,24 +250,6 @@ kd_directory_free(struct kd_directory *dir)
 }
 
 /* Doubles *cap (from @initial) so that one more element fits; false on overflow/ENOMEM. */
-static bool
-grow_array(void **array, size_t *cap, size_t count, size_t elem, size_t initial)
-{
-	size_t new_cap;
-	void *p;
-
-	if (count < *cap)
-		return true;
-	new_cap = *cap ? *cap * 2 : initial;
-	if (new_cap < *cap || new_cap > SIZE_MAX / elem)
-		return false;
-	p = realloc(*array, new_cap * elem);
-	if (!p)
-		return false;
-	*array = p;
-	*cap = new_cap;
-	return true;
-}
 
 static int
 add_bad(struct kd_directory *dir, uint32_t principal, const char *attribute,
@@ -275,7 +257,7 @@ add_bad(struct kd_directory *dir, uint32_t principal, const char *attribute,
 {
 	struct kd_bad_value *b;
 
-	if (!grow_array((void **)&dir->bad, &dir->bad_cap, dir->nbad, sizeof(*b), 16))
+	if (!kd_grow_array((void **)&dir->bad, &dir->bad_cap, dir->nbad, sizeof(*b), 16))
 		return KD_ERR_NOMEM;
 	b = &dir->bad[dir->nbad];
 	memset(b, 0, sizeof(*b));
@@ -650,7 +632,7 @@ keep_aces(struct kd_directory *dir, const uint8_t *data, struct kd_acl *acl, boo
 	if (!share)
 		return 0;
 	if (dir->ndacls >= KD_NONE ||
-	    !grow_array((void **)&dir->dacls, &dir->dacls_cap, dir->ndacls, sizeof(*dir->dacls),
+	    !kd_grow_array((void **)&dir->dacls, &dir->dacls_cap, dir->ndacls, sizeof(*dir->dacls),
 			64) ||
 	    !(key = sd_key(dir, key, key_len)) ||
 	    kd_hashtab_put(&dir->by_dacl, key, key_len, (uint32_t)dir->ndacls, NULL) < 0)
@@ -856,7 +838,7 @@ add_trust(struct kd_directory *dir, const struct kd_entry *entry, const struct a
 	size_t i = dir->ntrusts;
 	int r;
 
-	if (!grow_array((void **)&dir->trusts, &dir->trusts_cap, i, sizeof(*t), 8))
+	if (!kd_grow_array((void **)&dir->trusts, &dir->trusts_cap, i, sizeof(*t), 8))
 		return KD_ERR_NOMEM;
 	t = &dir->trusts[i];
 	memset(t, 0, sizeof(*t));
@@ -890,7 +872,7 @@ add_cross_ref(struct kd_directory *dir, const struct attrs *at)
 
 	if (!nc || !netbios || netbios->len == 0)
 		return 0;
-	if (!grow_array((void **)&dir->cross_refs, &dir->cross_refs_cap, dir->ncross_refs,
+	if (!kd_grow_array((void **)&dir->cross_refs, &dir->cross_refs_cap, dir->ncross_refs,
 			sizeof(*c), 4))
 		return KD_ERR_NOMEM;
 	c = &dir->cross_refs[dir->ncross_refs];
@@ -1015,7 +997,7 @@ fill_principal(struct kd_directory *dir, uint32_t index, const struct attrs *at)
 	if (at->a[A_MEMBER] && at->a[A_MEMBER]->nvalues)
 		p->listed_members = true;
 	else if (p->kind == KD_KIND_GROUP) {
-		if (!grow_array((void **)&dir->bare_groups, &dir->bare_groups_cap,
+		if (!kd_grow_array((void **)&dir->bare_groups, &dir->bare_groups_cap,
 				dir->nbare_groups, sizeof(*dir->bare_groups), 256))
 			return KD_ERR_NOMEM;
 		dir->bare_groups[dir->nbare_groups++] = index;
@@ -1503,7 +1485,7 @@ mark_down(struct kd_directory *dir, uint32_t start, const char *reason, bool pro
 	size_t depth = 0, cap = 0;
 	int r = 0;
 
-	if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
+	if (!kd_grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
 		return KD_ERR_NOMEM;
 	stack[depth++] = start;
 	while (depth) {
@@ -1516,7 +1498,7 @@ mark_down(struct kd_directory *dir, uint32_t start, const char *reason, bool pro
 		if (!protected_users)
 			p->tier0_reason = reason;
 		for (size_t j = 0; j < p->nmembers; j++) {
-			if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64)) {
+			if (!kd_grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64)) {
 				r = KD_ERR_NOMEM;
 				goto out;
 			}
@@ -2142,7 +2124,7 @@ kd_directory_is_member(const struct kd_directory *dir, uint32_t who, uint32_t gr
 				dup = seen[k] == g;
 			if (dup)
 				continue;
-			if (!grow_array((void **)&seen, &seen_cap, nseen, sizeof(*seen), 32)) {
+			if (!kd_grow_array((void **)&seen, &seen_cap, nseen, sizeof(*seen), 32)) {
 				found = KD_ERR_NOMEM;
 				goto out;
 			}
@@ -2185,7 +2167,7 @@ kd_directory_expand_group(const struct kd_directory *dir, uint32_t group, uint32
 	*ret_members = NULL;
 	if (!visited)
 		return result;
-	if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
+	if (!kd_grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
 		goto out;
 	stack[depth++] = group;
 	visited[group] = 1;
@@ -2194,7 +2176,7 @@ kd_directory_expand_group(const struct kd_directory *dir, uint32_t group, uint32
 		const struct kd_principal *p = &dir->principals[i];
 
 		if (p->kind != KD_KIND_GROUP) {
-			if (!grow_array((void **)&out, &out_cap, nout, sizeof(*out), 16))
+			if (!kd_grow_array((void **)&out, &out_cap, nout, sizeof(*out), 16))
 				goto out;
 			out[nout++] = i;
 			continue;
@@ -2205,7 +2187,7 @@ kd_directory_expand_group(const struct kd_directory *dir, uint32_t group, uint32
 			if (visited[m])
 				continue;
 			visited[m] = 1;
-			if (!grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
+			if (!kd_grow_array((void **)&stack, &cap, depth, sizeof(*stack), 64))
 				goto out;
 			stack[depth++] = m;
 		}

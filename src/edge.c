@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kdeleg/arena.h"
 #include "kdeleg/edge.h"
 #include "kdeleg/uac.h"
 
@@ -138,17 +139,10 @@ rbcd_edges(struct walk *w, uint32_t i, const struct kd_principal *p)
 
 			r = rbcd_candidate(w, i, members[k], NULL);
 			if (r == 0 && fresh) {
-				if (ntouched == cap) {
-					size_t bigger_cap = cap ? cap * 2 : 16;
-					uint32_t *bigger =
-						realloc(touched, bigger_cap * sizeof(*bigger));
-
-					if (!bigger) {
-						r = KD_ERR_NOMEM;
-						break;
-					}
-					touched = bigger;
-					cap = bigger_cap;
+				if (!kd_grow_array((void **)&touched, &cap, ntouched,
+						   sizeof(*touched), 16)) {
+					r = KD_ERR_NOMEM;
+					break;
 				}
 				touched[ntouched++] = members[k];
 			}

@@ -165,29 +165,12 @@ needs_rank(uint8_t needs)
 			 (needs & (KD_NEED_CONDITIONAL | KD_NEED_UNCERTAIN) ? 2 : 0));
 }
 
-static bool
-grow(void **array, size_t *cap, size_t count, size_t size)
-{
-	size_t bigger;
-	void *p;
-
-	if (count < *cap)
-		return true;
-	bigger = *cap ? *cap * 2 : 256;
-	if (bigger > SIZE_MAX / size)
-		return false;
-	p = realloc(*array, bigger * size);
-	if (!p)
-		return false;
-	*array = p;
-	*cap = bigger;
-	return true;
-}
 
 static uint32_t
 add_ev(struct kd_graph *g, const struct gev *ev)
 {
-	if (g->nevs >= UINT32_MAX - 1 || !grow((void **)&g->evs, &g->evs_cap, g->nevs, sizeof(*ev))) {
+	if (g->nevs >= UINT32_MAX - 1 ||
+	    !kd_grow_array((void **)&g->evs, &g->evs_cap, g->nevs, sizeof(*ev), 256)) {
 		g->status = KD_ERR_NOMEM;
 		return KD_NONE;
 	}
@@ -204,7 +187,7 @@ add_edge(struct kd_graph *g, uint32_t from, uint32_t to, enum kd_hop_kind kind, 
 	if (g->status < 0 || from == to) /* a self-loop gains nothing */
 		return;
 	if (g->nedges >= UINT32_MAX - 1 ||
-	    !grow((void **)&g->edges, &g->edges_cap, g->nedges, sizeof(*e))) {
+	    !kd_grow_array((void **)&g->edges, &g->edges_cap, g->nedges, sizeof(*e), 256)) {
 		g->status = KD_ERR_NOMEM;
 		return;
 	}
@@ -234,7 +217,7 @@ sid_node(struct kd_graph *g, const struct kd_sid *sid)
 	if (kd_hashtab_get(&g->sid_index, bin, n, &k))
 		return g->sid_base + k;
 	if (g->nsids >= UINT32_MAX / 2 ||
-	    !grow((void **)&g->sids, &g->sids_cap, g->nsids, sizeof(*g->sids)) ||
+	    !kd_grow_array((void **)&g->sids, &g->sids_cap, g->nsids, sizeof(*g->sids), 256) ||
 	    !(key = kd_arena_memdup(g->arena, bin, n)) ||
 	    kd_hashtab_put(&g->sid_index, key, n, (uint32_t)g->nsids, NULL) < 0) {
 		g->status = KD_ERR_NOMEM;

@@ -62,15 +62,8 @@ static const char *const ace_class_names[] = {
 static bool
 push_index(uint32_t **array, size_t *count, size_t *cap, uint32_t value)
 {
-	if (*count == *cap) {
-		size_t bigger_cap = *cap ? *cap * 2 : 16;
-		uint32_t *bigger = realloc(*array, bigger_cap * sizeof(*bigger));
-
-		if (!bigger)
-			return false;
-		*array = bigger;
-		*cap = bigger_cap;
-	}
+	if (!kd_grow_array((void **)array, cap, *count, sizeof(**array), 16))
+		return false;
 	(*array)[(*count)++] = value;
 	return true;
 }
@@ -84,6 +77,7 @@ struct grants {
 	struct grant *yes; /* granted, in the order first decided */
 	size_t nyes, yes_cap;
 	uint32_t *maybe;   /* conditional or uncertain */
+	bool any_uncertain; /* a grant Samba's KDC makes and Windows' may not */
 	size_t nmaybe, maybe_cap;
 };
 
@@ -104,22 +98,15 @@ decided(struct audit *a, uint32_t resource, uint32_t who, struct grants *g)
 		return KD_ERR_NOMEM;
 	a->verdict[who] = (uint8_t)(d.verdict + 1);
 	if (d.verdict == KD_VERDICT_YES) {
-		ok = g->nyes < g->yes_cap;
-		if (!ok) {
-			size_t cap = g->yes_cap ? g->yes_cap * 2 : 16;
-			struct grant *bigger = realloc(g->yes, cap * sizeof(*bigger));
-
-			if ((ok = bigger != NULL)) {
-				g->yes = bigger;
-				g->yes_cap = cap;
-			}
-		}
+		ok = kd_grow_array((void **)&g->yes, &g->yes_cap, g->nyes, sizeof(*g->yes), 16);
 		if (ok)
 			g->yes[g->nyes++] = (struct grant){.who = who, .ace = d.ace};
-	} else if (d.verdict != KD_VERDICT_NO)
+	} else if (d.verdict != KD_VERDICT_NO) {
+		g->any_uncertain |= d.verdict == KD_VERDICT_UNCERTAIN;
 		ok = push_index(&g->maybe, &g->nmaybe, &g->maybe_cap, who);
-	else
+	} else {
 		ok = true;
+	}
 	return ok ? (int)d.verdict : KD_ERR_NOMEM;
 }
 
@@ -221,7 +208,7 @@ doubt_reason(enum kd_ace_role role, const struct kd_step *doubt, size_t j)
 static int
 eval_sid_trustee(struct audit *a, uint32_t resource, size_t j, const struct kd_ace *ace,
 		 enum kd_ace_role role, struct ace_eval *e, json_t *broad, json_t *unresolved,
-		 json_t *maybe)
+		 json_t *maybe, struct grants *g)
 {
 	struct kd_decision d;
 	const char *why = NULL;
@@ -252,6 +239,7 @@ eval_sid_trustee(struct audit *a, uint32_t resource, size_t j, const struct kd_a
 
 		e->cls = d.verdict == KD_VERDICT_CONDITIONAL ? ACE_CONDITIONAL : ACE_UNCERTAIN;
 		e->reason = doubt_reason(role, doubt, j);
+		g->any_uncertain |= d.verdict == KD_VERDICT_UNCERTAIN;
 		ref = audit_sid_ref(a->dir, &ace->sid, NULL);
 		audit_set(ref, "verdict", json_string(kd_verdict_name(d.verdict)), a);
 		audit_set(ref, "reason", kd_json_text(doubt ? doubt->why : "may apply"), a);
@@ -361,7 +349,6 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 	struct grants g = {0};
 	const char *state;
 	enum kd_severity severity;
-	bool uncertain = false;
 
 	if (!p->rbcd)
 		return; /* absent, or malformed: reported as unparseable-attribute */
@@ -399,7 +386,7 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			uint32_t trustee = kd_directory_find_sid(a->dir, &ace->sid);
 
 			if (trustee == KD_NONE || audit_is_broad_sid(&ace->sid))
-				r = eval_sid_trustee(a, i, j, ace, role, &e, broad, unresolved, maybe);
+				r = eval_sid_trustee(a, i, j, ace, role, &e, broad, unresolved, maybe, &g);
 			else
 				r = eval_principal_trustee(a, i, ace, role, trustee, &e, unresolved, &g);
 		}
@@ -447,14 +434,8 @@ audit_rule_rbcd(struct audit *a, uint32_t i, const struct kd_principal *p)
 			    "ticket for one SPN to every service of this account");
 	/* An uncertain grant (Samba's KDC grants it, Windows' may not) weighs as an
 	 * unresolved one; a conditional one as low: its expression usually narrows it. */
-	for (size_t k = 0; k < json_array_size(maybe) && !uncertain; k++) {
-		const char *verdict = json_string_value(
-			json_object_get(json_array_get(maybe, k), "verdict"));
-
-		uncertain = verdict && strcmp(verdict, "uncertain") == 0;
-	}
 	severity = json_array_size(broad)                                ? KD_SEV_HIGH
-		   : (g.nyes || json_array_size(unresolved) || uncertain) ? KD_SEV_MEDIUM
+		   : (g.nyes || json_array_size(unresolved) || g.any_uncertain) ? KD_SEV_MEDIUM
 		   : json_array_size(maybe)                               ? KD_SEV_LOW
 									  : KD_SEV_INFO;
 	remedy = kd_format("Set-%s -Identity %s -PrincipalsAllowedToDelegateToAccount $null",
@@ -616,16 +597,10 @@ writers_of(struct audit *a, uint32_t i, const struct kd_principal *p,
 	kd_error_clear(&why);
 	if (kd_access_rbcd_writers(a->tokens, a->dir, i, &memo.writers, &memo.n, &why) < 0)
 		return KD_ERR_NOMEM;
-	if (a->nwriters_memo == a->writers_memo_cap) {
-		size_t cap = a->writers_memo_cap ? a->writers_memo_cap * 2 : 64;
-		struct writers_memo *bigger = realloc(a->writers_memo, cap * sizeof(*bigger));
-
-		if (!bigger) {
-			free(memo.writers);
-			return KD_ERR_NOMEM;
-		}
-		a->writers_memo = bigger;
-		a->writers_memo_cap = cap;
+	if (!kd_grow_array((void **)&a->writers_memo, &a->writers_memo_cap, a->nwriters_memo,
+			   sizeof(*a->writers_memo), 64)) {
+		free(memo.writers);
+		return KD_ERR_NOMEM;
 	}
 	stored = kd_arena_memdup(a->writers_keys, key, len);
 	if (!stored || a->nwriters_memo >= UINT32_MAX ||

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kdeleg/arena.h"
 #include "kdeleg/token.h"
 
 /* A principal's transitive groups, ascending; built on first use. */
@@ -93,15 +94,8 @@ cmp_u32(const void *a, const void *b)
 static bool
 push(struct kd_tokens *t, size_t *depth, uint32_t value)
 {
-	if (*depth == t->stack_cap) {
-		size_t cap = t->stack_cap ? t->stack_cap * 2 : 64;
-		uint32_t *bigger = realloc(t->stack, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return false;
-		t->stack = bigger;
-		t->stack_cap = cap;
-	}
+	if (!kd_grow_array((void **)&t->stack, &t->stack_cap, *depth, sizeof(*t->stack), 64))
+		return false;
 	t->stack[(*depth)++] = value;
 	return true;
 }
@@ -130,15 +124,8 @@ walk_up(struct kd_tokens *t, const uint32_t *starts, size_t nstarts, uint32_t **
 			if (t->seen[g])
 				continue;
 			t->seen[g] = 1;
-			if (n == cap) {
-				size_t bigger_cap = cap ? cap * 2 : 16;
-				uint32_t *bigger = realloc(out, bigger_cap * sizeof(*bigger));
-
-				if (!bigger)
-					goto fail;
-				out = bigger;
-				cap = bigger_cap;
-			}
+			if (!kd_grow_array((void **)&out, &cap, n, sizeof(*out), 16))
+				goto fail;
 			out[n++] = g;
 			if (!push(t, &depth, g))
 				goto fail;

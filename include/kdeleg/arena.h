@@ -2,6 +2,7 @@
 /* Arena allocator for data that lives as long as the directory model. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -25,6 +26,13 @@ void *kd_arena_memdup(struct kd_arena *arena, const void *data, size_t len);
 char *kd_arena_strdup(struct kd_arena *arena, const char *text);
 /* A lower-cased (ASCII) copy, used for case-insensitive index keys. */
 char *kd_arena_strdup_lower(struct kd_arena *arena, const char *text, size_t len);
+
+/*
+ * Makes room in a malloc'd array of @elem-byte elements holding @count of *@cap: when
+ * it is full, doubles it (@initial elements the first time) with the multiplication
+ * checked. False when out of memory; the array is then unchanged.
+ */
+bool kd_grow_array(void **array, size_t *cap, size_t count, size_t elem, size_t initial);
 
 /* Bytes handed out so far (for memory figures in benchmarks). */
 size_t kd_arena_used(const struct kd_arena *arena);

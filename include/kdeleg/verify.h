@@ -20,7 +20,8 @@ enum kd_verify_protocol {
 	KD_VERIFY_ANY,      /* forms, NTLM, certificates: S4U2Self first (protocol transition) */
 };
 
-#define KD_VERIFY_CHECKS_MAX 32
+/* the steps of S4U2Self and S4U2Proxy, and verify's own checks: never full */
+#define KD_VERIFY_CHECKS_MAX (2 * KD_STEPS_MAX + 8)
 
 struct kd_verify_check {
 	const char *name;        /* static */

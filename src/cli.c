@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kdeleg/analyze.h"
+#include "kdeleg/accept.h"
 #include "kdeleg/baseline.h"
 #include "kdeleg/cli-output.h"
 #include "kdeleg/chain.h"
@@ -29,10 +30,10 @@
 #include "kdeleg/verify.h"
 
 /* Report formats first, in enum kd_report_format's order. */
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMAT_MARKDOWN, FORMAT_DOT,
-	      FORMAT_SVG };
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMAT_HTML, FORMAT_MARKDOWN,
+	      FORMAT_DOT, FORMAT_SVG };
 #define FORMATS_AUDIT ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_NDJSON) | \
-		       (1u << FORMAT_CSV))
+		       (1u << FORMAT_CSV) | (1u << FORMAT_HTML))
 #define FORMATS_DIFF ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_NDJSON))
 #define FORMATS_RULES ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON) | (1u << FORMAT_MARKDOWN))
 #define FORMATS_VERIFY ((1u << FORMAT_TEXT) | (1u << FORMAT_JSON))
@@ -50,6 +51,8 @@ static bool arg_fail_on_set, arg_fail_on_new;
 static enum kd_severity arg_fail_on;
 static bool arg_min_severity_set;
 static enum kd_severity arg_min_severity;
+static const char *arg_accept;
+static bool arg_rule[KD_RULE_COUNT], arg_rule_set;
 /* positional arguments (kdeleg diff OLD NEW) */
 static const char *arg_positional[2];
 static int arg_npositional;
@@ -85,6 +88,8 @@ enum {
 	OPT_FROM,
 	OPT_TO,
 	OPT_MAX_HOPS,
+	OPT_ACCEPT,
+	OPT_RULE,
 };
 
 struct option_doc {
@@ -120,7 +125,8 @@ struct option_doc {
 static const struct option_doc audit_options[] = {
 	{"ldif", 'l', "FILE", "audit an LDIF snapshot (as ldapsearch writes it; - for stdin)"},
 	CONNECTION_OPTIONS,
-	{"format", 'f', "FORMAT", "text (default), json, ndjson (one finding a line) or csv"},
+	{"format", 'f', "FORMAT",
+	 "text (default), json, ndjson (one finding a line), csv or html (one page)"},
 	{"output", 'o', "FILE", "write the report to FILE atomically (temp file + rename)"},
 	{"color", OPT_COLOR, "WHEN", "auto (default: when stdout is a terminal), always, never"},
 	{"baseline", OPT_BASELINE, "FILE",
@@ -129,6 +135,9 @@ static const struct option_doc audit_options[] = {
 	 "exit 1 when a finding at or above LEVEL (info..critical) is present, or with "
 	 "'new', when a finding is not in the baseline"},
 	{"min-severity", OPT_MIN_SEVERITY, "LEVEL", "report only findings at or above LEVEL"},
+	{"rule", OPT_RULE, "RULE", "report only RULE's findings (repeat for more rules)"},
+	{"accept", OPT_ACCEPT, "FILE",
+	 "accepted risks: FILE's findings leave the verdict until they expire or change"},
 	{"help", 'h', NULL, "show this help"},
 	{NULL, 0, NULL, NULL},
 };
@@ -144,6 +153,7 @@ static const struct option_doc diff_options[] = {
 	{"format", 'f', "FORMAT", "text (default), json or ndjson"},
 	{"output", 'o', "FILE", "write to FILE atomically (temp file + rename)"},
 	{"fail-on", OPT_FAIL_ON, "new", "exit 1 when NEW.json has a finding OLD.json lacks"},
+	{"accept", OPT_ACCEPT, "FILE", "--fail-on new leaves out FILE's accepted findings"},
 	{"help", 'h', NULL, "show this help"},
 	{NULL, 0, NULL, NULL},
 };
@@ -299,8 +309,8 @@ build_getopt(const struct option_doc *docs, struct option *longopts, char *short
 static int
 parse_format(const char *text, unsigned allowed)
 {
-	static const char *const names[] = {"text", "json", "ndjson", "csv", "markdown", "dot",
-					    "svg"};
+	static const char *const names[] = {"text", "json", "ndjson", "csv", "html", "markdown",
+					    "dot", "svg"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if ((allowed & (1u << i)) && strcmp(text, names[i]) == 0) {
@@ -373,6 +383,15 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 			arg_fail_on_new = strcmp(optarg, "new") == 0;
 			if (!arg_fail_on_new && parse_severity("--fail-on", optarg, &arg_fail_on))
 				return KD_EXIT_USAGE;
+			break;
+		case OPT_ACCEPT:
+			arg_accept = optarg;
+			break;
+		case OPT_RULE:
+			if (!kd_rule_find(optarg))
+				return usage_error("unknown rule '%s' (did you mean '%s'?)", optarg,
+						   kd_rule_nearest(optarg)->id);
+			arg_rule[kd_rule_find(optarg) - kd_rule_get(0)] = arg_rule_set = true;
 			break;
 		case OPT_MIN_SEVERITY:
 			arg_min_severity_set = true;
@@ -616,6 +635,19 @@ fail_on_verdict(const struct kd_findings *findings)
 	return KD_EXIT_VERDICT;
 }
 
+/* --accept's warnings: each names the file and the line (the file may be anyone's). */
+static void
+accept_warnings(const struct kd_accept *accept, const char *today)
+{
+	char name[512];
+
+	kd_escape_text(name, sizeof(name), kd_accept_name(accept), strlen(kd_accept_name(accept)));
+	for (size_t i = 0; i < kd_accept_count(accept); i++)
+		if (kd_accept_warning(accept, i, today))
+			fprintf(stderr, "kdeleg: warning: %s:%zu: %s\n", name,
+				kd_accept_entry(accept, i)->line, kd_accept_warning(accept, i, today));
+}
+
 /* The report in the chosen format, to stdout or atomically to -o FILE. */
 static int
 write_report(const struct kd_directory *dir, const struct kd_findings *findings,
@@ -636,6 +668,9 @@ write_report(const struct kd_directory *dir, const struct kd_findings *findings,
 		break;
 	case FORMAT_CSV:
 		r = kd_report_csv(out.file, dir, findings, meta, err);
+		break;
+	case FORMAT_HTML:
+		r = kd_report_html(out.file, dir, findings, meta, err);
 		break;
 	default:
 		r = kd_report_text(out.file, dir, findings, meta, err);
@@ -841,7 +876,9 @@ cmd_audit(int argc, char **argv)
 	struct kd_error err;
 	struct kd_report_meta meta = {0};
 	struct kd_baseline *baseline = NULL;
-	char *source = NULL;
+	struct kd_accept *accept = NULL;
+	struct kd_findings accepted = {0};
+	char *source = NULL, today[16];
 	int r, code, verdict = KD_EXIT_OK;
 
 	kd_error_clear(&err);
@@ -857,6 +894,12 @@ cmd_audit(int argc, char **argv)
 	/* A broken baseline fails before the audit, not after it. */
 	if (arg_baseline && kd_baseline_load(arg_baseline, &baseline, &err) < 0)
 		return fail(&err);
+	if (arg_accept && kd_accept_load(arg_accept, &accept, &err) < 0) {
+		kd_baseline_free(baseline);
+		fail(&err);
+		return KD_EXIT_USAGE; /* the file is the user's configuration, like an option */
+	}
+	kd_accept_today(today, sizeof(today));
 	r = kd_directory_new(&dir, &err);
 	if (r == 0)
 		r = arg_ldif ? load_ldif(dir, arg_ldif, &err) : load_ldap(dir, &source, &err);
@@ -866,8 +909,12 @@ cmd_audit(int argc, char **argv)
 		r = check_scope(dir, &err);
 	if (r == 0)
 		r = kd_analyze(dir, &findings, &err);
+	if (r == 0)
+		r = kd_findings_fold(dir, &findings, &err);
 	if (r == 0 && baseline)
 		r = compare_baseline(dir, baseline, &findings, &meta, &err);
+	if (r == 0 && accept && (r = kd_accept_apply(accept, &findings, &accepted, today, &err)) == 0)
+		accept_warnings(accept, today);
 	if (r == 0) {
 		/* The verdict covers every finding, shown or not. */
 		verdict = fail_on_verdict(&findings);
@@ -876,12 +923,20 @@ cmd_audit(int argc, char **argv)
 			meta.hidden = kd_findings_filter(&findings, arg_min_severity);
 			filter_resolved(meta.resolved, arg_min_severity);
 		}
+		if (arg_rule_set) {
+			meta.rules = arg_rule;
+			kd_findings_keep_rules(&findings, arg_rule);
+			kd_findings_keep_rules(&accepted, arg_rule);
+		}
+		meta.accepted = accept ? &accepted : NULL;
 		meta.source = !arg_ldif ? source : strcmp(arg_ldif, "-") == 0 ? "<stdin>" : arg_ldif;
 		meta.source_kind = arg_ldif ? "ldif" : "ldap";
 		r = write_report(dir, &findings, &meta, &err);
 	}
 	json_decref(meta.resolved);
 	kd_baseline_free(baseline);
+	kd_findings_free(&accepted);
+	kd_accept_free(accept);
 	kd_findings_free(&findings);
 	kd_directory_free(dir);
 	free(source);
@@ -1009,6 +1064,8 @@ static int
 cmd_diff(int argc, char **argv)
 {
 	struct kd_baseline *before = NULL, *now = NULL;
+	struct kd_accept *accept = NULL;
+	char today[16];
 	struct kd_diff diff = {0};
 	struct kd_error err;
 	struct kd_output out;
@@ -1022,6 +1079,11 @@ cmd_diff(int argc, char **argv)
 		return code;
 	if (arg_fail_on_set && !arg_fail_on_new)
 		return usage_error("kdeleg diff takes --fail-on new only, not a severity");
+	if (arg_accept && kd_accept_load(arg_accept, &accept, &err) < 0) {
+		fail(&err);
+		return KD_EXIT_USAGE;
+	}
+	kd_accept_today(today, sizeof(today));
 	r = kd_baseline_load(arg_positional[0], &before, &err);
 	if (r == 0)
 		r = kd_baseline_load(arg_positional[1], &now, &err);
@@ -1051,7 +1113,14 @@ cmd_diff(int argc, char **argv)
 		if (r == 0)
 			r = c;
 	}
-	added = json_array_size(diff.added);
+	added = json_array_size(diff.added) - kd_accept_count_json(accept, diff.added, today);
+	if (accept && r == 0) {
+		/* an entry for a finding NEW.json has (not new, or accepted there) is known */
+		kd_accept_count_json(accept, json_object_get(diff.now, "findings"), today);
+		kd_accept_count_json(accept, json_object_get(diff.now, "accepted"), today);
+		accept_warnings(accept, today);
+	}
+	kd_accept_free(accept);
 	json_decref(diff.added);
 	json_decref(diff.resolved);
 	kd_baseline_free(before);

@@ -94,6 +94,9 @@ add_finding(json_t *rec, const json_t *f, const char *mark)
 		return KD_ERR_NOMEM;
 	if (mark && json_object_set_new(kd, "baseline", json_string(mark)) < 0)
 		return KD_ERR_NOMEM;
+	if (json_object_get(f, "acceptance") &&
+	    json_object_set_new(kd, "acceptance", field(f, "acceptance")) < 0)
+		return KD_ERR_NOMEM;
 	return 0;
 }
 
@@ -106,6 +109,32 @@ put(FILE *out, json_t *rec, struct kd_error *err)
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory while writing the report");
 	r = kd_report_write_json(out, rec, JSON_COMPACT, err);
 	json_decref(rec);
+	return r;
+}
+
+/* A record per finding of @list, of ECS event.kind @kind. */
+static int
+put_findings(FILE *out, const struct kd_directory *dir, const struct common *c,
+	     const struct kd_findings *list, const char *kind, struct kd_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < list->count && r == 0; i++) {
+		const struct kd_finding *f = &list->items[i];
+		json_t *saved = kd_report_finding(dir, f), *rec;
+
+		rec = saved ? record(c, event(kind, "kdeleg.finding", "info",
+					      severity_number(f->severity)))
+			    : NULL;
+		if (!rec || add_finding(rec, saved, kd_report_mark_name(f->baseline)) < 0) {
+			json_decref(saved);
+			json_decref(rec);
+			return kd_error_set(err, KD_ERR_NOMEM,
+					    "out of memory while writing the report");
+		}
+		json_decref(saved);
+		r = put(out, rec, err);
+	}
 	return r;
 }
 
@@ -127,21 +156,11 @@ kd_report_ndjson(FILE *out, const struct kd_directory *dir,
 			     kd_json_text(meta->source));
 	if (!c.domain || !c.observer || !c.source)
 		goto nomem;
-	for (size_t i = 0; i < findings->count; i++) {
-		const struct kd_finding *f = &findings->items[i];
-		json_t *saved = kd_report_finding(dir, f);
-
-		rec = saved ? record(&c, event("alert", "kdeleg.finding", "info",
-					       severity_number(f->severity)))
-			    : NULL;
-		if (!rec || add_finding(rec, saved, kd_report_mark_name(f->baseline)) < 0) {
-			json_decref(saved);
-			goto nomem;
-		}
-		json_decref(saved);
-		if ((r = put(out, rec, err)) < 0)
-			goto out;
-	}
+	if ((r = put_findings(out, dir, &c, findings, "alert", err)) < 0)
+		goto out;
+	/* Accepted risks: events, not alerts, each with its kdeleg.acceptance. */
+	if (meta->accepted && (r = put_findings(out, dir, &c, meta->accepted, "event", err)) < 0)
+		goto out;
 	/* Findings of the baseline that are gone: the SIEM can close its alerts. */
 	for (size_t i = 0; meta->resolved && i < json_array_size(meta->resolved); i++) {
 		json_t *f = json_array_get(meta->resolved, i);
@@ -161,7 +180,7 @@ kd_report_ndjson(FILE *out, const struct kd_directory *dir,
 				json_sprintf("kdeleg audit: %zu findings", findings->count)) < 0 ||
 	    json_object_set_new(kd, "complete", json_true()) < 0 ||
 	    json_object_set_new(kd, "counts", kd_report_counts(dir, findings)) < 0 ||
-	    json_object_set_new(kd, "summary", kd_report_summary(findings)) < 0)
+	    json_object_set_new(kd, "summary", kd_report_summary(findings, meta)) < 0)
 		goto nomem;
 	if (meta->min_severity &&
 	    json_object_set_new(kd, "filter",

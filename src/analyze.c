@@ -297,7 +297,7 @@ cmp_finding(const void *x, const void *y)
  * one-hop chain is the setting itself): people fixing 2,850 findings need each setting
  * once, under the rule that says most, with the others' facts in its details.
  */
-enum config { CFG_NONE, CFG_RBCD, CFG_CONSTRAINED, CFG_UNCONSTRAINED, CFG_COUNT };
+enum config { CFG_NONE, CFG_RBCD, CFG_CONSTRAINED, CFG_UNCONSTRAINED, CFG_WRITE, CFG_COUNT };
 
 static enum config
 hop_config(const char *hop)
@@ -310,6 +310,8 @@ hop_config(const char *hop)
 		return CFG_CONSTRAINED;
 	if (strcmp(hop, "unconstrained-delegation") == 0)
 		return CFG_UNCONSTRAINED;
+	if (strcmp(hop, "write-rbcd") == 0)
+		return CFG_WRITE;
 	return CFG_NONE;
 }
 
@@ -327,6 +329,8 @@ config_of(const struct kd_finding *f)
 		return CFG_CONSTRAINED;
 	case KD_RULE_UNCONSTRAINED_DELEGATION:
 		return CFG_UNCONSTRAINED;
+	case KD_RULE_RBCD_WRITABLE:
+		return CFG_WRITE;
 	case KD_RULE_DELEGATION_TO_TIER0: {
 		const char *how = json_string_value(json_object_get(d, "delegation"));
 
@@ -364,7 +368,8 @@ preference(const struct kd_finding *f)
 }
 
 /* The accounts whose setting finding @f restates: its own, or a one-hop chain's
- * starts (for RBCD the setting is on the chain's target). KD_NONE when unknown. */
+ * starts (RBCD and who may write it are settings of the chain's target). KD_NONE
+ * when unknown. */
 static uint32_t
 config_owner(const struct kd_directory *dir, const struct kd_finding *f, enum config c,
 	     size_t k)
@@ -374,7 +379,7 @@ config_owner(const struct kd_directory *dir, const struct kd_finding *f, enum co
 	struct kd_sid sid;
 	struct kd_error ignored;
 
-	if (rule_rank(f->rule) != KD_RULE_DELEGATION_CHAIN || c == CFG_RBCD)
+	if (rule_rank(f->rule) != KD_RULE_DELEGATION_CHAIN || c == CFG_RBCD || c == CFG_WRITE)
 		return k == 0 ? f->principal : KD_NONE;
 	start = json_array_get(json_object_get(json_array_get(json_object_get(f->details,
 						 "chains"), k), "path"), 0);
@@ -386,11 +391,12 @@ config_owner(const struct kd_directory *dir, const struct kd_finding *f, enum co
 
 /* The facts of @f as another finding's details carry them under "also". */
 static json_t *
-also_entry(const struct kd_finding *f)
+also_entry(const struct kd_directory *dir, const struct kd_finding *f)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:O}", "rule", f->rule->id, "severity",
-			 kd_severity_name(f->severity), "fingerprint", f->fingerprint, "message",
-			 kd_json_text(f->message), "details", f->details);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O}", "rule", f->rule->id, "severity",
+			 kd_severity_name(f->severity), "fingerprint", f->fingerprint, "account",
+			 kd_json_account(dir, f->principal), "message", kd_json_text(f->message),
+			 "details", f->details);
 }
 
 /* Adds @entry to @f's details "also" list; the details may be shared (RBCD's are
@@ -463,7 +469,8 @@ kd_findings_fold(const struct kd_directory *dir, struct kd_findings *out, struct
 	for (size_t i = 0; i < out->count; i++) {
 		struct kd_finding *f = &out->items[i];
 		enum config c = config_of(f);
-		size_t n = rule_rank(f->rule) == KD_RULE_DELEGATION_CHAIN && c != CFG_RBCD
+		size_t n = rule_rank(f->rule) == KD_RULE_DELEGATION_CHAIN && c != CFG_RBCD &&
+					   c != CFG_WRITE
 				   ? json_array_size(json_object_get(f->details, "chains"))
 				   : 1;
 		bool covered = c != CFG_NONE && n > 0;
@@ -478,7 +485,7 @@ kd_findings_fold(const struct kd_directory *dir, struct kd_findings *out, struct
 			continue;
 		for (size_t k = 0; k < n; k++)
 			if (add_also(&out->items[keep[c][config_owner(dir, f, c, k)]],
-				     also_entry(f)) < 0)
+				     also_entry(dir, f)) < 0)
 				goto fail;
 		drop_finding(out, f);
 	}

@@ -113,7 +113,8 @@ void kd_findings_free(struct kd_findings *findings);
  * of one account (an RBCD descriptor granting Authenticated Users on a DC is
  * resource-based-delegation, rbcd-broad-trustee, delegation-to-tier0 and a one-hop
  * delegation-chain), keeps the most severe, most telling one and moves the others
- * into its details as "also": [{rule, severity, fingerprint, message, details}].
+ * into its details as "also": [{rule, severity, fingerprint, account, message,
+ * details}], each as the finding was.
  * Keeps the order. On ENOMEM fails and frees @findings.
  */
 int kd_findings_fold(const struct kd_directory *dir, struct kd_findings *findings,

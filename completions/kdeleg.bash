@@ -7,10 +7,10 @@ _kdeleg()
     local global_opts="--help --version"
     local connection_opts="--uri --domain --base --starttls --simple-bind --password-file --ca-file
         --insecure-tls --timeout --deadline --page-size --range-step --quiet"
-    local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --help
-        $connection_opts"
+    local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --rule
+        --accept --help $connection_opts"
     local collect_opts="--output --help $connection_opts"
-    local diff_opts="--format --output --fail-on --help"
+    local diff_opts="--format --output --fail-on --accept --help"
     local paths_opts="--ldif --from --to --max-hops --format --output --help $connection_opts"
     local verify_opts="--user --protocol --explain-error --ldif --format --output --color --help
         $connection_opts"
@@ -29,8 +29,12 @@ _kdeleg()
         --baseline)
             _filedir json
             return ;;
-        --password-file)
+        --password-file|--accept)
             _filedir
+            return ;;
+        --rule)
+            COMPREPLY=($(compgen -W "$(kdeleg rules -f json 2>/dev/null |
+                sed -n 's/^ *"id": "\([a-z0-9-]*\)".*/\1/p')" -- "$cur"))
             return ;;
         --ca-file)
             _filedir '@(pem|crt|cer)'
@@ -52,7 +56,7 @@ _kdeleg()
             return ;;
         -f|--format)
             case ${words[1]} in
-                audit) COMPREPLY=($(compgen -W "text json ndjson csv" -- "$cur")) ;;
+                audit) COMPREPLY=($(compgen -W "text json ndjson csv html" -- "$cur")) ;;
                 diff) COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")) ;;
                 rules) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
                 paths) COMPREPLY=($(compgen -W "text json dot svg" -- "$cur")) ;;

@@ -598,17 +598,20 @@ compare_baseline(const struct kd_directory *dir, const struct kd_baseline *basel
 	return kd_baseline_mark(baseline, findings, &meta->resolved, err);
 }
 
-/* Resolved findings below --min-severity are not shown either. */
+/* Resolved findings below --min-severity, or of rules --rule leaves out, are not shown
+ * either. */
 static void
-filter_resolved(json_t *resolved, enum kd_severity min)
+filter_resolved(json_t *resolved, enum kd_severity min, const bool *rules)
 {
 	for (size_t i = json_array_size(resolved); i-- > 0;) {
+		const json_t *f = json_array_get(resolved, i);
+		const char *id = json_string_value(json_object_get(f, "rule"));
+		const struct kd_rule *rule = id ? kd_rule_find(id) : NULL;
 		enum kd_severity level;
 
-		if (kd_severity_parse(json_string_value(json_object_get(
-					      json_array_get(resolved, i), "severity")),
-				      &level) &&
-		    level < min)
+		if ((kd_severity_parse(json_string_value(json_object_get(f, "severity")), &level) &&
+		     level < min) ||
+		    (rules && rule && !rules[rule - kd_rule_get(0)]))
 			json_array_remove(resolved, i);
 	}
 }
@@ -921,10 +924,11 @@ cmd_audit(int argc, char **argv)
 		if (arg_min_severity_set) {
 			meta.min_severity = kd_severity_name(arg_min_severity);
 			meta.hidden = kd_findings_filter(&findings, arg_min_severity);
-			filter_resolved(meta.resolved, arg_min_severity);
+			filter_resolved(meta.resolved, arg_min_severity, NULL);
 		}
 		if (arg_rule_set) {
 			meta.rules = arg_rule;
+			filter_resolved(meta.resolved, KD_SEV_INFO, arg_rule);
 			kd_findings_keep_rules(&findings, arg_rule);
 			kd_findings_keep_rules(&accepted, arg_rule);
 		}

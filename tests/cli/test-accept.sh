@@ -145,6 +145,28 @@ for fmt in text ndjson csv html; do
     has out "orphan-delegation-target" "--rule $fmt shows the rule"
     grep -q "unconstrained-delegation" "$work/out" && fail "--rule $fmt shows another rule"
 done
+# resolved findings of other rules are not shown either
+expect 0 "--rule with a baseline" -- audit --ldif "$lab" -f json --rule duplicate-spn \
+    --baseline "$work/old.json"
+expect 0 "--rule with a baseline, other rule" -- audit --ldif "$lab" -f json \
+    --rule orphan-delegation-target --baseline "$work/r.json" -o "$work/rr.json"
+"$py" - "$work/r.json" "$work/base-extra.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+# a baseline that had two more findings: one of duplicate-spn, one of orphan-delegation-target
+for rule in ("duplicate-spn", "orphan-delegation-target"):
+    f = dict([g for g in doc["findings"] if g["rule"] == rule][0])
+    f["fingerprint"] = ("d" if rule == "duplicate-spn" else "e") * 32
+    doc["findings"].append(f)
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+expect 0 "--rule filters resolved" -- audit --ldif "$lab" -f json --rule duplicate-spn \
+    --baseline "$work/base-extra.json"
+pycheck "--rule filters resolved" "$work/out" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert [f["rule"] for f in doc["resolved"]] == ["duplicate-spn"], doc["resolved"]
+PY
 expect 2 "unknown rule" -- audit --ldif "$lab" --rule rbcd-broad
 has err "unknown rule 'rbcd-broad' (did you mean 'rbcd-broad-trustee'?)" "nearest rule named"
 expect 2 "unknown rule, typo" -- audit --ldif "$lab" --rule unconstraind-delegation

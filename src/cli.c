@@ -924,6 +924,7 @@ cmd_audit(int argc, char **argv)
 		if (arg_min_severity_set) {
 			meta.min_severity = kd_severity_name(arg_min_severity);
 			meta.hidden = kd_findings_filter(&findings, arg_min_severity);
+			kd_findings_filter(&accepted, arg_min_severity);
 			filter_resolved(meta.resolved, arg_min_severity, NULL);
 		}
 		if (arg_rule_set) {

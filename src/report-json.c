@@ -14,18 +14,12 @@ json_t *
 kd_report_attack(const struct kd_rule *rule)
 {
 	json_t *list = json_array();
-	const char *p = rule->attack;
 
-	while (list && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len && json_array_append_new(list, json_stringn(p, len)) < 0) {
+	for (size_t k = 0; list && k < KD_RULE_ATTACK_MAX && rule->attack[k]; k++)
+		if (json_array_append_new(list, json_string(rule->attack[k])) < 0) {
 			json_decref(list);
 			return NULL;
 		}
-		p += len + (end ? 1 : 0);
-	}
 	return list;
 }
 
@@ -169,6 +163,13 @@ kd_report_summary(const struct kd_findings *findings)
 			return NULL;
 		}
 	return summary;
+}
+
+json_t *
+kd_report_observer(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "vendor", "kdeleg", "product", "kdeleg", "type",
+			 "scanner", "version", KD_VERSION);
 }
 
 void

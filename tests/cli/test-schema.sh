@@ -112,6 +112,15 @@ for n in ("t1", "t2"):
 assert set(types["a.b"]) == {"integer", "string"}, types
 PY
 
+# --- docs/json-output.md's field tables name only what the schemas have ---
+checks=$((checks + 1))
+"$py" "$top/tests/cli/doc-fields.py" "$top/docs/json-output.md" "$top/docs/schema" >/dev/null ||
+    fail "docs/json-output.md and docs/schema disagree"
+sed 's/| `ecs.version` | string |/| `ecs.versio` | string |/' "$top/docs/json-output.md" >"$work/bad.md"
+checks=$((checks + 1))
+"$py" "$top/tests/cli/doc-fields.py" "$work/bad.md" "$top/docs/schema" >/dev/null 2>&1 &&
+    fail "doc-fields.py misses a field the schema lacks"
+
 # --- fingerprints: byte-identical to those of src/sha256.c's own SHA-256 (pinned
 # before nettle replaced it), and to SHA-256 as docs/json-output.md describes it ---
 pycheck "pinned fingerprints" "$work/r1.json" <<'PY'

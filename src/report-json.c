@@ -11,16 +11,22 @@
 #include "report-private.h"
 
 json_t *
-kd_report_attack(const struct kd_rule *rule)
+kd_report_strings(const char *const *items, size_t max)
 {
 	json_t *list = json_array();
 
-	for (size_t k = 0; list && k < KD_RULE_ATTACK_MAX && rule->attack[k]; k++)
-		if (json_array_append_new(list, json_string(rule->attack[k])) < 0) {
+	for (size_t k = 0; list && k < max && items[k]; k++)
+		if (json_array_append_new(list, json_string(items[k])) < 0) {
 			json_decref(list);
 			return NULL;
 		}
 	return list;
+}
+
+json_t *
+kd_report_attack(const struct kd_rule *rule)
+{
+	return kd_report_strings(rule->attack, KD_RULE_ATTACK_MAX);
 }
 
 const char *

@@ -57,6 +57,15 @@ typed(const json_t *obj, const char *key, json_type type)
 	return value && json_typeof(value) == type ? json_incref(value) : json_null();
 }
 
+/* @obj's @key as a new reference when it is a boolean, else null. */
+static json_t *
+typed_boolean(const json_t *obj, const char *key)
+{
+	json_t *value = json_object_get(obj, key);
+
+	return json_is_boolean(value) ? json_incref(value) : json_null();
+}
+
 /* A finding's account reference with only its own fields, each of its own type. */
 static json_t *
 account(const json_t *a)
@@ -64,13 +73,7 @@ account(const json_t *a)
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "name", typed(a, "name", JSON_STRING),
 			 "dn", typed(a, "dn", JSON_STRING), "sid", typed(a, "sid", JSON_STRING),
 			 "kind", typed(a, "kind", JSON_STRING), "enabled",
-			 json_is_boolean(json_object_get(a, "enabled"))
-				 ? json_incref(json_object_get(a, "enabled"))
-				 : json_null(),
-			 "tier0",
-			 json_is_boolean(json_object_get(a, "tier0"))
-				 ? json_incref(json_object_get(a, "tier0"))
-				 : json_null());
+			 typed_boolean(a, "enabled"), "tier0", typed_boolean(a, "tier0"));
 }
 
 /* Appends @id, its name and its page to @group ({id, name, reference}) once. */
@@ -96,11 +99,15 @@ add_attack(json_t *group, const char *id)
 /*
  * ECS threat.*: the parent technique of each id in threat.technique, sub-techniques
  * (T1550.003) in threat.technique.subtechnique, the rule's tactics in threat.tactic;
- * each an array of ids, names and attack.mitre.org pages, in step.
+ * each an array of ids, names and attack.mitre.org pages, in step. The catalogue's ids
+ * for a rule it knows (a resolved finding may come from an older version), else the
+ * finding's own.
  */
 static json_t *
-threat(const json_t *attack, const struct kd_rule *rule)
+threat(const json_t *finding_attack, const struct kd_rule *rule)
 {
+	json_t *own = rule ? kd_report_attack(rule) : NULL;
+	const json_t *attack = rule ? own : finding_attack;
 	json_t *t = json_pack("{s:s, s:{s:[], s:[], s:[], s:{s:[], s:[], s:[]}}, s:{s:[], s:[], "
 			      "s:[]}}",
 			      "framework", "MITRE ATT&CK", "technique", "id", "name", "reference",
@@ -124,6 +131,9 @@ threat(const json_t *attack, const struct kd_rule *rule)
 	}
 	for (size_t k = 0; r == 0 && rule && k < KD_RULE_TACTICS_MAX && rule->tactics[k]; k++)
 		r = add_attack(json_object_get(t, "tactic"), rule->tactics[k]);
+	if (rule && !own)
+		r = KD_ERR_NOMEM;
+	json_decref(own);
 	if (r < 0) {
 		json_decref(t);
 		return NULL;

@@ -10,6 +10,8 @@
 #include "kdeleg/directory.h"
 #include "kdeleg/report.h"
 
+/* The first strings of @items up to @max or a NULL, as a JSON array (NULL on ENOMEM). */
+json_t *kd_report_strings(const char *const *items, size_t max);
 /* The rule's ATT&CK ids as an array. */
 json_t *kd_report_attack(const struct kd_rule *rule);
 /* One rule of the catalogue as `kdeleg rules -f json` prints it. */

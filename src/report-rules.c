@@ -8,30 +8,16 @@
 #include "kdeleg/report.h"
 #include "report-private.h"
 
-/* A NULL-terminated list of at most @max strings, as a JSON array. */
-static json_t *
-string_list(const char *const *items, size_t max)
-{
-	json_t *list = json_array();
-
-	for (size_t k = 0; list && k < max && items[k]; k++)
-		if (json_array_append_new(list, json_string(items[k])) < 0) {
-			json_decref(list);
-			return NULL;
-		}
-	return list;
-}
-
 json_t *
 kd_report_rule_object(const struct kd_rule *rule)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", rule->id,
 			 "severity", kd_severity_name(rule->severity), "title", rule->title,
 			 "meaning", rule->meaning, "why", rule->why, "fix", rule->fix, "attack",
-			 string_list(rule->attack, KD_RULE_ATTACK_MAX), "tactics",
-			 string_list(rule->tactics, KD_RULE_TACTICS_MAX), "reference",
+			 kd_report_strings(rule->attack, KD_RULE_ATTACK_MAX), "tactics",
+			 kd_report_strings(rule->tactics, KD_RULE_TACTICS_MAX), "reference",
 			 rule->reference, "references",
-			 string_list(rule->references, KD_RULE_REFERENCES_MAX));
+			 kd_report_strings(rule->references, KD_RULE_REFERENCES_MAX));
 }
 
 int

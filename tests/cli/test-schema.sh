@@ -41,6 +41,35 @@ grep -q '"rbcd-writable"' "$work/r4.json" || fail "the generated fixture makes n
 expect 0 "audit with a baseline" -- audit --ldif "$work/changed.ldif" -f json --baseline "$work/r1.json"
 expect 0 "ndjson with a baseline" -- audit --ldif "$work/changed.ldif" -f ndjson --baseline "$work/r1.json"
 expect 0 "ndjson with a filtered baseline" -- audit --ldif "$lab" -f ndjson --min-severity medium --baseline "$work/r6.json"
+# a baseline someone edited: what kdeleg copies keeps its types, or the baseline is refused
+"$py" - "$work/r1.json" "$work" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def edited(name, change):
+    # WEB01$'s unconstrained delegation: the one changed.ldif resolves
+    d = json.loads(json.dumps(doc))
+    change([f for f in d["findings"] if f["fingerprint"] == "0cca327ec9b3211ed1c41ac25c588038"][0])
+    json.dump(d, open(f"{sys.argv[2]}/{name}.json", "w"))
+edited("name-number", lambda f: f["account"].__setitem__("name", 7))
+edited("enabled-string", lambda f: f["account"].__setitem__("enabled", "yes"))
+edited("attack-numbers", lambda f: f.__setitem__("attack", [1558]))
+edited("details-string", lambda f: f.__setitem__("details", "none"))
+edited("sparse", lambda f: [f.pop(k) for k in ("title", "account", "message", "details", "remediation", "attack")])
+PY
+for b in name-number enabled-string attack-numbers details-string; do
+    expect 3 "baseline with $b" -- audit --ldif "$work/changed.ldif" -f ndjson --baseline "$work/$b.json"
+    has err "finding 1: .*details not an object" "baseline with $b names the finding"
+done
+expect 0 "a sparse baseline finding, as JSON" -- audit --ldif "$work/changed.ldif" -f json --baseline "$work/sparse.json"
+expect 0 "a sparse baseline finding, as NDJSON" -- audit --ldif "$work/changed.ldif" -f ndjson --baseline "$work/sparse.json"
+pycheck "the sparse resolved finding: nulls where it has nothing" "$work/out" <<'PY'
+import json, sys
+gone = [r for r in map(json.loads, open(sys.argv[1])) if r["kdeleg"].get("baseline", {}).get("status") == "resolved"]
+assert len(gone) == 1 and gone[0]["rule"]["id"] == "unconstrained-delegation", gone
+assert gone[0]["user"]["name"] is None and gone[0]["kdeleg"]["details"] is None
+t = gone[0]["threat"]  # the catalogue's, for a rule it knows
+assert t["technique"]["subtechnique"]["id"] == ["T1550.003"] and t["tactic"]["id"] == ["TA0006", "TA0008"]
+PY
 expect 0 "csv is not JSON (not kept)" -- audit --ldif "$lab" -f csv
 expect 0 "diff json" -- diff "$work/r1.json" "$work/r6.json" -f json
 expect 0 "diff ndjson" -- diff "$work/r1.json" "$work/r6.json" -f ndjson -o "$work/diff.ndjson"

@@ -99,12 +99,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.fix = "Replace the broad trustee with the specific front-end accounts.",
 		.attack = {"T1558", "T1134", "T1136.002"},
 		.tactics = {"TA0004", "TA0003"},
-		.reference = "https://learn.microsoft.com/troubleshoot/windows-server/"
-			     "active-directory/default-workstation-numbers-join-domain",
-		.references = {"MS-DTYP 2.4.6 (NULL DACL)",
-				"KB 243327 (MachineAccountQuota)",
-				"https://learn.microsoft.com/windows/win32/adschema/"
-				"a-msds-allowedtoactonbehalfofotheridentity"},
+		.reference = "https://learn.microsoft.com/windows/win32/adschema/"
+			     "a-msds-allowedtoactonbehalfofotheridentity",
+		.references = {"MS-DTYP 2.4.6 (NULL DACL)", "KB 243327 (MachineAccountQuota)",
+				"https://learn.microsoft.com/troubleshoot/windows-server/"
+				"active-directory/default-workstation-numbers-join-domain"},
 	},
 	[KD_RULE_DELEGATION_TO_TIER0] = {
 		.id = "delegation-to-tier0",
@@ -304,7 +303,6 @@ static const struct {
 } attack_names[] = {
 	{"TA0003", "Persistence"},
 	{"TA0004", "Privilege Escalation"},
-	{"TA0005", "Defense Evasion"},
 	{"TA0006", "Credential Access"},
 	{"TA0008", "Lateral Movement"},
 	{"T1003", "OS Credential Dumping"},

@@ -12,22 +12,22 @@
 #include "report-private.h"
 
 json_t *
-kd_report_attack(const struct kd_rule *rule)
+kd_report_strings(const char *const *items, size_t max)
 {
 	json_t *list = json_array();
-	const char *p = rule->attack;
 
-	while (list && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len && json_array_append_new(list, json_stringn(p, len)) < 0) {
+	for (size_t k = 0; list && k < max && items[k]; k++)
+		if (json_array_append_new(list, json_string(items[k])) < 0) {
 			json_decref(list);
 			return NULL;
 		}
-		p += len + (end ? 1 : 0);
-	}
 	return list;
+}
+
+json_t *
+kd_report_attack(const struct kd_rule *rule)
+{
+	return kd_report_strings(rule->attack, KD_RULE_ATTACK_MAX);
 }
 
 const char *
@@ -39,6 +39,7 @@ kd_report_mark_name(enum kd_baseline_mark mark)
 json_t *
 kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
 {
+	char facts[KD_FINGERPRINT_SIZE];
 	/* message and remediation quote directory text, which may be any bytes */
 	json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O, s:o, s:o}", "rule",
 				f->rule->id, "severity", kd_severity_name(f->severity), "title",
@@ -46,8 +47,6 @@ kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
 				kd_json_account(dir, f->principal), "message",
 				kd_json_text(f->message), "details", f->details, "remediation",
 				kd_json_text(f->remediation), "attack", kd_report_attack(f->rule));
-
-	char facts[KD_FINGERPRINT_SIZE];
 
 	if (obj && f->baseline != KD_MARK_NONE &&
 	    json_object_set_new(obj, "baseline", json_string(kd_report_mark_name(f->baseline))) < 0) {
@@ -215,6 +214,13 @@ kd_report_summary(const struct kd_findings *findings, const struct kd_report_met
 		return NULL;
 	}
 	return summary;
+}
+
+json_t *
+kd_report_observer(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "vendor", "kdeleg", "product", "kdeleg", "type",
+			 "scanner", "version", KD_VERSION);
 }
 
 void

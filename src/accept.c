@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "kdeleg/accept.h"
+#include "kdeleg/arena.h"
 #include "kdeleg/hashtab.h"
 #include "kdeleg/sha256.h"
 #include "kdeleg/strbuf.h"
@@ -136,7 +137,7 @@ parse_line(struct kd_accept *acc, const char *p, const char *end, size_t line,
 	e.by = strndup(w, n);
 	n = word(&p, end);
 	w = p - n;
-	if (n > 6 && memcmp(w, "facts=", 6) == 0) {
+	if (n >= 6 && memcmp(w, "facts=", 6) == 0) {
 		if (!is_hex32(w + 6, n - 6)) {
 			free(e.by);
 			return parse_error(err, acc->name, line,
@@ -157,15 +158,8 @@ parse_line(struct kd_accept *acc, const char *p, const char *end, size_t line,
 	e.reason = strndup(p, (size_t)(end - p));
 	if (!e.by || !e.reason)
 		goto nomem;
-	if (acc->count == acc->cap) {
-		size_t cap = acc->cap ? acc->cap * 2 : 16;
-		struct kd_acceptance *items = realloc(acc->items, cap * sizeof(*items));
-
-		if (!items)
-			goto nomem;
-		acc->items = items;
-		acc->cap = cap;
-	}
+	if (!kd_grow_array((void **)&acc->items, &acc->cap, acc->count, sizeof(e), 16))
+		goto nomem;
 	acc->items[acc->count++] = e;
 	return 0;
 nomem:
@@ -193,7 +187,9 @@ kd_accept_parse(const char *text, size_t len, const char *name, struct kd_accept
 	size_t line = 0;
 	int r = 0;
 
-	if (!acc || !(acc->name = strdup(name ? name : "<accept>"))) {
+	if (!name)
+		name = "<accept>";
+	if (!acc || !(acc->name = strdup(name))) {
 		free(acc);
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory reading %s", name);
 	}

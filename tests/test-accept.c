@@ -45,6 +45,7 @@ static const struct parse_case {
 	{FP_A "0 2027-03-31 alice 33 digits\n", KD_ERR_PARSE, 1, 0},
 	{FP_A " 2027-03-31 alice facts=abc reason\n", KD_ERR_PARSE, 1, 0},
 	{FP_A " 2027-03-31 alice facts=" FACTS "\n", KD_ERR_PARSE, 1, 0},
+	{FP_A " 2027-03-31 alice facts= empty digest\n", KD_ERR_PARSE, 1, 0},
 	{FP_A " 2027-03-31 alice one\n#\n" FP_A " 2027-04-01 bob two\n", KD_ERR_PARSE, 3, 0},
 	{FP_A " 2027-03-31 alice bell \a\n", KD_ERR_PARSE, 1, 0},
 	{FP_A " 2027-03-31 alice esc \033[2J\n", KD_ERR_PARSE, 1, 0},

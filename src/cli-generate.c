@@ -41,12 +41,20 @@ command_words(char *buf, size_t size)
 					cli_commands[c].name);
 }
 
-/* The help's first clause, for completion menus (before " (", ":" or ";"). */
+/* The help's first clause, for completion menus (before " (", ": " or "; "). */
 static void
 short_help(enum cli_opt o, char *buf, size_t size)
 {
+	static const char *const ends[] = {" (", ": ", "; "};
 	const char *help = cli_options[o].help;
-	size_t n = strcspn(help, ":;(");
+	size_t n = strlen(help);
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *end = strstr(help, ends[i]);
+
+		if (end && (size_t)(end - help) < n)
+			n = (size_t)(end - help);
+	}
 
 	while (n > 0 && help[n - 1] == ' ')
 		n--;
@@ -139,7 +147,7 @@ man_option(FILE *out, enum cli_opt o)
 			cli_choice_list(first_taker(o), o, list, sizeof(list));
 			roff(out, list);
 		} else {
-			roff(out, "one of the command's (below)");
+			roff(out, "per command, below");
 		}
 		roff(out, mark + 2);
 	} else {
@@ -170,6 +178,8 @@ generate_man(FILE *out)
 {
 	fprintf(out, ".\\\" " ORIGIN ".\n", "man");
 	fputs(".TH KDELEG 1 \"\" \"kdeleg " KD_VERSION "\" \"User Commands\"\n", out);
+	/* option names are words to copy: neither hyphenated nor stretched */
+	fputs(".nh\n.ad l\n", out);
 	fputs(".SH NAME\nkdeleg \\- ", out);
 	roff(out, cli_tagline);
 	fputs("\n.SH SYNOPSIS\n", out);

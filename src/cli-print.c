@@ -79,6 +79,8 @@ break_row(struct fold *f, size_t cut, size_t skip)
 	if (cont + rest >= ROW_MAX)
 		cont = 0;
 
+	while (cut > 0 && f->row[cut - 1] == ' ') /* no trailing blanks at the break */
+		cut--;
 	emit(f, f->row, cut);
 	emit(f, "\n", 1);
 	memcpy(tail, f->row + skip, rest);

@@ -74,8 +74,8 @@ severity_choice(const struct cli_command *cmd, size_t i)
 }
 
 /*
- * --fail-on: a severity (0..4), new (5), new:SEVERITY (6..10); diff compares two
- * reports, where every condition is about new findings.
+ * --fail-on: a severity, new, new:SEVERITY; diff compares two reports, where every
+ * condition is about new findings.
  */
 static const char *
 fail_on_choice(const struct cli_command *cmd, size_t i)
@@ -83,6 +83,8 @@ fail_on_choice(const struct cli_command *cmd, size_t i)
 	static const char *const news[KD_SEV_COUNT] = {"new:info", "new:low", "new:medium",
 						       "new:high", "new:critical"};
 
+	if (cmd == &cli_commands[CMD_DIFF])
+		i += KD_SEV_COUNT;
 	if (i < KD_SEV_COUNT)
 		return severity_choice(cmd, i);
 	if (i == KD_SEV_COUNT)
@@ -184,7 +186,7 @@ const struct cli_option cli_options[OPT_COUNT] = {
 	[OPT_MAX_HOPS] = {"max-hops", 0, KIND_NUMBER, "N", ON(CMD_PATHS), false, 1, 1000000, NULL,
 			  "only chains of at most N hops"},
 	[OPT_FORMAT] = {"format", 'f', KIND_CHOICE, "FORMAT", FORMATTED, false, 0, 0,
-			format_choice, "the output format: {} (the first is the default)"},
+			format_choice, "output format: {} (default text)"},
 	[OPT_OUTPUT] = {"output", 'o', KIND_FILE, "FILE", OUTPUT, false, 0, 0, NULL,
 			"write to FILE atomically (temp file + rename; collect: required)"},
 	[OPT_COLOR] = {"color", 0, KIND_CHOICE, "WHEN", ON(CMD_AUDIT) | ON(CMD_VERIFY), false, 0,

@@ -16,6 +16,20 @@
 
 #define EXPLAIN_MAX 16
 
+struct explained {
+	bool json;
+	const struct kd_error_cause **found;
+	size_t n;
+};
+
+static int
+write_explained(FILE *out, bool color, void *ctx, struct kd_error *err)
+{
+	struct explained *e = ctx;
+
+	return kd_report_explain(out, e->json, e->found, e->n, err);
+}
+
 /* kdeleg verify --explain-error CODE */
 static int
 explain_error(const struct cli_args *args)
@@ -39,9 +53,13 @@ explain_error(const struct cli_args *args)
 		fputc('\n', stderr);
 		return KD_EXIT_USAGE;
 	}
-	if (kd_report_explain(stdout, args->format == FORMAT_JSON, found,
-			      n < EXPLAIN_MAX ? n : EXPLAIN_MAX, &err) < 0)
-		return cli_fail(&err);
+	{
+		struct explained e = {args->format == FORMAT_JSON, found,
+				      n < EXPLAIN_MAX ? n : EXPLAIN_MAX};
+
+		if (cli_write(args, write_explained, &e, &err) < 0)
+			return cli_fail(&err);
+	}
 	return KD_EXIT_OK;
 }
 

@@ -174,9 +174,8 @@ fold_close(void *cookie)
 	return ok ? 0 : EOF;
 }
 
-/* A stream folding into @out at @width; @out itself when none can be made. */
-static FILE *
-fold_open(FILE *out, unsigned width)
+FILE *
+cli_fold_open(FILE *out, unsigned width)
 {
 	static const cookie_io_functions_t io = {.write = fold_write, .close = fold_close};
 	struct fold *f = calloc(1, sizeof(*f));
@@ -211,7 +210,7 @@ cli_write(const struct cli_args *args, cli_writer_fn write, void *ctx, struct kd
 	if (color)
 		width = cli_terminal_width(STDOUT_FILENO);
 	if (width)
-		text = fold_open(out.file, width);
+		text = cli_fold_open(out.file, width);
 	/* auto colour: on a terminal that shows it, unless NO_COLOR (no-color.org) */
 	if (cli_given(args, OPT_COLOR) && args->values[OPT_COLOR][0].choice != 0) {
 		color = args->values[OPT_COLOR][0].choice == 1; /* always, never */

@@ -190,6 +190,13 @@ typedef int (*cli_writer_fn)(FILE *out, bool color, void *ctx, struct kd_error *
  */
 int cli_write(const struct cli_args *args, cli_writer_fn write, void *ctx,
 	      struct kd_error *err);
+/*
+ * A stream folding the lines written to it at @width columns into @out: a row that
+ * would pass the width breaks at its last blank (else inside the word) and goes on
+ * indented two more than its line. fclose() it to flush; @out stays open. @out
+ * itself when no stream can be made (ENOMEM): the text is then not folded.
+ */
+FILE *cli_fold_open(FILE *out, unsigned width);
 /* The width text to @fd is folded to: 0 (none) unless @fd is a terminal. */
 unsigned cli_terminal_width(int fd);
 

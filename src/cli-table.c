@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The command line in two tables: commands and options. Parsing, --help, the man
- * page and the bash, zsh and fish completions are all made from them, so a new
- * option is one row here (and its enum cli_opt name in cli-private.h).
+ * page and the bash, zsh and fish completions are all made from them.
+ *
+ * A new option: its name in enum cli_opt (cli-private.h; the enum's order is the
+ * help's), one row below naming the commands that take it, and the handler reads
+ * it: cli_given(), cli_text(), or args->values[OPT_X][i].number / .choice for each
+ * of args->count[OPT_X] (a repeatable option's every value, in order). Values are
+ * checked before the handler runs (numbers in range, choices in any case). A new
+ * command: enum cli_cmd, a row in cli_commands[], its handler in cli-NAME.c. Then
+ * regenerate: kdeleg --generate man > docs/man/kdeleg.1, and bash, zsh and fish
+ * into completions/ (kdeleg.bash, _kdeleg, kdeleg.fish).
  */
 #include "config.h"
 
@@ -58,6 +66,9 @@ const struct cli_example cli_examples[] = {
 	{NULL, NULL},
 };
 
+/* The i-th of a fixed list, NULL past its end. */
+#define PICK(names, i) ((i) < sizeof(names) / sizeof(*(names)) ? (names)[i] : NULL)
+
 static const char *
 format_choice(const struct cli_command *cmd, size_t i)
 {
@@ -98,7 +109,7 @@ color_choice(const struct cli_command *cmd, size_t i)
 {
 	static const char *const names[] = {"auto", "always", "never"};
 
-	return i < 3 ? names[i] : NULL;
+	return PICK(names, i);
 }
 
 static const char *
@@ -106,7 +117,7 @@ protocol_choice(const struct cli_command *cmd, size_t i)
 {
 	static const char *const names[] = {"kerberos", "any"};
 
-	return i < 2 ? names[i] : NULL;
+	return PICK(names, i);
 }
 
 static const char *
@@ -114,7 +125,7 @@ uri_hint(const struct cli_command *cmd, size_t i)
 {
 	static const char *const names[] = {"ldap://", "ldaps://"};
 
-	return i < 2 ? names[i] : NULL;
+	return PICK(names, i);
 }
 
 /* The codes --explain-error knows, each once (the causes are sorted by code). */

@@ -97,7 +97,7 @@ roff(FILE *out, const char *s)
 static bool
 same_choices(enum cli_opt o)
 {
-	char first[512] = "", other[512];
+	char first[1024] = "", other[1024];
 	bool seen = false;
 
 	for (size_t c = 0; c < CMD_COUNT; c++) {
@@ -125,7 +125,7 @@ man_option(FILE *out, enum cli_opt o)
 {
 	const struct cli_option *opt = &cli_options[o];
 	const char *mark = strstr(opt->help, "{}");
-	char list[512], head[512];
+	char list[1024], head[512];
 	size_t n = 0;
 
 	fputs(".TP\n", out);

@@ -100,6 +100,9 @@ struct cli_option {
 };
 extern const struct cli_option cli_options[OPT_COUNT];
 
+/* The most values an option's choices() may have (the unit test checks every one). */
+#define CLI_CHOICES_MAX 64
+
 /* The most a repeatable option may be given (--uri: KD_LDAP_MAX_URIS). */
 #define CLI_REPEAT_MAX 16
 

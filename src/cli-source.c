@@ -14,6 +14,9 @@
 
 #include "cli-private.h"
 
+/* Every --uri given fits the connection's list. */
+_Static_assert(CLI_REPEAT_MAX <= KD_LDAP_MAX_URIS, "--uri may repeat more than uris[] holds");
+
 /* The live source's options into args->ldap; -1 to go on. */
 static int
 take_ldap_options(struct cli_args *args)
@@ -142,8 +145,9 @@ show_progress(void *ctx, const struct kd_ldap_progress *p)
 		return;
 	pr->last = now;
 	kd_escape_text(uri, sizeof(uri), u, strlen(u));
-	fprintf(stderr, "\rkdeleg: %s: %s: %zu entries, page %zu%s", uri, p->stage, p->entries,
-		p->pages + (p->stage_done ? 0 : 1), p->stage_done ? ", done" : "");
+	fprintf(stderr, "\rkdeleg: %s: %s: %zu entr%s, page %zu%s", uri, p->stage, p->entries,
+		p->entries == 1 ? "y" : "ies", p->pages + (p->stage_done ? 0 : 1),
+		p->stage_done ? ", done" : "");
 	pr->shown = true;
 }
 

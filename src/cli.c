@@ -116,7 +116,7 @@ cli_nearest(const char *word, const char *const *candidates, size_t n)
 	return nprefixed == 1 ? prefixed : NULL;
 }
 
-/* An option's choices with @cmd, at most 32 (enough for every table row). */
+/* An option's choices with @cmd, at most @max (CLI_CHOICES_MAX holds every row's). */
 static size_t
 choices_of(const struct cli_command *cmd, enum cli_opt opt, const char **names, size_t max)
 {
@@ -131,8 +131,8 @@ choices_of(const struct cli_command *cmd, enum cli_opt opt, const char **names, 
 void
 cli_choice_list(const struct cli_command *cmd, enum cli_opt opt, char *buf, size_t size)
 {
-	const char *names[32];
-	size_t n = choices_of(cmd, opt, names, 32), len = 0;
+	const char *names[CLI_CHOICES_MAX];
+	size_t n = choices_of(cmd, opt, names, CLI_CHOICES_MAX), len = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && len < size; i++)
@@ -170,7 +170,7 @@ static void
 option_help(const struct cli_command *cmd, enum cli_opt opt, char *buf, size_t size)
 {
 	const char *help = cli_options[opt].help, *mark = strstr(help, "{}");
-	char list[512];
+	char list[1024];
 
 	if (!mark) {
 		snprintf(buf, size, "%s", help);
@@ -189,7 +189,7 @@ cli_print_command_help(FILE *out, const struct cli_command *cmd)
 	fprintf(out, "\nkdeleg %s%s%s options:\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
 	for (size_t o = 0; o < OPT_COUNT; o++) {
 		const struct cli_option *opt = &cli_options[o];
-		char left[64], help[1024];
+		char left[64], help[2048];
 		int len;
 
 		if (!cli_takes(cmd, (enum cli_opt)o))
@@ -339,9 +339,9 @@ bad:
 static int
 parse_choice(const struct cli_command *cmd, enum cli_opt o, const char *text, size_t *ret)
 {
-	const char *names[32], *near;
-	size_t n = choices_of(cmd, o, names, 32);
-	char list[512];
+	const char *names[CLI_CHOICES_MAX], *near;
+	size_t n = choices_of(cmd, o, names, CLI_CHOICES_MAX);
+	char list[1024];
 
 	for (size_t i = 0; i < n; i++)
 		if (strcasecmp(text, names[i]) == 0) {

@@ -164,6 +164,15 @@ START_TEST(test_tables)
 		ck_assert_int_eq(cli_takes(cmd, OPT_FORMAT), cmd->formats != 0);
 		ck_assert(!cmd->formats || (cmd->formats & (1u << FORMAT_TEXT)));
 		ck_assert_uint_le(cmd->max_args, ARRAY_LEN(((struct cli_args *)0)->positional));
+		/* every list of values fits the parser's array */
+		for (size_t o = 0; o < OPT_COUNT; o++) {
+			size_t n = 0;
+
+			while (cli_options[o].choices && cli_options[o].choices(cmd, n))
+				n++;
+			ck_assert_msg(n < CLI_CHOICES_MAX, "--%s has %zu values", cli_options[o].name,
+				      n);
+		}
 	}
 }
 END_TEST

@@ -25,10 +25,8 @@ choice_words(const struct cli_command *cmd, enum cli_opt o, char *buf, size_t si
 	const char *name;
 
 	buf[0] = '\0';
-	for (size_t i = 0; cli_options[o].choices && len < size &&
-			   (name = cli_options[o].choices(cmd, i)) != NULL;
-	     i++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " " : "", name);
+	for (size_t i = 0; cli_options[o].choices && (name = cli_options[o].choices(cmd, i)); i++)
+		cli_list_add(buf, size, &len, i ? " " : "", name);
 }
 
 static void
@@ -36,9 +34,9 @@ command_words(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	for (size_t c = 0; c < CMD_COUNT && len < size; c++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s", c ? " " : "",
-					cli_commands[c].name);
+	buf[0] = '\0';
+	for (size_t c = 0; c < CMD_COUNT; c++)
+		cli_list_add(buf, size, &len, c ? " " : "", cli_commands[c].name);
 }
 
 /* The help's first clause, for completion menus (before " (", ": " or "; "). */
@@ -353,8 +351,8 @@ generate_bash(FILE *out)
 		words[0] = '\0';
 		for (size_t o = 0; o < OPT_COUNT; o++)
 			if (cli_takes(cmd, (enum cli_opt)o))
-				len += (size_t)snprintf(words + len, sizeof(words) - len, "%s--%s",
-							len ? " " : "", cli_options[o].name);
+				cli_list_add(words, sizeof(words), &len, len ? " --" : "--",
+					     cli_options[o].name);
 		fprintf(out, "        if [[ $cur == -* ]]; then\n"
 			     "            _kdeleg_words '%s'\n",
 			words);

@@ -174,6 +174,8 @@ bool cli_given(const struct cli_args *args, enum cli_opt opt);
 /* The option's value, NULL when not given. */
 const char *cli_text(const struct cli_args *args, enum cli_opt opt);
 void cli_print_command_help(FILE *out, const struct cli_command *cmd);
+/* Appends @sep and @item to the list in @buf (@size bytes, *@len used); stops when full. */
+void cli_list_add(char *buf, size_t size, size_t *len, const char *sep, const char *item);
 /* "a, b or c" for an option's choices with @cmd, into @buf. */
 void cli_choice_list(const struct cli_command *cmd, enum cli_opt opt, char *buf, size_t size);
 /* The candidate nearest @word by edit distance (any case), or NULL when none is near. */

@@ -129,15 +129,25 @@ choices_of(const struct cli_command *cmd, enum cli_opt opt, const char **names, 
 }
 
 void
+cli_list_add(char *buf, size_t size, size_t *len, const char *sep, const char *item)
+{
+	int n;
+
+	if (*len >= size) /* full: truncated already */
+		return;
+	n = snprintf(buf + *len, size - *len, "%s%s", sep, item);
+	*len += n > 0 ? (size_t)n : 0;
+}
+
+void
 cli_choice_list(const struct cli_command *cmd, enum cli_opt opt, char *buf, size_t size)
 {
 	const char *names[CLI_CHOICES_MAX];
 	size_t n = choices_of(cmd, opt, names, CLI_CHOICES_MAX), len = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < n && len < size; i++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s",
-					i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	for (size_t i = 0; i < n; i++)
+		cli_list_add(buf, size, &len, i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
 }
 
 /* Writes @text from column @col, folded at HELP_WIDTH onto lines starting at @indent. */
@@ -245,13 +255,13 @@ unknown_command(const char *name)
 {
 	const char *names[CMD_COUNT];
 	const char *near;
-	char list[256];
+	char list[256] = "";
 	size_t len = 0;
 
 	for (size_t c = 0; c < CMD_COUNT; c++) {
 		names[c] = cli_commands[c].name;
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-					c == 0 ? "" : c + 1 == CMD_COUNT ? " or " : ", ", names[c]);
+		cli_list_add(list, sizeof(list), &len,
+			     c == 0 ? "" : c + 1 == CMD_COUNT ? " or " : ", ", names[c]);
 	}
 	near = cli_nearest(name, names, CMD_COUNT);
 	if (near)
@@ -300,9 +310,8 @@ unknown_option(const struct cli_command *cmd, const char *given)
 		else if (matches) {
 			for (size_t c = 0; c < CMD_COUNT; c++)
 				if (opt->commands & ON(c))
-					len += (size_t)snprintf(users + len, sizeof(users) - len, "%s%s",
-								nusers++ ? ", " : "",
-								cli_commands[c].name);
+					cli_list_add(users, sizeof(users), &len,
+						     nusers++ ? ", " : "", cli_commands[c].name);
 		}
 	}
 	if (nusers)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # meson install into a temporary directory (--destdir): exactly the binary, the man
-# page, the three completions where their shells read them, and the docs.
+# page, the three completions where their shells read them, and the docs (with the
+# JSON schemas docs/json-output.md links to).
 # Usage: test-install.sh MESON BUILD_ROOT SOURCE_ROOT
 set -u
 meson=$1
@@ -15,8 +16,8 @@ DESTDIR= "$meson" install -C "$build" --no-rebuild --quiet --destdir "$work/root
     fail "meson install: $(tail -5 "$work/log")"
 
 # the expected paths, from the build's own directories (relative ones under the prefix)
-"$py" - "$meson" "$build" >"$work/expected" <<'PY' || fail "reading the build's options"
-import json, subprocess, sys
+"$py" - "$meson" "$build" "$top" >"$work/expected" <<'PY' || fail "reading the build's options"
+import glob, json, os, subprocess, sys
 opts = {o["name"]: o["value"] for o in json.loads(subprocess.run(
     [sys.argv[1], "introspect", "--buildoptions", sys.argv[2]], capture_output=True,
     check=True).stdout)}
@@ -26,6 +27,8 @@ def under(d):
 datadir = under(opts["datadir"])
 files = [under(opts["bindir"]) + "/kdeleg", under(opts["mandir"]) + "/man1/kdeleg.1"]
 files += [datadir + "/doc/kdeleg/" + f for f in ("README.md", "rules.md", "json-output.md")]
+files += [datadir + "/doc/kdeleg/schema/" + os.path.basename(f)
+          for f in glob.glob(sys.argv[3] + "/docs/schema/*.json")]
 if opts["completions"]:
     files.append((opts["bashcompletiondir"] or datadir + "/bash-completion/completions") + "/kdeleg")
     files.append((opts["zshcompletiondir"] or datadir + "/zsh/site-functions") + "/_kdeleg")

@@ -400,23 +400,30 @@ kd_accept_apply(struct kd_accept *acc, struct kd_findings *findings,
 	return 0;
 }
 
+const struct kd_acceptance *
+kd_accept_match_json(struct kd_accept *acc, const json_t *f, const char *today)
+{
+	char facts[KD_FINGERPRINT_SIZE];
+	const char *severity = json_string_value(json_object_get(f, "severity"));
+	enum kd_severity level;
+
+	if (!acc || !f)
+		return NULL;
+	/* a saved report may be edited: an unknown severity matches no facts= */
+	if (!severity || !kd_severity_parse(severity, &level))
+		level = KD_SEV_INFO;
+	kd_accept_facts(level, json_object_get(f, "details"), facts);
+	return kd_accept_match(acc, json_string_value(json_object_get(f, "fingerprint")), facts,
+			       today);
+}
+
 size_t
 kd_accept_count_json(struct kd_accept *acc, const json_t *list, const char *today)
 {
-	char facts[KD_FINGERPRINT_SIZE];
 	size_t n = 0;
 
-	for (size_t i = 0; acc && i < json_array_size(list); i++) {
-		const json_t *f = json_array_get(list, i);
-		enum kd_severity level;
-
-		/* a saved report may be edited: an unknown severity matches no facts= */
-		if (!kd_severity_parse(json_string_value(json_object_get(f, "severity")), &level))
-			level = KD_SEV_INFO;
-		kd_accept_facts(level, json_object_get(f, "details"), facts);
-		n += kd_accept_match(acc, json_string_value(json_object_get(f, "fingerprint")),
-				     facts, today) != NULL;
-	}
+	for (size_t i = 0; acc && i < json_array_size(list); i++)
+		n += kd_accept_match_json(acc, json_array_get(list, i), today) != NULL;
 	return n;
 }
 

@@ -74,7 +74,13 @@ const char *kd_accept_warning(const struct kd_accept *acc, size_t i, const char 
 const char *kd_accept_name(const struct kd_accept *acc);
 
 /*
- * kdeleg diff: how many findings of @list (JSON findings as a report saves them)
+ * kdeleg diff: the entry accepting the finding @f (as a report saves it) on @today, or
+ * NULL (also when @acc or @f is NULL).
+ */
+const struct kd_acceptance *kd_accept_match_json(struct kd_accept *acc, const json_t *f,
+						 const char *today);
+/*
+ * How many findings of @list (JSON findings as a report saves them)
  * @acc accepts on @today; 0 when @acc or @list is NULL.
  */
 size_t kd_accept_count_json(struct kd_accept *acc, const json_t *list, const char *today);

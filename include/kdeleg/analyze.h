@@ -148,8 +148,6 @@ size_t kd_analyze_gaps(const struct kd_directory *dir, const char **ret, size_t 
 /* --rule: drops (and frees) the findings of rules whose @keep flag (KD_RULE_COUNT of
  * them, by enum kd_rule_id) is false, keeping the order; returns how many. */
 size_t kd_findings_keep_rules(struct kd_findings *findings, const bool keep[KD_RULE_COUNT]);
-/* The catalogue's rule id closest to @text (edit distance), for "did you mean". */
-const struct kd_rule *kd_rule_nearest(const char *text);
 
 /* Drops (and frees) the findings below @min, keeping the order; returns how many. */
 size_t kd_findings_filter(struct kd_findings *findings, enum kd_severity min);

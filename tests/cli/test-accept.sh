@@ -168,7 +168,7 @@ doc = json.load(open(sys.argv[1]))
 assert [f["rule"] for f in doc["resolved"]] == ["duplicate-spn"], doc["resolved"]
 PY
 expect 2 "unknown rule" -- audit --ldif "$lab" --rule rbcd-broad
-has err "unknown rule 'rbcd-broad' (did you mean 'rbcd-broad-trustee'?)" "nearest rule named"
+has err "unknown value 'rbcd-broad' for --rule; did you mean 'rbcd-broad-trustee'?" "nearest rule named"
 expect 2 "unknown rule, typo" -- audit --ldif "$lab" --rule unconstraind-delegation
 has err "did you mean 'unconstrained-delegation'" "nearest rule for a typo"
 

@@ -280,8 +280,9 @@ kd_report_ndjson(FILE *out, const struct kd_directory *dir,
 		if ((r = kd_report_ndjson_put(out, rec, err)) < 0)
 			goto out;
 	}
-	rec = kd_report_ndjson_summary(&c, json_sprintf("kdeleg audit: %zu findings",
-							findings->count));
+	rec = kd_report_ndjson_summary(&c, json_sprintf("kdeleg audit: %zu finding%s",
+							findings->count,
+							findings->count == 1 ? "" : "s"));
 	kd = json_object_get(rec, "kdeleg");
 	if (!rec || json_object_set_new(kd, "counts", kd_report_counts(dir, findings)) < 0 ||
 	    json_object_set_new(kd, "summary", kd_report_summary(findings, meta)) < 0)

@@ -6,7 +6,7 @@ _kdeleg()
     local commands="audit collect diff verify paths rules version help"
     local global_opts="--help --version"
     local connection_opts="--uri --domain --base --starttls --simple-bind --password-file --ca-file
-        --insecure-tls --timeout --deadline --page-size --range-step --quiet"
+        --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet"
     local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --help
         $connection_opts"
     local collect_opts="--output --help $connection_opts"
@@ -39,7 +39,7 @@ _kdeleg()
             COMPREPLY=($(compgen -W "ldap:// ldaps://" -- "$cur"))
             compopt -o nospace 2>/dev/null
             return ;;
-        -d|--domain|-b|--base|--simple-bind|--timeout|--deadline|--page-size|--range-step|--from|--to|--max-hops|--user)
+        -d|--domain|-b|--base|--simple-bind|--timeout|--deadline|--page-size|--range-step|--connections|--from|--to|--max-hops|--user)
             return ;;
         --protocol)
             COMPREPLY=($(compgen -W "kerberos any" -- "$cur"))

@@ -79,6 +79,7 @@ enum {
 	OPT_DEADLINE,
 	OPT_PAGE_SIZE,
 	OPT_RANGE_STEP,
+	OPT_CONNECTIONS,
 	OPT_USER,
 	OPT_PROTOCOL,
 	OPT_EXPLAIN_ERROR,
@@ -115,6 +116,8 @@ struct option_doc {
 	{"page-size", OPT_PAGE_SIZE, "N", "entries per page of results (default 1000)"},      \
 	{"range-step", OPT_RANGE_STEP, "N",                                                   \
 	 "read multi-valued attributes N values a request (default: as the DC splits them)"}, \
+	{"connections", OPT_CONNECTIONS, "N",                                                 \
+	 "read the domain over N connections to the DC, 1 to 16 (default 2)"},               \
 	{"quiet", 'q', NULL, "no progress on stderr (shown only when it is a terminal)"}
 
 static const struct option_doc audit_options[] = {
@@ -448,6 +451,11 @@ parse_options(int argc, char **argv, const struct option_doc *docs, unsigned for
 			arg_ldap.range_step = n;
 			break;
 		}
+		case OPT_CONNECTIONS:
+			if (parse_count("--connections", optarg, 1, KD_LDAP_MAX_CONNECTIONS,
+					&arg_ldap.connections))
+				return KD_EXIT_USAGE;
+			break;
 		case OPT_USER:
 			arg_user = optarg;
 			break;

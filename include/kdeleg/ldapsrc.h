@@ -13,6 +13,9 @@
 #define KD_LDAP_DEFAULT_CONNECT_TIMEOUT 30u
 #define KD_LDAP_DEFAULT_OP_TIMEOUT 120u
 #define KD_LDAP_DEFAULT_PAGE_SIZE 1000u
+/* Connections to the DC that share the domain search (kd_ldap_options.connections). */
+#define KD_LDAP_DEFAULT_CONNECTIONS 2u
+#define KD_LDAP_MAX_CONNECTIONS 16u
 /* The whole conversation with a DC, from the first connection attempt to the last answer. */
 #define KD_LDAP_DEFAULT_DEADLINE 3600u
 /*
@@ -82,8 +85,18 @@ struct kd_ldap_options {
 	 * tests use to exercise ranged retrieval against DCs that never split values.
 	 */
 	uint32_t range_step;
+	/*
+	 * 0: KD_LDAP_DEFAULT_CONNECTIONS. N > 1: kd_ldap_open() binds N connections to the
+	 * DC the first one reached (the same checks, the same credentials; each must name
+	 * the same dsServiceName) and kd_ldap_collect() splits the domain search between
+	 * them by uSNChanged. A DC whose rootDSE lacks highestCommittedUSN or
+	 * dsServiceName gets one connection.
+	 */
+	unsigned connections;
 
-	/* Called after each page and every 1000 entries; may be NULL. */
+	/* Called after each page and every 1000 entries, from one thread at a time (with
+	 * several connections: from the thread whose connection progressed, entries
+	 * counting every connection's); may be NULL. */
 	void (*progress)(void *ctx, const struct kd_ldap_progress *progress);
 	void *progress_ctx;
 };
@@ -135,6 +148,8 @@ const char *kd_ldap_base(const struct kd_ldap *conn);
 const char *kd_ldap_mechanism(const struct kd_ldap *conn);
 unsigned kd_ldap_ssf(const struct kd_ldap *conn);
 bool kd_ldap_tls(const struct kd_ldap *conn);
+/* The connections bound (1 + the others to the same DC). */
+unsigned kd_ldap_connections(const struct kd_ldap *conn);
 
 /*
  * Called once per entry; the entry is valid only during the call (copy what is

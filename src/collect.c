@@ -96,7 +96,7 @@ put_bytes(struct kd_strbuf *b, const char *bytes, size_t len)
 
 struct range {
 	struct kd_strbuf data;
-	size_t entries;
+	bool done; /* read completely; the merge may take it (under pool.lock) */
 };
 
 static int
@@ -119,7 +119,6 @@ keep_entry(void *ctx, const struct kd_entry *e, struct kd_error *err)
 	}
 	if (r < 0)
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory keeping entries in memory");
-	rg->entries++;
 	return 0;
 }
 
@@ -224,7 +223,8 @@ struct pool {
 	struct range ranges[USN_RANGES];
 	atomic_uint next_range;
 	atomic_bool stop;
-	pthread_mutex_t lock; /* the caller's progress callback, the counts below */
+	pthread_mutex_t lock; /* the caller's progress callback, the counts below, done */
+	pthread_cond_t changed; /* a range is done, or stop was set */
 	size_t pages_done;    /* pages of the range searches that ended */
 	void (*progress)(void *ctx, const struct kd_ldap_progress *progress);
 	void *progress_ctx;
@@ -286,19 +286,31 @@ work(void *arg)
 
 		if (k >= USN_RANGES)
 			break;
-		if (!range_bounds(p, k, &lo, &hi))
+		if (!range_bounds(p, k, &lo, &hi)) {
+			pthread_mutex_lock(&p->lock);
+			p->ranges[k].done = true;
+			pthread_cond_broadcast(&p->changed);
+			pthread_mutex_unlock(&p->lock);
 			continue;
+		}
 		if (snprintf(filter, sizeof(filter), "(&(uSNChanged>=%zu)(uSNChanged<=%zu)%s)", lo,
 			     hi, kd_directory_filter) >= (int)sizeof(filter)) {
 			w->r = kd_error_set(&w->err, KD_ERR_NOMEM, "the range filter is too long");
+			pthread_mutex_lock(&p->lock);
 			atomic_store(&p->stop, true);
+			pthread_cond_broadcast(&p->changed);
+			pthread_mutex_unlock(&p->lock);
 			break;
 		}
 		w->r = kd_ldap_search(w->conn, &s, keep_entry, &p->ranges[k], &w->err);
-		if (w->r < 0) {
+		pthread_mutex_lock(&p->lock);
+		p->ranges[k].done = w->r == 0;
+		if (w->r < 0)
 			atomic_store(&p->stop, true);
+		pthread_cond_broadcast(&p->changed);
+		pthread_mutex_unlock(&p->lock);
+		if (w->r < 0)
 			break;
-		}
 	}
 	return NULL;
 }
@@ -368,6 +380,7 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 	p->progress = c->progress;
 	p->progress_ctx = c->progress_ctx;
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->changed, NULL);
 	for (unsigned k = 0; k < USN_RANGES; k++)
 		kd_strbuf_init(&p->ranges[k].data, SIZE_MAX);
 	for (size_t i = 0; i < p->nworkers; i++) {
@@ -381,40 +394,27 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 			w->conn->progress_ctx = w;
 		}
 	}
-	/* the caller's thread is the first worker: one thread fewer to start */
-	for (size_t i = 1; i < p->nworkers; i++) {
+	for (size_t i = 0; i < p->nworkers; i++) {
 		if (pthread_create(&p->workers[i].thread, NULL, work, &p->workers[i]) != 0) {
 			atomic_store(&p->stop, true);
 			r = kd_error_set(err, KD_ERR_NOMEM, "cannot start a thread for connection %zu",
 					 i + 1);
 			break;
 		}
-		started = i;
+		started = i + 1;
 	}
-	if (r == 0)
-		work(&p->workers[0]);
-	for (size_t i = 1; i <= started; i++)
-		pthread_join(p->workers[i].thread, NULL);
-	for (size_t i = 1; i < p->nworkers; i++) {
-		p->workers[i].conn->progress = p->progress;
-		p->workers[i].conn->progress_ctx = p->progress_ctx;
-		p->workers[i].entries = 0; /* counted in the first connection's from here */
-	}
-	/* the first connection's failure in the table's order names the run's */
-	for (size_t i = 0; i < p->nworkers && r == 0; i++) {
-		if (p->workers[i].r < 0) {
-			r = p->workers[i].r;
-			*err = p->workers[i].err;
-			if (i > 0) {
-				size_t len = strlen(err->message);
-
-				snprintf(err->message + len, sizeof(err->message) - len,
-					 " (connection %zu of %zu)", i + 1, p->nworkers);
-			}
-		}
-	}
-	c->failed = c->failed || r < 0;
+	/* This thread hands the ranges over in order as they are done, so that memory
+	 * holds the ranges read ahead of the merge, not the domain. */
 	for (unsigned k = 0; k < USN_RANGES && r == 0; k++) {
+		bool ready;
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->ranges[k].done && !atomic_load(&p->stop))
+			pthread_cond_wait(&p->changed, &p->lock);
+		ready = p->ranges[k].done;
+		pthread_mutex_unlock(&p->lock);
+		if (!ready)
+			break;
 		rp.p = p->ranges[k].data.data;
 		rp.end = rp.p + p->ranges[k].data.len;
 		while (r == 0 && rp.p) {
@@ -427,6 +427,29 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 			r = merge_entry(&m, &rp.entry, false, err);
 		}
 		kd_strbuf_free(&p->ranges[k].data);
+	}
+	atomic_store(&p->stop, true);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(p->workers[i].thread, NULL);
+	for (size_t i = 1; i < p->nworkers; i++) {
+		p->workers[i].conn->progress = p->progress;
+		p->workers[i].conn->progress_ctx = p->progress_ctx;
+		p->workers[i].entries = 0; /* counted in the first connection's from here */
+	}
+	/* a connection's failure is the run's (the first in connection order), before
+	 * what the merge made of its absence */
+	for (size_t i = 0; i < p->nworkers; i++) {
+		if (p->workers[i].r < 0) {
+			r = p->workers[i].r;
+			*err = p->workers[i].err;
+			if (i > 0) {
+				size_t len = strlen(err->message);
+
+				snprintf(err->message + len, sizeof(err->message) - len,
+					 " (connection %zu of %zu)", i + 1, p->nworkers);
+			}
+			break;
+		}
 	}
 	if (r < 0) {
 		c->failed = true;
@@ -467,6 +490,7 @@ out:
 	c->progress_ctx = p->progress_ctx;
 	for (unsigned k = 0; k < USN_RANGES; k++)
 		kd_strbuf_free(&p->ranges[k].data);
+	pthread_cond_destroy(&p->changed);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 	free(rp.attrs);

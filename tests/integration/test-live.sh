@@ -389,7 +389,7 @@ warm() { lab_exec "$kdeleg" audit -H "$LAB_URI" >/dev/null 2>&1; }
 
 # progress on a terminal, none with --quiet (nor when stderr is a file: checked by collect above)
 checks=$((checks + 1))
-lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" -o "$w/tty.ldif")" \
+lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" --connections 1 -o "$w/tty.ldif")" \
     "$w/tty.log" >/dev/null </dev/null
 tr '\r' '\n' <"$w/tty.log" | grep -q "kdeleg: $LAB_URI: accounts: [0-9]* entries, page 2, done" ||
     fail "no progress on a terminal: $(tr '\r' '\n' <"$w/tty.log" | head -5)"

@@ -91,6 +91,15 @@ grep -qx "# kdeleg collect complete: $n entries" "$w/c2.ldif" ||
     fail "offline audit of the 2-connection snapshot: $(cat "$w/err")"
 same_report "2-connection snapshot vs live" "$w/n1.json" "$w/c2.json"
 
+# progress on a terminal: one stage for all connections, its entries those written
+checks=$((checks + 1))
+lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" --connections 3 -o "$w/tty.ldif")" \
+    "$w/tty.log" >/dev/null </dev/null
+n=$(grep -c '^dn:' "$w/tty.ldif")
+# the domain search's entries: all but the sPNMappings and crossRef entries
+tr '\r' '\n' <"$w/tty.log" | grep -q "kdeleg: $LAB_URI: accounts: $((n - 2)) entries, page [0-9]*, done" ||
+    fail "progress with 3 connections ($n entries written): $(tr '\r' '\n' <"$w/tty.log" | tail -4)"
+
 # ---- an ordinary user, simple bind over verified TLS (each connection binds) ----
 printf '%s\n' "$LAB_USER_PASS" >"$w/password"
 chmod 600 "$w/password"

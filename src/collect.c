@@ -95,6 +95,7 @@ put_bytes(struct kd_strbuf *b, const char *bytes, size_t len)
 }
 
 struct range {
+	atomic_size_t *read; /* the pool's count of entries read, all connections */
 	struct kd_strbuf data;
 	bool done; /* read completely; the merge may take it (under pool.lock) */
 };
@@ -119,6 +120,7 @@ keep_entry(void *ctx, const struct kd_entry *e, struct kd_error *err)
 	}
 	if (r < 0)
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory keeping entries in memory");
+	atomic_fetch_add(rg->read, 1);
 	return 0;
 }
 
@@ -222,6 +224,7 @@ struct pool {
 	size_t highest_usn;
 	struct range ranges[USN_RANGES];
 	atomic_uint next_range;
+	atomic_size_t read;
 	atomic_bool stop;
 	pthread_mutex_t lock; /* the caller's progress callback, the counts below, done */
 	pthread_cond_t changed; /* a range is done, or stop was set */
@@ -379,15 +382,21 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 	p->highest_usn = c->highest_usn;
 	p->progress = c->progress;
 	p->progress_ctx = c->progress_ctx;
+	atomic_init(&p->next_range, 0);
+	atomic_init(&p->read, 0);
+	atomic_init(&p->stop, false);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
-	for (unsigned k = 0; k < USN_RANGES; k++)
+	for (unsigned k = 0; k < USN_RANGES; k++) {
 		kd_strbuf_init(&p->ranges[k].data, SIZE_MAX);
+		p->ranges[k].read = &p->read;
+	}
 	for (size_t i = 0; i < p->nworkers; i++) {
 		struct worker *w = &p->workers[i];
 
 		w->pool = p;
 		w->conn = i ? c->peers[i - 1] : c;
+		w->conn->shared_entries = &p->read;
 		kd_error_clear(&w->err);
 		if (p->progress) {
 			w->conn->progress = pool_progress;
@@ -431,6 +440,8 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 	atomic_store(&p->stop, true);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(p->workers[i].thread, NULL);
+	for (size_t i = 0; i < p->nworkers; i++)
+		p->workers[i].conn->shared_entries = NULL;
 	for (size_t i = 1; i < p->nworkers; i++) {
 		p->workers[i].conn->progress = p->progress;
 		p->workers[i].conn->progress_ctx = p->progress_ctx;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ldap.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +77,9 @@ struct kd_ldap {
 	char *service_name;
 	size_t highest_usn;
 	bool has_usn;
+	/* while connections share a search: the entries all of them read, which a
+	 * failure names (NULL: this connection's own count) */
+	const atomic_size_t *shared_entries;
 	/* the other connections to the same DC (kd_ldap_options.connections - 1) */
 	struct kd_ldap **peers;
 	size_t npeers;

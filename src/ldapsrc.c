@@ -256,7 +256,8 @@ stage_failv(struct kd_ldap *c, const struct stage *st, struct kd_error *err, int
 	vsnprintf(why, sizeof(why), fmt, ap);
 	c->failed = true;
 	kd_error_set(err, code, "collecting '%s' failed after %zu entries (page %zu): %s",
-		     st->spec->stage, c->entries, st->pages + 1, why);
+		     st->spec->stage, c->shared_entries ? atomic_load(c->shared_entries) : c->entries,
+		     st->pages + 1, why);
 	kd_error_set_where(err, c->uri, 0, NULL, NULL);
 	return code;
 }

@@ -400,7 +400,7 @@ grep -q "entries" "$w/tty.log" && fail "progress despite --quiet"
 
 warm
 for _ in 1 2 3; do
-    midsearch STOP audit -H "$LAB_URI" --page-size 1 --range-step 1 --timeout 2 -f json -o "$w/stopped.json" && break
+    midsearch STOP audit -H "$LAB_URI" --connections 1 --page-size 1 --range-step 1 --timeout 2 -f json -o "$w/stopped.json" && break
     lab_kill_dc KILL; lab_start_dc && warm
 done
 [ "$rc" -eq 3 ] || fail "DC stopped mid-search: exit $rc"
@@ -411,7 +411,7 @@ lab_kill_dc KILL
 lab_start_dc || exit 1
 warm
 for _ in 1 2 3; do
-    midsearch KILL collect -H "$LAB_URI" --page-size 1 --range-step 1 -o "$w/killed.ldif" && break
+    midsearch KILL collect -H "$LAB_URI" --connections 1 --page-size 1 --range-step 1 -o "$w/killed.ldif" && break
     lab_start_dc && warm
 done
 [ "$rc" -eq 3 ] || fail "DC killed mid-search: exit $rc"

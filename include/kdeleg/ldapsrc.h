@@ -166,7 +166,14 @@ typedef int (*kd_ldap_entry_fn)(void *ctx, const struct kd_entry *entry, struct 
  * attributes with follow-up requests, skipping search references. Entries reach
  * @fn one at a time, attribute names lower-cased without options, ranged chunks
  * merged under the plain name, each value followed by a NUL not counted in its
- * length. Memory holds one entry (and libldap's current message), never a page.
+ * length. Memory holds one entry (and libldap's current message), never a page,
+ * with one connection. With several (kd_ldap_options.connections), the domain search
+ * is split into uSNChanged ranges (two a connection) up to the rootDSE's
+ * highestCommittedUSN, read in parallel into memory and handed to @fn in range order
+ * as they complete, each DN once (a DN in two ranges fails the run); then, unless the
+ * DC's highestCommittedUSN is still the same, one search for uSNChanged above it
+ * brings what changed meanwhile (entries already handed out are skipped). Callbacks
+ * run in the caller's thread. A failure on any connection fails the run.
  *
  * Anything short of a complete answer - a non-success result (size or time
  * limit, an evicted paging cookie...), a lost connection, a timeout or the

@@ -117,7 +117,7 @@ struct option_doc {
 	{"range-step", OPT_RANGE_STEP, "N",                                                   \
 	 "read multi-valued attributes N values a request (default: as the DC splits them)"}, \
 	{"connections", OPT_CONNECTIONS, "N",                                                 \
-	 "read the domain over N connections to the DC, 1 to 16 (default 2)"},               \
+	 "read the domain over N connections to the DC, 1 to 16 (default 1)"},               \
 	{"quiet", 'q', NULL, "no progress on stderr (shown only when it is a terminal)"}
 
 static const struct option_doc audit_options[] = {

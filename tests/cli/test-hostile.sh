@@ -267,7 +267,7 @@ hostile "second connection refused" usn-peer-refused ldaps 3 - "connection 2 of 
 hostile "second connection dropped" usn-peer-drop ldaps 3 - "connection 2 of 2" -- \
     collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
 hostile "second connection, another DC" usn-peer-other-dc ldaps 3 - \
-    "reached another domain controller" -- collect -H @URI@ "${sb[@]}" -o "$snap"
+    "reached another domain controller" -- collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
 hostile "uSN ranges that overlap" usn-overlap ldaps 3 - "in two uSNChanged ranges" -- \
     collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
 

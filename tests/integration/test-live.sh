@@ -26,6 +26,7 @@ kd() {
     checks=$((checks + 1))
     lab_exec "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
     rc=$?
+    [ "$rc" -le 1 ] && work=$w keep_json "$@" # checked against docs/schema at the end
 }
 kd_env() { # kd_env VAR=VALUE... -- ARGS...
     local envs=()
@@ -389,7 +390,7 @@ warm() { lab_exec "$kdeleg" audit -H "$LAB_URI" >/dev/null 2>&1; }
 
 # progress on a terminal, none with --quiet (nor when stderr is a file: checked by collect above)
 checks=$((checks + 1))
-lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" --connections 1 -o "$w/tty.ldif")" \
+lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" -o "$w/tty.ldif")" \
     "$w/tty.log" >/dev/null </dev/null
 tr '\r' '\n' <"$w/tty.log" | grep -q "kdeleg: $LAB_URI: accounts: [0-9]* entries, page 2, done" ||
     fail "no progress on a terminal: $(tr '\r' '\n' <"$w/tty.log" | head -5)"
@@ -400,7 +401,7 @@ grep -q "entries" "$w/tty.log" && fail "progress despite --quiet"
 
 warm
 for _ in 1 2 3; do
-    midsearch STOP audit -H "$LAB_URI" --connections 1 --page-size 1 --range-step 1 --timeout 2 -f json -o "$w/stopped.json" && break
+    midsearch STOP audit -H "$LAB_URI" --page-size 1 --range-step 1 --timeout 2 -f json -o "$w/stopped.json" && break
     lab_kill_dc KILL; lab_start_dc && warm
 done
 [ "$rc" -eq 3 ] || fail "DC stopped mid-search: exit $rc"
@@ -411,7 +412,7 @@ lab_kill_dc KILL
 lab_start_dc || exit 1
 warm
 for _ in 1 2 3; do
-    midsearch KILL collect -H "$LAB_URI" --connections 1 --page-size 1 --range-step 1 -o "$w/killed.ldif" && break
+    midsearch KILL collect -H "$LAB_URI" --page-size 1 --range-step 1 -o "$w/killed.ldif" && break
     lab_start_dc && warm
 done
 [ "$rc" -eq 3 ] || fail "DC killed mid-search: exit $rc"
@@ -454,6 +455,10 @@ echo "timings (s): collect of the lab ($(grep -c '^$' "$w/collect.ldif") entries
     "ldapsearch vs kdeleg collect, alternating:$t_ls vs$t_kd;" \
     "ldapsearch without descriptors:$t_nosd ($(stat -c %s "$w/nosd.ldif") bytes," \
     "with them $(stat -c %s "$w/sd.ldif"))"
+checks=$((checks + 1))
+[ ${#kept_json[@]} -gt 0 ] && "$py" "$top/tests/cli/json-types.py" "$top/docs/schema" \
+    "${kept_json[@]}" "report:$w/ref.json" "rules:$w/rules.json" ||
+    fail "the live outputs break docs/schema or give a field two types"
 if [ "$failures" -ne 0 ]; then
     lab_fail "$failures of $checks checks failed"
     exit 1

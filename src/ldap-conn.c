@@ -1319,9 +1319,3 @@ kd_ldap_tls(const struct kd_ldap *c)
 {
 	return c->tls;
 }
-
-unsigned
-kd_ldap_connections(const struct kd_ldap *c)
-{
-	return 1u + (unsigned)c->npeers;
-}

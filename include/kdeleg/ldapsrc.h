@@ -150,8 +150,6 @@ const char *kd_ldap_base(const struct kd_ldap *conn);
 const char *kd_ldap_mechanism(const struct kd_ldap *conn);
 unsigned kd_ldap_ssf(const struct kd_ldap *conn);
 bool kd_ldap_tls(const struct kd_ldap *conn);
-/* The connections bound (1 + the others to the same DC). */
-unsigned kd_ldap_connections(const struct kd_ldap *conn);
 
 /*
  * Called once per entry; the entry is valid only during the call (copy what is

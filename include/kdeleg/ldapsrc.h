@@ -14,8 +14,9 @@
 #define KD_LDAP_DEFAULT_OP_TIMEOUT 120u
 #define KD_LDAP_DEFAULT_PAGE_SIZE 1000u
 /* Connections to the DC that share the domain search (kd_ldap_options.connections). One by
- * default: on the 10k bench DC (2 cores shared with the client) two or four did not read
- * faster and held the ranges read ahead in memory (docs/performance.md). */
+ * default: on the 10k bench DC (2 cores shared with the client) two read about a fifth
+ * faster when the machine was quiet, not under load, and always held the ranges read ahead
+ * in memory (docs/performance.md). */
 #define KD_LDAP_DEFAULT_CONNECTIONS 1u
 #define KD_LDAP_MAX_CONNECTIONS 16u
 /* The whole conversation with a DC, from the first connection attempt to the last answer. */

@@ -1,90 +1,190 @@
 # bash completion for kdeleg -*- shell-script -*-
+# kdeleg --generate bash from src/cli-table.c; do not edit.
+# Works with and without the bash-completion package: the words are split here
+# from COMP_LINE, "--opt=value" and "new:high" included.
+
+_kdeleg_words()
+{
+    local IFS=$' \t\n'
+    COMPREPLY=($(compgen -W "$1" -- "$cur"))
+    # bash replaces only the part after the last ':' of the word
+    if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+        local colon=${cur%"${cur##*:}"} i
+        for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$colon"}; done
+    fi
+}
+
+_kdeleg_files()
+{
+    if declare -F _filedir >/dev/null; then
+        _filedir
+    else
+        local IFS=$'\n'
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+
 _kdeleg()
 {
-    local cur prev words cword
-    _init_completion || return
-    local commands="audit collect diff verify paths rules version help"
-    local global_opts="--help --version"
-    local connection_opts="--uri --domain --base --starttls --simple-bind --password-file --ca-file
-        --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet"
-    local audit_opts="--ldif --format --output --color --baseline --fail-on --min-severity --help
-        $connection_opts"
-    local collect_opts="--output --help $connection_opts"
-    local diff_opts="--format --output --fail-on --help"
-    local paths_opts="--ldif --from --to --max-hops --format --output --help $connection_opts"
-    local verify_opts="--user --protocol --explain-error --ldif --format --output --color --help
-        $connection_opts"
-
-    if [[ $cword -eq 1 ]]; then
-        COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur"))
+    local line=${COMP_LINE:0:COMP_POINT} cur= prev= cmd= i
+    local -a w
+    read -ra w <<<"$line"
+    if [[ ${#w[@]} -gt 0 && $line != *[[:space:]] ]]; then
+        cur=${w[${#w[@]}-1]}
+        unset 'w[${#w[@]}-1]'
+    fi
+    [[ ${#w[@]} -gt 0 ]] && prev=${w[${#w[@]}-1]}
+    if [[ $cur == --*=* ]]; then
+        prev=${cur%%=*}
+        cur=${cur#*=}
+    fi
+    # the command is the first word after kdeleg that is not an option
+    for ((i = 1; i < ${#w[@]}; i++)); do
+        if [[ ${w[i]} != -* ]]; then
+            cmd=${w[i]}
+            break
+        fi
+    done
+    COMPREPLY=()
+    if [[ -z $cmd ]]; then
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--help --version -h -V'
+        else
+            _kdeleg_words 'audit collect diff verify paths rules help version'
+        fi
         return
     fi
-    case $prev in
-        --ldif)
-            _filedir '@(ldif|txt)'
-            return ;;
-        -o|--output)
-            _filedir
-            return ;;
-        --baseline)
-            _filedir json
-            return ;;
-        --password-file)
-            _filedir
-            return ;;
-        --ca-file)
-            _filedir '@(pem|crt|cer)'
-            return ;;
-        -H|--uri)
-            COMPREPLY=($(compgen -W "ldap:// ldaps://" -- "$cur"))
-            compopt -o nospace 2>/dev/null
-            return ;;
-        -d|--domain|-b|--base|--simple-bind|--timeout|--deadline|--page-size|--range-step|--connections|--from|--to|--max-hops|--user)
-            return ;;
-        --protocol)
-            COMPREPLY=($(compgen -W "kerberos any" -- "$cur"))
-            return ;;
-        --explain-error)
-            COMPREPLY=($(compgen -W "0xC000015B 0xC0000064 NTLM KDC_ERR_BADOPTION
-                STATUS_NOT_FOUND STATUS_NOT_SUPPORTED STATUS_NO_MATCH STATUS_ACCOUNT_RESTRICTION
-                KDC_ERR_CLIENT_REVOKED KDC_ERR_POLICY KDC_ERR_S_PRINCIPAL_UNKNOWN
-                KDC_ERR_PRINCIPAL_NOT_UNIQUE KDC_ERR_ETYPE_NOSUPP" -- "$cur"))
-            return ;;
-        -f|--format)
-            case ${words[1]} in
-                audit) COMPREPLY=($(compgen -W "text json ndjson csv" -- "$cur")) ;;
-                diff) COMPREPLY=($(compgen -W "text json ndjson" -- "$cur")) ;;
-                rules) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
-                paths) COMPREPLY=($(compgen -W "text json dot svg" -- "$cur")) ;;
-                verify) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
-            esac
-            return ;;
-        --color)
-            COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
-            return ;;
-        --fail-on)
-            COMPREPLY=($(compgen -W "info low medium high critical new" -- "$cur"))
-            return ;;
-        --min-severity)
-            COMPREPLY=($(compgen -W "info low medium high critical" -- "$cur"))
-            return ;;
-    esac
-    case ${words[1]} in
-        audit) COMPREPLY=($(compgen -W "$audit_opts" -- "$cur")) ;;
-        collect) COMPREPLY=($(compgen -W "$collect_opts" -- "$cur")) ;;
-        paths) COMPREPLY=($(compgen -W "$paths_opts" -- "$cur")) ;;
-        verify)
-            # FRONTEND and SPN are directory names: only options complete
-            if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W "$verify_opts" -- "$cur"))
-            fi ;;
-        diff)
-            if [[ $cur == -* ]]; then
-                COMPREPLY=($(compgen -W "$diff_opts" -- "$cur"))
-            else
-                _filedir json
-            fi ;;
-        rules) COMPREPLY=($(compgen -W "--format --help" -- "$cur")) ;;
+    case $cmd in
+    audit)
+        case $prev in
+        -l|--ldif) _kdeleg_files; return ;;
+        -H|--uri) _kdeleg_words 'ldap:// ldaps://'; return ;;
+        -d|--domain) return ;;
+        -b|--base) return ;;
+        --simple-bind) return ;;
+        --password-file) _kdeleg_files; return ;;
+        --ca-file) _kdeleg_files; return ;;
+        --timeout) return ;;
+        --deadline) return ;;
+        --page-size) return ;;
+        --range-step) return ;;
+        --connections) return ;;
+        -f|--format) _kdeleg_words 'text json ndjson csv'; return ;;
+        -o|--output) _kdeleg_files; return ;;
+        --color) _kdeleg_words 'auto always never'; return ;;
+        --baseline) _kdeleg_files; return ;;
+        --fail-on) _kdeleg_words 'info low medium high critical new new:info new:low new:medium new:high new:critical'; return ;;
+        --min-severity) _kdeleg_words 'info low medium high critical'; return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --format --output --color --baseline --fail-on --min-severity --help'
+        fi
+        ;;
+    collect)
+        case $prev in
+        -H|--uri) _kdeleg_words 'ldap:// ldaps://'; return ;;
+        -d|--domain) return ;;
+        -b|--base) return ;;
+        --simple-bind) return ;;
+        --password-file) _kdeleg_files; return ;;
+        --ca-file) _kdeleg_files; return ;;
+        --timeout) return ;;
+        --deadline) return ;;
+        --page-size) return ;;
+        --range-step) return ;;
+        --connections) return ;;
+        -o|--output) _kdeleg_files; return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --output --help'
+        fi
+        ;;
+    diff)
+        case $prev in
+        -f|--format) _kdeleg_words 'text json ndjson'; return ;;
+        -o|--output) _kdeleg_files; return ;;
+        --fail-on) _kdeleg_words 'new new:info new:low new:medium new:high new:critical'; return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--format --output --fail-on --help'
+        else
+            _kdeleg_files
+        fi
+        ;;
+    verify)
+        case $prev in
+        -l|--ldif) _kdeleg_files; return ;;
+        -H|--uri) _kdeleg_words 'ldap:// ldaps://'; return ;;
+        -d|--domain) return ;;
+        -b|--base) return ;;
+        --simple-bind) return ;;
+        --password-file) _kdeleg_files; return ;;
+        --ca-file) _kdeleg_files; return ;;
+        --timeout) return ;;
+        --deadline) return ;;
+        --page-size) return ;;
+        --range-step) return ;;
+        --connections) return ;;
+        --user) return ;;
+        --protocol) _kdeleg_words 'kerberos any'; return ;;
+        -f|--format) _kdeleg_words 'text json'; return ;;
+        -o|--output) _kdeleg_files; return ;;
+        --color) _kdeleg_words 'auto always never'; return ;;
+        --explain-error) _kdeleg_words '0xC000015B 0xC0000064 NTLM KDC_ERR_BADOPTION KDC_ERR_CLIENT_REVOKED KDC_ERR_POLICY KDC_ERR_S_PRINCIPAL_UNKNOWN KDC_ERR_PRINCIPAL_NOT_UNIQUE KDC_ERR_ETYPE_NOSUPP'; return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --user --protocol --format --output --color --explain-error --help'
+        fi
+        ;;
+    paths)
+        case $prev in
+        -l|--ldif) _kdeleg_files; return ;;
+        -H|--uri) _kdeleg_words 'ldap:// ldaps://'; return ;;
+        -d|--domain) return ;;
+        -b|--base) return ;;
+        --simple-bind) return ;;
+        --password-file) _kdeleg_files; return ;;
+        --ca-file) _kdeleg_files; return ;;
+        --timeout) return ;;
+        --deadline) return ;;
+        --page-size) return ;;
+        --range-step) return ;;
+        --connections) return ;;
+        --from) return ;;
+        --to) return ;;
+        --max-hops) return ;;
+        -f|--format) _kdeleg_words 'text json dot svg'; return ;;
+        -o|--output) _kdeleg_files; return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --from --to --max-hops --format --output --help'
+        fi
+        ;;
+    rules)
+        case $prev in
+        -f|--format) _kdeleg_words 'text json markdown'; return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--format --help'
+        fi
+        ;;
+    help)
+        case $prev in
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--help'
+        else
+            _kdeleg_words 'audit collect diff verify paths rules help version'
+        fi
+        ;;
+    version)
+        case $prev in
+        esac
+        if [[ $cur == -* ]]; then
+            _kdeleg_words '--help'
+        fi
+        ;;
     esac
 }
 complete -F _kdeleg kdeleg

@@ -28,13 +28,36 @@ is_fingerprint(const char *text)
 	return n == KD_FINGERPRINT_SIZE - 1;
 }
 
-/* The fields reports and NDJSON copy from a baseline have the types kdeleg writes. */
+/* @obj's @key is absent, null or a string. */
+static bool
+string_or_null(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return !v || json_is_null(v) || json_is_string(v);
+}
+
+static bool
+boolean_or_absent(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return !v || json_is_boolean(v);
+}
+
+/*
+ * The fields reports and NDJSON copy from a baseline have the types kdeleg writes
+ * (docs/schema): a SIEM's mapping takes one type a field. details is an object; what
+ * it holds is copied as recorded.
+ */
 static bool
 optional_fields_ok(const json_t *f)
 {
 	static const char *const strings[] = {"title", "message", "remediation"};
+	static const char *const account_strings[] = {"name", "dn", "sid", "kind"};
 	const json_t *account = json_object_get(f, "account");
 	const json_t *attack = json_object_get(f, "attack");
+	const json_t *details = json_object_get(f, "details");
 
 	for (size_t i = 0; i < sizeof(strings) / sizeof(*strings); i++) {
 		const json_t *v = json_object_get(f, strings[i]);
@@ -42,7 +65,15 @@ optional_fields_ok(const json_t *f)
 		if (v && !json_is_string(v))
 			return false;
 	}
-	return (!account || json_is_object(account)) && (!attack || json_is_array(attack));
+	for (size_t i = 0; account && i < sizeof(account_strings) / sizeof(*account_strings); i++)
+		if (!string_or_null(account, account_strings[i]))
+			return false;
+	for (size_t i = 0; i < json_array_size(attack); i++)
+		if (!json_is_string(json_array_get(attack, i)))
+			return false;
+	return (!account || (json_is_object(account) && boolean_or_absent(account, "enabled") &&
+			     boolean_or_absent(account, "tier0"))) &&
+	       (!attack || json_is_array(attack)) && (!details || json_is_object(details));
 }
 
 static int
@@ -133,7 +164,8 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 		if (!optional_fields_ok(f)) {
 			r = invalid(err, path, i,
 				    "title, message or remediation not a string, account not an "
-				    "object, or attack not an array");
+				    "account, attack not an array of strings, or details not an "
+				    "object");
 			goto fail;
 		}
 		if (!json_is_string(fp) || !is_fingerprint(json_string_value(fp))) {

@@ -537,6 +537,16 @@ read_int(struct kd_directory *dir, uint32_t index, const struct kd_value *v, con
 	return 0;
 }
 
+/* ldapsearch prints objectSid in binary (base64); some exporters use the text form. */
+static int
+parse_sid_value(const struct kd_value *v, struct kd_sid *ret_sid, struct kd_error *err)
+{
+	if (v->len > 2 && (v->data[0] == 'S' || v->data[0] == 's') && v->data[1] == '-' &&
+	    strlen(v->data) == v->len)
+		return kd_sid_from_string(v->data, ret_sid, err);
+	return kd_sid_from_binary(v->data, v->len, ret_sid, err);
+}
+
 /* A SID value (objectSid, sIDHistory); one that does not parse is a bad value of @index. */
 static int
 read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v,
@@ -549,12 +559,7 @@ read_sid(struct kd_directory *dir, uint32_t index, const struct kd_value *v,
 	if (!v)
 		return 0;
 	kd_error_clear(&why);
-	/* ldapsearch prints objectSid in binary (base64); some exporters use the text form. */
-	if (v->len > 2 && (v->data[0] == 'S' || v->data[0] == 's') && v->data[1] == '-' &&
-	    strlen(v->data) == v->len)
-		r = kd_sid_from_string(v->data, ret_sid, &why);
-	else
-		r = kd_sid_from_binary(v->data, v->len, ret_sid, &why);
+	r = parse_sid_value(v, ret_sid, &why);
 	if (r < 0)
 		return add_bad(dir, index, attribute, &why);
 	*ret_has = true;
@@ -772,16 +777,44 @@ kd_principal_rid(const struct kd_principal *p)
 	       (uint32_t)last[3] << 24;
 }
 
+/*
+ * A second domain head. The same domain's (same SID, or no SID to tell) changes
+ * nothing; another domain's is refused: accounts, SIDs and fingerprints of two
+ * domains cannot be told apart once merged (two snapshots concatenated, or a
+ * forest-wide export), and a silent merge would report neither correctly.
+ */
 static int
-add_domain_object(struct kd_directory *dir, const struct kd_entry *entry, const struct attrs *at)
+second_domain_object(struct kd_directory *dir, const struct kd_entry *entry,
+		     const struct attrs *at, struct kd_error *err)
+{
+	const struct kd_domain *d = &dir->domain;
+	const struct kd_value *v = first_value(at, A_OBJECTSID);
+	char first[KD_SID_STRING_MAX], second[KD_SID_STRING_MAX];
+	struct kd_sid sid;
+
+	if (!d->has_sid || !v || parse_sid_value(v, &sid, NULL) < 0 ||
+	    kd_sid_equal(&sid, &d->sid))
+		return 0;
+	kd_sid_to_string(&d->sid, first, sizeof(first));
+	kd_sid_to_string(&sid, second, sizeof(second));
+	return kd_error_set(err, KD_ERR_PARSE,
+			    "the snapshot holds two domains, '%s' (%s) and '%.*s' (%s): audit "
+			    "one domain a snapshot (were two snapshots concatenated?)",
+			    d->dn, first, (int)(entry->dn_len > 512 ? 512 : entry->dn_len),
+			    entry->dn, second);
+}
+
+static int
+add_domain_object(struct kd_directory *dir, const struct kd_entry *entry, const struct attrs *at,
+		  struct kd_error *err)
 {
 	struct kd_domain *d = &dir->domain;
 	bool has;
 	int64_t value;
 	int r;
 
-	if (d->dn) /* a second domain object (a child domain in the snapshot) is ignored */
-		return 0;
+	if (d->dn)
+		return second_domain_object(dir, entry, at, err);
 	d->dn = kd_arena_memdup(dir->arena, entry->dn, entry->dn_len);
 	if (!d->dn)
 		return KD_ERR_NOMEM;
@@ -1033,7 +1066,7 @@ kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, struct 
 			goto fail;
 	}
 	if (classes & OC_DOMAIN) {
-		r = add_domain_object(dir, entry, &at);
+		r = add_domain_object(dir, entry, &at, err);
 		if (r < 0)
 			goto fail;
 		return 0;

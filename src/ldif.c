@@ -1275,7 +1275,9 @@ start_record(struct kd_ldif *l, const struct desc *d, size_t lineno, struct kd_e
 	}
 	return fail(l, err, KD_ERR_PARSE, lineno,
 		    "expected 'dn:' at the start of a record, found '%s:'%s", d->name,
-		    name_is(d, "version") ? " (the version line must come first)" : "");
+		    name_is(d, "version") ? " (the version line must come first: were two files "
+					    "concatenated?)"
+					  : "");
 }
 
 int
@@ -1397,7 +1399,7 @@ kd_ldif_next(struct kd_ldif *l, const struct kd_entry **ret_entry, struct kd_err
 		if (l->trailer)
 			return fail(l, err, KD_ERR_PARSE, lineno,
 				    "the snapshot goes on after its kdeleg trailer: what follows "
-				    "was not part of the collection");
+				    "was not part of the collection (two snapshots concatenated?)");
 		if (r == LINE_COMMENT) {
 			r = comment_line(l, line, len, lineno, err);
 			if (r < 0)

@@ -79,11 +79,18 @@ row(struct kd_strbuf *sb, const struct kd_directory *dir, const struct kd_findin
 {
 	const struct kd_principal *p = kd_directory_get(dir, f->principal);
 	const struct kd_domain *d = kd_directory_domain(dir);
-	char number[12], sid[KD_SID_STRING_MAX] = "";
+	char number[12], sid[KD_SID_STRING_MAX] = "", attack[96] = "";
 	const char *mark = kd_report_mark_name(f->baseline);
 	int r = 0;
 
 	snprintf(number, sizeof(number), "%d", (int)f->severity + 1);
+	/* the catalogue's ids, comma-separated as in earlier versions */
+	for (size_t k = 0; k < KD_RULE_ATTACK_MAX && f->rule->attack[k]; k++) {
+		size_t used = strlen(attack);
+
+		snprintf(attack + used, sizeof(attack) - used, "%s%s", k ? "," : "",
+			 f->rule->attack[k]);
+	}
 	if (p ? p->has_sid : d->has_sid) {
 		struct kd_sid own = p ? kd_principal_sid(p) : d->sid;
 
@@ -104,7 +111,7 @@ row(struct kd_strbuf *sb, const struct kd_directory *dir, const struct kd_findin
 			p ? p->dn : d->dn,
 			f->message,
 			f->remediation,
-			f->rule->attack,
+			attack,
 			mark ? mark : "",
 			f->fingerprint,
 		};

@@ -48,25 +48,61 @@ diff_json(FILE *out, const struct kd_diff *diff, struct kd_error *err)
 	return r;
 }
 
-/* One line per finding, each marked, for a SIEM or grep. */
+/* @doc's @key when it is an object (a new reference), else null. */
+static json_t *
+object_of(const json_t *doc, const char *key)
+{
+	json_t *value = json_object_get(doc, key);
+
+	return json_is_object(value) ? json_incref(value) : json_null();
+}
+
+/*
+ * The same records as `audit -f ndjson --baseline`: each new and resolved finding
+ * an ECS alert of the newer report's domain, then a summary record.
+ */
 static int
 diff_ndjson(FILE *out, const struct kd_diff *diff, struct kd_error *err)
 {
 	const json_t *lists[] = {diff->added, diff->resolved};
 	const char *marks[] = {"new", "resolved"};
+	char when[32];
+	struct kd_ndjson_common c = {.when = when};
+	json_t *rec;
 	int r = 0;
 
-	for (size_t l = 0; r == 0 && l < 2; l++) {
-		for (size_t i = 0; r == 0 && i < json_array_size(lists[l]); i++) {
-			json_t *line = json_deep_copy(json_array_get(lists[l], i));
-
-			if (!line || json_object_set_new(line, "baseline", json_string(marks[l])) < 0)
-				r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-			else
-				r = kd_report_write_json(out, line, JSON_COMPACT, err);
-			json_decref(line);
+	kd_report_timestamp(when, sizeof(when));
+	c.domain = object_of(diff->now, "domain");
+	c.source = object_of(diff->now, "source");
+	c.observer = kd_report_observer();
+	if (!c.domain || !c.source || !c.observer)
+		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+	for (size_t l = 0; r == 0 && l < 2; l++)
+		for (size_t i = 0; r == 0 && i < json_array_size(lists[l]); i++)
+			r = kd_report_ndjson_put(out,
+						 kd_report_ndjson_alert(&c, json_array_get(lists[l], i),
+									marks[l], diff->before_name),
+						 err);
+	if (r == 0) {
+		rec = kd_report_ndjson_summary(
+			&c, json_sprintf("kdeleg diff: %zu new, %zu resolved, %zu unchanged",
+					 json_array_size(diff->added),
+					 json_array_size(diff->resolved), diff->unchanged));
+		if (rec && json_object_set_new(json_object_get(rec, "kdeleg"), "baseline",
+					       json_pack("{s:o, s:I, s:I, s:I}", "source",
+							 kd_json_text(diff->before_name), "new",
+							 (json_int_t)json_array_size(diff->added),
+							 "unchanged", (json_int_t)diff->unchanged,
+							 "resolved",
+							 (json_int_t)json_array_size(diff->resolved))) < 0) {
+			json_decref(rec);
+			rec = NULL;
 		}
+		r = kd_report_ndjson_put(out, rec, err);
 	}
+	json_decref(c.domain);
+	json_decref(c.source);
+	json_decref(c.observer);
 	return r;
 }
 

@@ -11,22 +11,22 @@
 #include "report-private.h"
 
 json_t *
-kd_report_attack(const struct kd_rule *rule)
+kd_report_strings(const char *const *items, size_t max)
 {
 	json_t *list = json_array();
-	const char *p = rule->attack;
 
-	while (list && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len && json_array_append_new(list, json_stringn(p, len)) < 0) {
+	for (size_t k = 0; list && k < max && items[k]; k++)
+		if (json_array_append_new(list, json_string(items[k])) < 0) {
 			json_decref(list);
 			return NULL;
 		}
-		p += len + (end ? 1 : 0);
-	}
 	return list;
+}
+
+json_t *
+kd_report_attack(const struct kd_rule *rule)
+{
+	return kd_report_strings(rule->attack, KD_RULE_ATTACK_MAX);
 }
 
 const char *
@@ -169,6 +169,13 @@ kd_report_summary(const struct kd_findings *findings)
 			return NULL;
 		}
 	return summary;
+}
+
+json_t *
+kd_report_observer(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "vendor", "kdeleg", "product", "kdeleg", "type",
+			 "scanner", "version", KD_VERSION);
 }
 
 void

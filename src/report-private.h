@@ -10,8 +10,12 @@
 #include "kdeleg/directory.h"
 #include "kdeleg/report.h"
 
+/* The first strings of @items up to @max or a NULL, as a JSON array (NULL on ENOMEM). */
+json_t *kd_report_strings(const char *const *items, size_t max);
 /* The rule's ATT&CK ids as an array. */
 json_t *kd_report_attack(const struct kd_rule *rule);
+/* One rule of the catalogue as `kdeleg rules -f json` prints it. */
+json_t *kd_report_rule_object(const struct kd_rule *rule);
 /* One finding as the JSON report prints it. */
 json_t *kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f);
 /* "new", "unchanged", or NULL for KD_MARK_NONE. */
@@ -28,3 +32,31 @@ json_t *kd_report_counts(const struct kd_directory *dir, const struct kd_finding
 json_t *kd_report_summary(const struct kd_findings *findings);
 /* Current time, RFC 3339 UTC. */
 void kd_report_timestamp(char *buf, size_t size);
+
+/* The ECS version whose field set the NDJSON records follow (ecs.version). */
+#define KD_ECS_VERSION "8.11.0"
+
+/* What every NDJSON record repeats, so a line means something on its own (borrowed). */
+struct kd_ndjson_common {
+	const char *when;
+	json_t *domain;
+	json_t *observer;
+	json_t *source;
+};
+/* ECS observer: {vendor, product, type, version} of this kdeleg (new reference). */
+json_t *kd_report_observer(void);
+/*
+ * One finding @f (as a JSON report holds it, maybe from another run: every field is
+ * copied only when of its own type) as an ECS alert record; @status "new",
+ * "unchanged" or "resolved" against the report @baseline, or NULL. New reference,
+ * NULL on ENOMEM.
+ */
+json_t *kd_report_ndjson_alert(const struct kd_ndjson_common *c, const json_t *f,
+			       const char *status, const char *baseline);
+/* Adds @f's ECS fields to the record @rec (kd_report_ndjson_alert's second half). */
+int kd_report_ndjson_finding(json_t *rec, const json_t *f, const char *status,
+			     const char *baseline);
+/* The closing record (event.dataset kdeleg.summary, kdeleg.complete); steals @message. */
+json_t *kd_report_ndjson_summary(const struct kd_ndjson_common *c, json_t *message);
+/* Writes @rec as one line and drops it; KD_ERR_NOMEM when @rec is NULL. */
+int kd_report_ndjson_put(FILE *out, json_t *rec, struct kd_error *err);

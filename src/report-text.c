@@ -9,6 +9,7 @@
 #include "kdeleg/strbuf.h"
 
 #define OUT_MAX ((size_t)64 << 20)
+#define PLURAL(n) ((n) == 1 ? "" : "s") /* "1 user", "2 users" */
 #define LIST_SHOWN 8
 
 struct text {
@@ -327,9 +328,11 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 	lit(t, " ");
 	esc(t, meta->source);
 	snprintf(buf, sizeof(buf),
-		 "\naccounts: %zu users, %zu computers, %zu domain controllers, %zu service "
-		 "accounts, %zu groups (%zu entries read)\n",
-		 c.users, c.computers, c.dcs, c.service_accounts, c.groups, c.entries);
+		 "\naccounts: %zu user%s, %zu computer%s, %zu domain controller%s, %zu service "
+		 "account%s, %zu group%s (%zu entr%s read)\n",
+		 c.users, PLURAL(c.users), c.computers, PLURAL(c.computers), c.dcs, PLURAL(c.dcs),
+		 c.service_accounts, PLURAL(c.service_accounts), c.groups, PLURAL(c.groups),
+		 c.entries, c.entries == 1 ? "y" : "ies");
 	lit(t, buf);
 	{
 		const char *gaps[KD_GAPS_MAX];

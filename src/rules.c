@@ -23,10 +23,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "accounts are reported too: re-enabling one restores the exposure.",
 		.fix = "Clear the flag; where the service must delegate, configure constrained or "
 		       "resource-based delegation to the exact services it needs.",
-		.attack = "T1558,T1187,T1550.003",
-		.references = "MS-ADTS 2.2.16; MS-SFU 1.3; "
-			      "https://learn.microsoft.com/windows-server/security/kerberos/"
-			      "kerberos-constrained-delegation-overview",
+		.attack = {"T1558", "T1187", "T1550.003"},
+		.tactics = {"TA0006", "TA0008"},
+		.reference = "https://learn.microsoft.com/windows-server/security/"
+			     "kerberos/kerberos-constrained-delegation-overview",
+		.references = {"MS-ADTS 2.2.16", "MS-SFU 1.3"},
 	},
 	[KD_RULE_CONSTRAINED_DELEGATION] = {
 		.id = "constrained-delegation",
@@ -40,8 +41,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "HOST alias and explicit SPN of that computer).",
 		.fix = "Remove the targets the service does not need; prefer resource-based "
 		       "delegation configured on the target.",
-		.attack = "T1558,T1550.003",
-		.references = "MS-SFU 3.2.5.2; MS-ADA2 2.219",
+		.attack = {"T1558", "T1550.003"},
+		.tactics = {"TA0006", "TA0008"},
+		.reference = "https://learn.microsoft.com/windows/win32/adschema/"
+			     "a-msds-allowedtodelegateto",
+		.references = {"MS-SFU 3.2.5.2", "MS-ADA2 2.219"},
 	},
 	[KD_RULE_PROTOCOL_TRANSITION] = {
 		.id = "protocol-transition",
@@ -57,8 +61,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "writable DC (not set by default there); the RODC default is not reported.",
 		.fix = "Clear the flag unless the service really accepts non-Kerberos logons; "
 		       "mark privileged users as sensitive.",
-		.attack = "T1558,T1134,T1550.003",
-		.references = "MS-SFU 3.2.5.1; MS-ADTS 2.2.16",
+		.attack = {"T1558", "T1134", "T1550.003"},
+		.tactics = {"TA0004", "TA0008"},
+		.reference = "https://learn.microsoft.com/openspecs/windows_protocols/"
+			     "ms-sfu/3bff5864-8135-400e-bdd9-33b552051d94",
+		.references = {"MS-SFU 3.2.5.1", "MS-ADTS 2.2.16"},
 	},
 	[KD_RULE_RESOURCE_BASED_DELEGATION] = {
 		.id = "resource-based-delegation",
@@ -72,8 +79,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "impersonate any unprotected user to every service of this account.",
 		.fix = "Keep only the front-end services that must delegate here; remove the "
 		       "descriptor when no delegation is intended.",
-		.attack = "T1558,T1134,T1550.003",
-		.references = "MS-SFU 3.2.5.2.3; MS-ADA2 2.218; MS-DTYP 2.4.6",
+		.attack = {"T1558", "T1134", "T1550.003"},
+		.tactics = {"TA0004", "TA0008"},
+		.reference = "https://learn.microsoft.com/windows/win32/adschema/"
+			     "a-msds-allowedtoactonbehalfofotheridentity",
+		.references = {"MS-SFU 3.2.5.2.3", "MS-ADA2 2.218", "MS-DTYP 2.4.6"},
 	},
 	[KD_RULE_RBCD_BROAD_TRUSTEE] = {
 		.id = "rbcd-broad-trustee",
@@ -87,8 +97,13 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "can impersonate any delegable user, administrators included, to this "
 		       "account's services.",
 		.fix = "Replace the broad trustee with the specific front-end accounts.",
-		.attack = "T1558,T1134,T1136.002",
-		.references = "MS-DTYP 2.4.6 (NULL DACL); KB 243327 (MachineAccountQuota)",
+		.attack = {"T1558", "T1134", "T1136.002"},
+		.tactics = {"TA0004", "TA0003"},
+		.reference = "https://learn.microsoft.com/windows/win32/adschema/"
+			     "a-msds-allowedtoactonbehalfofotheridentity",
+		.references = {"MS-DTYP 2.4.6 (NULL DACL)", "KB 243327 (MachineAccountQuota)",
+				"https://learn.microsoft.com/troubleshoot/windows-server/"
+				"active-directory/default-workstation-numbers-join-domain"},
 	},
 	[KD_RULE_DELEGATION_TO_TIER0] = {
 		.id = "delegation-to-tier0",
@@ -100,8 +115,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.why = "Impersonating a user to a domain controller's services (ldap, cifs, "
 		       "host...) is control of the domain; a ticket to krbtgt is a TGT.",
 		.fix = "Remove the delegation; nothing outside tier 0 should delegate to it.",
-		.attack = "T1558,T1550.003,T1003.006",
-		.references = "MS-SFU 3.2.5.2",
+		.attack = {"T1558", "T1550.003", "T1003.006"},
+		.tactics = {"TA0004", "TA0006"},
+		.reference = "https://learn.microsoft.com/windows-server/security/"
+			     "kerberos/kerberos-constrained-delegation-overview",
+		.references = {"MS-SFU 3.2.5.2"},
 	},
 	[KD_RULE_DELEGATION_CHAIN] = {
 		.id = "delegation-chain",
@@ -125,8 +143,10 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.fix = "Break each chain at the hop the finding groups on (the remediation names "
 		       "it), or protect the administrators it impersonates (sensitive, "
 		       "Protected Users); kdeleg paths --from ACCOUNT shows one account's chain.",
-		.attack = "T1558,T1550.003,T1098,T1187",
-		.references = "MS-SFU 3.2.5; MS-ADTS 5.1.3.3; MS-DTYP 2.5.3.2",
+		.attack = {"T1558", "T1550.003", "T1098", "T1187"},
+		.tactics = {"TA0004", "TA0008"},
+		.reference = "https://attack.mitre.org/techniques/T1558/",
+		.references = {"MS-SFU 3.2.5", "MS-ADTS 5.1.3.3", "MS-DTYP 2.5.3.2"},
 	},
 	[KD_RULE_DUPLICATE_SPN] = {
 		.id = "duplicate-spn",
@@ -141,8 +161,10 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "Kerberos and delegation to the SPN reaches the other account.",
 		.fix = "Remove the SPN from the account that should not hold it (setspn -D); "
 		       "find them all with setspn -X.",
-		.attack = "",
-		.references = "MS-ADTS 3.1.1.5.1.3; KB5008382",
+		.attack = {NULL},
+		.tactics = {NULL},
+		.reference = "https://support.microsoft.com/help/5008382",
+		.references = {"MS-ADTS 3.1.1.5.1.3", "KB5008382"},
 	},
 	[KD_RULE_ORPHAN_DELEGATION_TARGET] = {
 		.id = "orphan-delegation-target",
@@ -153,8 +175,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.why = "The delegation does nothing today, but whoever can register that SPN on "
 		       "an account they control inherits it.",
 		.fix = "Remove the stale entry, or register the SPN on the intended account.",
-		.attack = "T1098",
-		.references = "MS-ADA2 2.219",
+		.attack = {"T1098"},
+		.tactics = {"TA0003", "TA0004"},
+		.reference = "https://learn.microsoft.com/windows/win32/adschema/"
+			     "a-msds-allowedtodelegateto",
+		.references = {"MS-ADA2 2.219"},
 	},
 	[KD_RULE_PRIVILEGED_DELEGABLE] = {
 		.id = "privileged-delegable",
@@ -167,8 +192,12 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "compromised front end is one step from domain administration.",
 		.fix = "Set 'Account is sensitive and cannot be delegated' or add the account to "
 		       "Protected Users (not for service or computer accounts).",
-		.attack = "T1558,T1550.003",
-		.references = "MS-ADTS 2.2.16; MS-SFU 3.2.5.1.2",
+		.attack = {"T1558", "T1550.003"},
+		.tactics = {"TA0006", "TA0008"},
+		.reference = "https://learn.microsoft.com/windows-server/security/"
+			     "credentials-protection-and-management/"
+			     "protected-users-security-group",
+		.references = {"MS-ADTS 2.2.16", "MS-SFU 3.2.5.1.2"},
 	},
 	[KD_RULE_RBCD_WRITABLE] = {
 		.id = "rbcd-writable",
@@ -187,9 +216,13 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "controller or krbtgt.",
 		.fix = "Remove the ACE (or change the owner to Domain Admins); delegate only the "
 		       "rights the writer needs, never on the RBCD attribute.",
-		.attack = "T1098,T1558,T1550.003",
-		.references = "MS-ADTS 5.1.3.3; MS-DTYP 2.5.3.2; MS-ADA2 2.218 "
-			      "(attributeSecurityGUID User-Account-Restrictions)",
+		.attack = {"T1098", "T1558", "T1550.003"},
+		.tactics = {"TA0004", "TA0003"},
+		.reference = "https://learn.microsoft.com/windows/win32/adschema/"
+			     "a-msds-allowedtoactonbehalfofotheridentity",
+		.references = {"MS-ADTS 5.1.3.3",
+				"MS-DTYP 2.5.3.2",
+				"MS-ADA2 2.218 (attributeSecurityGUID User-Account-Restrictions)"},
 	},
 	[KD_RULE_MACHINE_ACCOUNT_QUOTA] = {
 		.id = "machine-account-quota",
@@ -203,8 +236,11 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "user.",
 		.fix = "Set ms-DS-MachineAccountQuota to 0 and delegate computer creation to "
 		       "the people who join machines.",
-		.attack = "T1136.002,T1098",
-		.references = "MS-ADA2 2.62; KB 243327",
+		.attack = {"T1136.002", "T1098"},
+		.tactics = {"TA0003", "TA0004"},
+		.reference = "https://learn.microsoft.com/troubleshoot/windows-server/"
+			     "active-directory/default-workstation-numbers-join-domain",
+		.references = {"MS-ADA2 2.62", "KB 243327"},
 	},
 	[KD_RULE_TRUST_TGT_DELEGATION] = {
 		.id = "trust-tgt-delegation",
@@ -218,8 +254,10 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "boundary stops being a security boundary.",
 		.fix = "Disable TGT delegation on the trust (netdom trust ... "
 		       "/EnableTgtDelegation:No) unless a documented service needs it.",
-		.attack = "T1187,T1558,T1550.003",
-		.references = "MS-ADTS 6.1.6.7.9; KB 4490425",
+		.attack = {"T1187", "T1558", "T1550.003"},
+		.tactics = {"TA0006", "TA0008"},
+		.reference = "https://support.microsoft.com/help/4490425",
+		.references = {"MS-ADTS 6.1.6.7.9", "KB 4490425"},
 	},
 	[KD_RULE_STALE_ADMINCOUNT] = {
 		.id = "stale-admincount",
@@ -231,8 +269,12 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		       "tier-0 population, and the account keeps the inheritance-disabled ACL "
 		       "SDProp gave it.",
 		.fix = "Clear adminCount and re-enable inheritance on the account's ACL.",
-		.attack = "",
-		.references = "MS-ADTS 3.1.1.6.1.2 (AdminSDHolder)",
+		.attack = {NULL},
+		.tactics = {NULL},
+		.reference = "https://learn.microsoft.com/windows-server/identity/ad-ds/"
+			     "plan/security-best-practices/"
+			     "appendix-c--protected-accounts-and-groups-in-active-directory",
+		.references = {"MS-ADTS 3.1.1.6.1.2 (AdminSDHolder)"},
 	},
 	[KD_RULE_UNPARSEABLE_ATTRIBUTE] = {
 		.id = "unparseable-attribute",
@@ -244,10 +286,74 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.why = "Someone wrote an invalid value, by mistake or to hide it from tools. The "
 		       "KDC fails closed on a malformed RBCD descriptor, other consumers may not.",
 		.fix = "Inspect the value and rewrite it with a supported tool.",
-		.attack = "",
-		.references = "MS-DTYP 2.4.6",
+		.attack = {NULL},
+		.tactics = {NULL},
+		.reference = "https://learn.microsoft.com/openspecs/windows_protocols/"
+			     "ms-dtyp/7d4dac05-9cef-4563-a058-f108abecce1d",
+		.references = {"MS-DTYP 2.4.6"},
 	},
 };
+
+/*
+ * The ATT&CK ids the catalogue uses, with their names (ATT&CK v14, the version
+ * current with ECS 8.11): tactics, techniques, and sub-techniques after their parent.
+ */
+static const struct {
+	const char *id, *name;
+} attack_names[] = {
+	{"TA0003", "Persistence"},
+	{"TA0004", "Privilege Escalation"},
+	{"TA0006", "Credential Access"},
+	{"TA0008", "Lateral Movement"},
+	{"T1003", "OS Credential Dumping"},
+	{"T1003.006", "DCSync"},
+	{"T1098", "Account Manipulation"},
+	{"T1134", "Access Token Manipulation"},
+	{"T1136", "Create Account"},
+	{"T1136.002", "Domain Account"},
+	{"T1187", "Forced Authentication"},
+	{"T1550", "Use Alternate Authentication Material"},
+	{"T1550.003", "Pass the Ticket"},
+	{"T1558", "Steal or Forge Kerberos Tickets"},
+};
+
+const char *
+kd_attack_name(const char *id)
+{
+	for (size_t i = 0; i < sizeof(attack_names) / sizeof(attack_names[0]); i++)
+		if (strcmp(attack_names[i].id, id) == 0)
+			return attack_names[i].name;
+	return NULL;
+}
+
+static bool
+all_digits(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+	return len > 0;
+}
+
+bool
+kd_attack_url(const char *id, char *buf, size_t size)
+{
+	const char *dot = strchr(id, '.');
+	int n;
+
+	/* TA0004 -> tactics/TA0004/, T1550.003 -> techniques/T1550/003/ */
+	if (strncmp(id, "TA", 2) == 0 && all_digits(id + 2, strlen(id + 2)))
+		n = snprintf(buf, size, "https://attack.mitre.org/tactics/%s/", id);
+	else if (id[0] == 'T' && !dot && all_digits(id + 1, strlen(id + 1)))
+		n = snprintf(buf, size, "https://attack.mitre.org/techniques/%s/", id);
+	else if (id[0] == 'T' && dot && all_digits(id + 1, (size_t)(dot - id - 1)) &&
+		 all_digits(dot + 1, strlen(dot + 1)))
+		n = snprintf(buf, size, "https://attack.mitre.org/techniques/%.*s/%s/",
+			     (int)(dot - id), id, dot + 1);
+	else
+		return false;
+	return n > 0 && (size_t)n < size;
+}
 
 size_t
 kd_rules(const struct kd_rule **ret_rules)

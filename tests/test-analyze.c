@@ -1684,6 +1684,43 @@ START_TEST(test_rule_catalogue)
 }
 END_TEST
 
+/* Every rule: a reference URL; every ATT&CK id it names has a name and a page (issue 14). */
+START_TEST(test_rule_catalogue_attack)
+{
+	const struct kd_rule *rules;
+	size_t n = kd_rules(&rules);
+	char url[96];
+
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(strncmp(rules[i].reference, "https://", 8) == 0, "%s", rules[i].id);
+		for (size_t k = 0; k < KD_RULE_ATTACK_MAX && rules[i].attack[k]; k++) {
+			ck_assert_msg(kd_attack_name(rules[i].attack[k]), "%s", rules[i].attack[k]);
+			ck_assert(kd_attack_url(rules[i].attack[k], url, sizeof(url)));
+			ck_assert(rules[i].attack[k][1] != 'A');
+		}
+		for (size_t k = 0; k < KD_RULE_TACTICS_MAX && rules[i].tactics[k]; k++) {
+			ck_assert_msg(kd_attack_name(rules[i].tactics[k]), "%s", rules[i].tactics[k]);
+			ck_assert(strncmp(rules[i].tactics[k], "TA", 2) == 0);
+		}
+		/* a finding with techniques serves a tactic */
+		ck_assert((rules[i].attack[0] == NULL) == (rules[i].tactics[0] == NULL));
+	}
+	ck_assert(kd_attack_url("T1550.003", url, sizeof(url)));
+	ck_assert_str_eq(url, "https://attack.mitre.org/techniques/T1550/003/");
+	ck_assert(kd_attack_url("TA0004", url, sizeof(url)));
+	ck_assert_str_eq(url, "https://attack.mitre.org/tactics/TA0004/");
+	ck_assert(kd_attack_url("T1558", url, sizeof(url)));
+	ck_assert_str_eq(url, "https://attack.mitre.org/techniques/T1558/");
+	ck_assert_str_eq(kd_attack_name("T1550.003"), "Pass the Ticket");
+	ck_assert_ptr_null(kd_attack_name("T9999"));
+	for (size_t i = 0; i < 6; i++)
+		ck_assert(!kd_attack_url((const char *[]){"T", "T1558.", "T.003", "TA", "X1558",
+							  "T1558/../x"}[i],
+					 url, sizeof(url)));
+	ck_assert(!kd_attack_url("T1550.003", url, 20)); /* does not fit */
+}
+END_TEST
+
 Suite *kd_analyze_suite(void);
 
 Suite *
@@ -1696,6 +1733,7 @@ kd_analyze_suite(void)
 	tcase_add_test(tc, test_base_is_clean);
 	tcase_add_test(tc, test_no_false_positives);
 	tcase_add_test(tc, test_rule_catalogue);
+	tcase_add_test(tc, test_rule_catalogue_attack);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unconstrained-delegation");

@@ -195,6 +195,35 @@ START_TEST(test_domain_none)
 }
 END_TEST
 
+/* Two snapshots concatenated: two domain heads with different SIDs are refused, naming both. */
+#define OTHER_DOMAIN                                                                          \
+	"dn: DC=other,DC=example\nobjectClass: domain\nobjectClass: domainDNS\n"               \
+	"objectSid: S-1-5-21-7-8-9\n" END
+
+START_TEST(test_domain_two_heads)
+{
+	struct kd_directory *dir;
+	struct kd_error err;
+	int r = tu_load_directory(DOMAIN_ENTRY USER("alice", "1104", "512") END OTHER_DOMAIN,
+				  &dir, &err);
+
+	ck_assert_int_eq(r, KD_ERR_PARSE);
+	ck_assert_int_eq(err.code, KD_ERR_PARSE);
+	ck_assert_msg(strstr(err.message, "two domains, '" BASE "' (" DOMSID ") and "
+					  "'DC=other,DC=example' (S-1-5-21-7-8-9)"),
+		      "%s", err.message);
+	ck_assert_str_eq(err.entry, "DC=other,DC=example");
+	ck_assert_uint_eq(err.line, 16);
+	kd_directory_free(dir);
+
+	/* the same domain's head again, or a head without a SID, changes nothing */
+	dir = load_ok(DOMAIN_ENTRY DOMAIN_ENTRY
+		      "dn: DC=child," BASE "\nobjectClass: domainDNS\n" END);
+	ck_assert_str_eq(kd_directory_domain(dir)->dn, BASE);
+	kd_directory_free(dir);
+}
+END_TEST
+
 /* ---- lookups and duplicates ---- */
 
 START_TEST(test_dn_lookup_case_insensitive)
@@ -1542,6 +1571,7 @@ kd_directory_suite(void)
 	tcase_add_test(tc, test_domain_from_object);
 	tcase_add_test(tc, test_domain_inferred);
 	tcase_add_test(tc, test_domain_none);
+	tcase_add_test(tc, test_domain_two_heads);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lookup");

@@ -265,6 +265,12 @@ static const struct reject_case {
 	 "dn: CN=b\ncn: b\n\n", KD_ERR_PARSE, 6, "goes on after its kdeleg trailer"},
 	{"empty line after the trailer", "# kdeleg collect complete: 0 entries\n\n",
 	 KD_ERR_PARSE, 2, "goes on after"},
+	{"a kdeleg snapshot after another file: its version line",
+	 "dn: CN=a\ncn: a\n\n" KDELEG_HEADER "dn: CN=b\ncn: b\n\n", KD_ERR_PARSE, 4,
+	 "were two files concatenated?"},
+	{"two collected snapshots concatenated", KDELEG_HEADER "dn: CN=a\ncn: a\n\n"
+	 "# kdeleg collect complete: 1 entries\n" KDELEG_HEADER, KD_ERR_PARSE, 9,
+	 "two snapshots concatenated?"},
 	{"comment after the trailer", "# kdeleg collect complete: 0 entries\n# x\n",
 	 KD_ERR_PARSE, 2, "goes on after"},
 	{"trailer inside an entry", "dn: CN=a\n# kdeleg collect complete: 1 entries\ncn: a\n\n",

@@ -79,16 +79,6 @@ audit_file(struct tu_audit *a, const char *relative)
 
 /* ---- JSON ---- */
 
-static size_t
-count_char(const char *s, char c)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == c;
-	return n;
-}
-
 static const char *const finding_keys[] = {"rule",        "severity", "title",
 					   "account",     "message",  "details",
 					   "remediation", "attack"};
@@ -152,10 +142,16 @@ START_TEST(test_json_shape)
 		ck_assert_str_eq(jstr(f, "remediation"), want->remediation);
 		ck_assert(json_equal(json_object_get(f, "details"), want->details));
 		ck_assert(json_is_array(json_object_get(f, "attack")));
-		/* one id per comma-separated entry of the catalogue ("" for none) */
-		ck_assert_uint_eq(json_array_size(json_object_get(f, "attack")),
-				  want->rule->attack[0] ? 1 + count_char(want->rule->attack, ',')
-							: 0);
+		/* one id per entry of the catalogue, in its order */
+		for (size_t k = 0; k <= KD_RULE_ATTACK_MAX; k++) {
+			json_t *id = json_array_get(json_object_get(f, "attack"), k);
+
+			if (k == KD_RULE_ATTACK_MAX || !want->rule->attack[k]) {
+				ck_assert_ptr_null(id);
+				break;
+			}
+			ck_assert_str_eq(json_string_value(id), want->rule->attack[k]);
+		}
 		ck_assert(json_is_string(json_object_get(acct, "name")));
 		ck_assert(json_is_string(json_object_get(acct, "dn")));
 		ck_assert(json_is_string(json_object_get(acct, "sid")));

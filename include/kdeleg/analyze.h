@@ -43,6 +43,10 @@ enum kd_rule_id {
 	KD_RULE_COUNT
 };
 
+#define KD_RULE_ATTACK_MAX 5
+#define KD_RULE_TACTICS_MAX 3
+#define KD_RULE_REFERENCES_MAX 4
+
 /* One entry of the catalogue; docs/rules.md is generated from the same table. */
 struct kd_rule {
 	const char *id;
@@ -51,9 +55,22 @@ struct kd_rule {
 	const char *meaning;     /* what the finding says about the directory */
 	const char *why;         /* why it matters */
 	const char *fix;         /* how to fix it, in words */
-	const char *attack;      /* MITRE ATT&CK technique ids, comma-separated */
-	const char *references;  /* comma-separated URLs or spec sections */
+	/* MITRE ATT&CK technique and sub-technique ids ("T1550.003"), then NULLs */
+	const char *attack[KD_RULE_ATTACK_MAX];
+	/* the ATT&CK tactics a finding serves ("TA0004"), then NULLs */
+	const char *tactics[KD_RULE_TACTICS_MAX];
+	const char *reference;  /* one https:// URL that explains the rule (ECS rule.reference) */
+	/* further sources (spec sections, KB articles, URLs), then NULLs */
+	const char *references[KD_RULE_REFERENCES_MAX];
 };
+
+/*
+ * An ATT&CK technique, sub-technique or tactic id's name ("Pass the Ticket"), NULL
+ * when the catalogue does not know it; kd_attack_url writes its attack.mitre.org
+ * page to @buf (false when @id is not an id or @size is too small).
+ */
+const char *kd_attack_name(const char *id);
+bool kd_attack_url(const char *id, char *buf, size_t size);
 
 /* The catalogue, in report order (KD_RULE_COUNT entries, indexed by enum kd_rule_id). */
 size_t kd_rules(const struct kd_rule **ret_rules);

@@ -12,6 +12,8 @@
 #include "kdeleg/verify.h"
 
 #define KD_JSON_SCHEMA_VERSION 1
+/* NDJSON records: 2 made kdeleg.baseline an object and diff records ECS (issue 14). */
+#define KD_NDJSON_SCHEMA_VERSION 2
 
 struct kd_report_meta {
 	const char *source;      /* the file, "<stdin>", or the DC's URI */
@@ -46,6 +48,14 @@ int kd_report_ndjson(FILE *out, const struct kd_directory *dir,
  * neutralised with a leading apostrophe. */
 int kd_report_csv(FILE *out, const struct kd_directory *dir, const struct kd_findings *findings,
 		  const struct kd_report_meta *meta, struct kd_error *err);
+
+/*
+ * `kdeleg rules`: the catalogue as a JSON array of {id, severity, title, meaning, why,
+ * fix, attack, tactics, reference, references}, or as docs/rules.md. KD_ERR_IO when
+ * writing fails.
+ */
+int kd_report_rules_json(FILE *out, struct kd_error *err);
+int kd_report_rules_markdown(FILE *out, struct kd_error *err);
 
 /* `kdeleg diff`: two saved reports' new and resolved findings (JSON arrays as saved). */
 struct kd_diff {

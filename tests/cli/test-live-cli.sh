@@ -44,9 +44,9 @@ expect 2 "collect has no --format" "unknown option" -- collect -H ldap://dc -o x
 uris=()
 for i in $(seq 17); do uris+=(-H "ldap://d$i"); done
 expect 2 "seventeen URIs" "at most 16" -- audit "${uris[@]}"
-"$kdeleg" --help | grep -q -- "--simple-bind DN|UPN" || fail "--help lacks the connection options"
+"$kdeleg" audit --help | grep -q -- "--simple-bind DN|UPN" || fail "--help lacks the connection options"
 "$kdeleg" --help | grep -q "collect " || fail "--help lacks collect"
-"$kdeleg" --help | grep -q -- "--deadline SECONDS" || fail "--help lacks --deadline"
+"$kdeleg" collect --help | grep -q -- "--deadline SECONDS" || fail "--help lacks --deadline"
 
 # ---- refused before a packet or a prompt: exit 3 ----
 expect 3 "simple bind over ldap://" "refusing a simple bind over ldap://" -- \

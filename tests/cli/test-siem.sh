@@ -132,7 +132,7 @@ expect 0 "ndjson with a sparse resolved finding" -- audit --ldif "$lab" -f ndjso
 pycheck "sparse resolved finding as NDJSON" "$work/out" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-gone = [r for r in recs if r["kdeleg"].get("baseline") == "resolved"]
+gone = [r for r in recs if r["kdeleg"].get("baseline", {}).get("status") == "resolved"]
 assert len(gone) == 1 and gone[0]["rule"]["id"] == "x" and gone[0]["user"]["name"] is None
 assert gone[0]["event"]["type"] == ["change"]
 PY
@@ -161,10 +161,17 @@ assert doc["counts"]["new"] == 1 and doc["counts"]["resolved"] == 1
 assert doc["before"]["file"].endswith("r1.json") and doc["after"]["file"].endswith("changed.json")
 PY
 expect 0 "diff ndjson" -- diff "$work/r1.json" "$work/changed.json" -f ndjson
-pycheck "diff ndjson lines" "$work/out" <<'PY'
+pycheck "diff ndjson: the audit's ECS records, then a summary" "$work/out" <<'PY'
 import json, sys
-marks = [json.loads(l)["baseline"] for l in open(sys.argv[1])]
+*alerts, summary = [json.loads(l) for l in open(sys.argv[1])]
+marks = [r["kdeleg"]["baseline"]["status"] for r in alerts]
 assert marks == ["new", "resolved"], marks
+assert [r["event"]["type"] for r in alerts] == [["info"], ["change"]]
+assert all(r["rule"]["id"] == "unconstrained-delegation" and r["@timestamp"] for r in alerts)
+assert [r["user"]["name"] for r in alerts] == ["newbie", "WEB01$"]
+assert summary["event"]["dataset"] == "kdeleg.summary" and summary["kdeleg"]["complete"]
+b = summary["kdeleg"]["baseline"]
+assert (b["new"], b["resolved"]) == (1, 1) and b["source"].endswith("r1.json"), b
 PY
 expect 2 "diff with one file" -- diff "$work/r1.json"
 expect 3 "diff of a missing file" -- diff "$work/r1.json" "$work/nope.json"
@@ -205,14 +212,19 @@ for r, s in zip(findings, saved):
     assert r["event"]["kind"] == "alert" and r["event"]["dataset"] == "kdeleg.finding"
     assert r["event"]["severity"] == ["info", "low", "medium", "high", "critical"].index(s["severity"]) + 1
     assert r["rule"]["id"] == s["rule"] and r["rule"]["name"] == s["title"]
-    assert r["threat"]["technique"]["id"] == s["attack"]
+    t = r["threat"]["technique"]
+    assert set(t["id"]) == {a.split(".")[0] for a in s["attack"]}, t
+    assert t["subtechnique"]["id"] == [a for a in s["attack"] if "." in a], t
+    assert len(t["name"]) == len(t["reference"]) == len(t["id"])
+    assert bool(r["threat"]["tactic"]["id"]) == bool(s["attack"])
+    assert r["ecs"]["version"] == "8.11.0" and r["rule"]["reference"].startswith("https://")
     assert r["observer"]["version"] and r["observer"]["product"] == "kdeleg"
     k = r["kdeleg"]
     assert k["fingerprint"] == s["fingerprint"] and k["severity"] == s["severity"]
     assert k["account"] == s["account"] and k["details"] == s["details"]
     assert k["remediation"] == s["remediation"] and r["message"] == s["message"]
     assert k["domain"]["sid"] == "S-1-5-21-3623811015-3361044348-30300820"
-    assert k["baseline"] == "unchanged"
+    assert k["baseline"] == {"status": "unchanged", "source": sys.argv[2]}
     assert r["user"]["name"] == s["account"]["name"]
 assert summary["event"]["dataset"] == "kdeleg.summary"
 assert summary["kdeleg"]["complete"] is True

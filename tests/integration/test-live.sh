@@ -26,6 +26,7 @@ kd() {
     checks=$((checks + 1))
     lab_exec "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
     rc=$?
+    [ "$rc" -le 1 ] && work=$w keep_json "$@" # checked against docs/schema at the end
 }
 kd_env() { # kd_env VAR=VALUE... -- ARGS...
     local envs=()
@@ -454,6 +455,10 @@ echo "timings (s): collect of the lab ($(grep -c '^$' "$w/collect.ldif") entries
     "ldapsearch vs kdeleg collect, alternating:$t_ls vs$t_kd;" \
     "ldapsearch without descriptors:$t_nosd ($(stat -c %s "$w/nosd.ldif") bytes," \
     "with them $(stat -c %s "$w/sd.ldif"))"
+checks=$((checks + 1))
+[ ${#kept_json[@]} -gt 0 ] && "$py" "$top/tests/cli/json-types.py" "$top/docs/schema" \
+    "${kept_json[@]}" "report:$w/ref.json" "rules:$w/rules.json" ||
+    fail "the live outputs break docs/schema or give a field two types"
 if [ "$failures" -ne 0 ]; then
     lab_fail "$failures of $checks checks failed"
     exit 1

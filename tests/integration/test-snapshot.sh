@@ -444,6 +444,9 @@ sys.exit(1 if failures else 0)
 EOF
 # write rights (rbcd-writable), the quota, trusts and adminCount, as the live test checks them
 lab_expect_rights "$report" || status=1
+# the Samba lab's reports against docs/schema, one type a field path (issue 14)
+/usr/bin/python3 "$top/tests/cli/json-types.py" "$top/docs/schema" "report:$report" \
+    "report:$LAB_DIR/report-full.json" || status=1
 [ "$status" = 0 ] || exit 1
 
 echo "integration snapshot test passed in $(($(date +%s) - t0)) s"

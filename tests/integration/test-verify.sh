@@ -368,6 +368,12 @@ PY
 
 echo "timings (s): the KDC's side $(awk -v n=$t_kdc 'BEGIN { printf "%.1f", n / 1e9 }')," \
     "kdeleg $(awk -v n=$t_kd 'BEGIN { printf "%.1f", n / 1e9 }')"
+# every verdict document against docs/schema, one type a field path (issue 14)
+checks=$((checks + 1))
+docs=()
+for f in "$w"/*/verify.json "$w"/*/live.json; do [ -s "$f" ] && docs+=("verify:$f"); done
+[ ${#docs[@]} -eq 0 ] || "$py" "$top/tests/cli/json-types.py" "$top/docs/schema" "${docs[@]}" ||
+    fail "the verdicts break docs/schema or give a field two types"
 if [ "$failures" -ne 0 ]; then
     lab_fail "$failures of $checks checks failed (the cases' files: $w)"
     exit 1

@@ -70,15 +70,17 @@ _kdeleg()
         --page-size) return ;;
         --range-step) return ;;
         --connections) return ;;
-        -f|--format) _kdeleg_words 'text json ndjson csv'; return ;;
+        -f|--format) _kdeleg_words 'text json ndjson csv html'; return ;;
         -o|--output) _kdeleg_files; return ;;
         --color) _kdeleg_words 'auto always never'; return ;;
         --baseline) _kdeleg_files; return ;;
         --fail-on) _kdeleg_words 'info low medium high critical new new:info new:low new:medium new:high new:critical'; return ;;
         --min-severity) _kdeleg_words 'info low medium high critical'; return ;;
+        --rule) _kdeleg_words 'unconstrained-delegation constrained-delegation protocol-transition resource-based-delegation rbcd-broad-trustee delegation-to-tier0 delegation-chain duplicate-spn orphan-delegation-target privileged-delegable rbcd-writable machine-account-quota trust-tgt-delegation stale-admincount unparseable-attribute'; return ;;
+        --accept) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --format --output --color --baseline --fail-on --min-severity --help'
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --format --output --color --baseline --fail-on --min-severity --rule --accept --help'
         fi
         ;;
     collect)
@@ -105,9 +107,10 @@ _kdeleg()
         -f|--format) _kdeleg_words 'text json ndjson'; return ;;
         -o|--output) _kdeleg_files; return ;;
         --fail-on) _kdeleg_words 'new new:info new:low new:medium new:high new:critical'; return ;;
+        --accept) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--format --output --fail-on --help'
+            _kdeleg_words '--format --output --fail-on --accept --help'
         else
             _kdeleg_files
         fi

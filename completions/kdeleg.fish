@@ -27,12 +27,14 @@ complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l page-size -x -d 'en
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l range-step -x -d 'read multi-valued attributes N values a request'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l connections -x -d 'read the domain over N connections to the DC'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -s q -l quiet -d 'no progress on stderr'
-complete -c kdeleg -n '__fish_seen_subcommand_from audit' -s f -l format -x -a 'text json ndjson csv' -d 'output format'
+complete -c kdeleg -n '__fish_seen_subcommand_from audit' -s f -l format -x -a 'text json ndjson csv html' -d 'output format'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -s o -l output -r -F -d 'write to FILE atomically'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l color -x -a 'auto always never' -d 'colour text output'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l baseline -r -F -d 'mark findings new or unchanged against an earlier JSON report'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l fail-on -x -a 'info low medium high critical new new:info new:low new:medium new:high new:critical' -d 'exit 1 when a finding at or above a severity'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l min-severity -x -a 'info low medium high critical' -d 'report only findings at or above LEVEL'
+complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l rule -x -a 'unconstrained-delegation constrained-delegation protocol-transition resource-based-delegation rbcd-broad-trustee delegation-to-tier0 delegation-chain duplicate-spn orphan-delegation-target privileged-delegable rbcd-writable machine-account-quota trust-tgt-delegation stale-admincount unparseable-attribute' -d 'report only RULE'\''s findings'
+complete -c kdeleg -n '__fish_seen_subcommand_from audit' -l accept -r -F -d 'accepted risks'
 complete -c kdeleg -n '__fish_seen_subcommand_from audit' -s h -l help -d 'show this help'
 
 complete -c kdeleg -n '__fish_seen_subcommand_from collect' -s H -l uri -x -a 'ldap:// ldaps://' -d 'read the DC at ldap://HOST or ldaps://HOST'
@@ -56,6 +58,7 @@ complete -c kdeleg -n '__fish_seen_subcommand_from diff' -F
 complete -c kdeleg -n '__fish_seen_subcommand_from diff' -s f -l format -x -a 'text json ndjson' -d 'output format'
 complete -c kdeleg -n '__fish_seen_subcommand_from diff' -s o -l output -r -F -d 'write to FILE atomically'
 complete -c kdeleg -n '__fish_seen_subcommand_from diff' -l fail-on -x -a 'new new:info new:low new:medium new:high new:critical' -d 'exit 1 when a finding at or above a severity'
+complete -c kdeleg -n '__fish_seen_subcommand_from diff' -l accept -r -F -d 'accepted risks'
 complete -c kdeleg -n '__fish_seen_subcommand_from diff' -s h -l help -d 'show this help'
 
 complete -c kdeleg -n '__fish_seen_subcommand_from verify' -s l -l ldif -r -F -d 'read an LDIF snapshot'

@@ -7,9 +7,10 @@ libgraphviz-dev nettle-dev"
 # openssl and time: the hostile-DC test's throwaway CA and its peak-RSS figures;
 # python3-jsonschema: outputs checked against docs/schema (tests/cli/test-schema.sh); the
 # shells and man-db: the generated completions and man page run (tests/cli/test-
-# completion.sh, test-generated.sh; bash-completion.pc and fish.pc also place them).
+# completion.sh, test-generated.sh; bash-completion.pc and fish.pc also place them);
+# chromium: the HTML report loaded in a real headless browser (tests/cli/test-html.sh).
 KD_TEST_PKGS="clang libclang-rt-14-dev python3 openssl time python3-jsonschema bash-completion \
-zsh fish man-db"
+zsh fish man-db chromium"
 # The throwaway Samba AD DC of the integration suite (tests/integration/lab.sh).
 KD_LAB_PKGS="samba samba-ad-dc samba-ad-provision winbind python3-samba ldb-tools krb5-user \
 ldap-utils libsasl2-modules-gssapi-mit iproute2"

@@ -217,6 +217,7 @@ audit_emit(struct audit *a, enum kd_rule_id rule, enum kd_severity severity, uin
 	f->message = message;
 	f->remediation = remediation;
 	f->baseline = KD_MARK_NONE;
+	f->acceptance = NULL;
 	fingerprint(a, f->rule->id, principal, identity, f->fingerprint);
 	a->out->by_severity[severity]++;
 	return;
@@ -285,6 +286,226 @@ cmp_finding(const void *x, const void *y)
 	if (c)
 		return c;
 	return strcmp(a->message, b->message);
+}
+
+/* ---- one finding per configuration ---- */
+
+/*
+ * Which delegation setting of which account a finding is about. Several rules look at
+ * one setting from different sides (an RBCD descriptor granting Authenticated Users on
+ * a DC is resource-based-delegation, rbcd-broad-trustee and delegation-to-tier0; a
+ * one-hop chain is the setting itself): people fixing 2,850 findings need each setting
+ * once, under the rule that says most, with the others' facts in its details.
+ */
+enum config { CFG_NONE, CFG_RBCD, CFG_CONSTRAINED, CFG_UNCONSTRAINED, CFG_WRITE, CFG_COUNT };
+
+static enum config
+hop_config(const char *hop)
+{
+	if (!hop)
+		return CFG_NONE;
+	if (strcmp(hop, "resource-based-delegation") == 0)
+		return CFG_RBCD;
+	if (strcmp(hop, "constrained-delegation") == 0)
+		return CFG_CONSTRAINED;
+	if (strcmp(hop, "unconstrained-delegation") == 0)
+		return CFG_UNCONSTRAINED;
+	if (strcmp(hop, "write-rbcd") == 0)
+		return CFG_WRITE;
+	return CFG_NONE;
+}
+
+static enum config
+config_of(const struct kd_finding *f)
+{
+	const json_t *d = f->details;
+
+	switch ((enum kd_rule_id)rule_rank(f->rule)) {
+	case KD_RULE_RESOURCE_BASED_DELEGATION:
+	case KD_RULE_RBCD_BROAD_TRUSTEE:
+		return CFG_RBCD;
+	case KD_RULE_CONSTRAINED_DELEGATION:
+	case KD_RULE_PROTOCOL_TRANSITION:
+		return CFG_CONSTRAINED;
+	case KD_RULE_UNCONSTRAINED_DELEGATION:
+		return CFG_UNCONSTRAINED;
+	case KD_RULE_RBCD_WRITABLE:
+		return CFG_WRITE;
+	case KD_RULE_DELEGATION_TO_TIER0: {
+		const char *how = json_string_value(json_object_get(d, "delegation"));
+
+		return how && strcmp(how, "constrained") == 0 ? CFG_CONSTRAINED : CFG_RBCD;
+	}
+	case KD_RULE_DELEGATION_CHAIN:
+		/* only a chain of one hop is the setting itself, and only when every
+		 * start is listed (a cut list cannot show each start has its finding) */
+		if (json_integer_value(json_object_get(d, "max_hops")) != 1 ||
+		    json_integer_value(json_object_get(d, "start_count")) !=
+			    json_integer_value(json_object_get(d, "chains_listed")))
+			return CFG_NONE;
+		return hop_config(json_string_value(json_object_get(d, "hop")));
+	default:
+		return CFG_NONE;
+	}
+}
+
+/* Which of two findings on one setting to keep: the more severe, then the rule that
+ * says more (tier 0 over anyone-can over the mechanism alone). */
+static unsigned
+preference(const struct kd_finding *f)
+{
+	static const enum kd_rule_id order[] = {
+		KD_RULE_DELEGATION_TO_TIER0, KD_RULE_RBCD_BROAD_TRUSTEE,
+		KD_RULE_PROTOCOL_TRANSITION, KD_RULE_UNCONSTRAINED_DELEGATION,
+		KD_RULE_RESOURCE_BASED_DELEGATION, KD_RULE_CONSTRAINED_DELEGATION,
+	};
+	size_t n = sizeof(order) / sizeof(order[0]);
+
+	for (size_t k = 0; k < n; k++)
+		if (rule_rank(f->rule) == (size_t)order[k])
+			return (unsigned)(f->severity * 16 + (n - k));
+	return (unsigned)f->severity * 16;
+}
+
+/* The accounts whose setting finding @f restates: its own, or a one-hop chain's
+ * starts (RBCD and who may write it are settings of the chain's target). KD_NONE
+ * when unknown. */
+static uint32_t
+config_owner(const struct kd_directory *dir, const struct kd_finding *f, enum config c,
+	     size_t k)
+{
+	const json_t *start;
+	const char *text;
+	struct kd_sid sid;
+	struct kd_error ignored;
+
+	if (rule_rank(f->rule) != KD_RULE_DELEGATION_CHAIN || c == CFG_RBCD || c == CFG_WRITE)
+		return k == 0 ? f->principal : KD_NONE;
+	start = json_array_get(json_object_get(json_array_get(json_object_get(f->details,
+						 "chains"), k), "path"), 0);
+	text = json_string_value(json_object_get(start, "sid"));
+	if (!text || kd_sid_from_string(text, &sid, &ignored) < 0)
+		return KD_NONE;
+	return kd_directory_find_sid(dir, &sid);
+}
+
+/* The facts of @f as another finding's details carry them under "also". */
+static json_t *
+also_entry(const struct kd_directory *dir, const struct kd_finding *f)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:O}", "rule", f->rule->id, "severity",
+			 kd_severity_name(f->severity), "fingerprint", f->fingerprint, "account",
+			 kd_json_account(dir, f->principal), "message", kd_json_text(f->message),
+			 "details", f->details);
+}
+
+/* Adds @entry to @f's details "also" list; the details may be shared (RBCD's are
+ * inside delegation-to-tier0's), so @f gets its own shallow copy first. */
+static int
+add_also(struct kd_finding *f, json_t *entry)
+{
+	json_t *also = json_object_get(f->details, "also");
+
+	if (!entry)
+		return -1;
+	if (!also) {
+		json_t *copy = json_copy(f->details);
+
+		also = json_array();
+		if (!copy || !also || json_object_set_new(copy, "also", also) < 0) {
+			json_decref(copy);
+			json_decref(also);
+			json_decref(entry);
+			return -1;
+		}
+		json_decref(f->details);
+		f->details = copy;
+	}
+	return json_array_append_new(also, entry);
+}
+
+static void
+drop_finding(struct kd_findings *out, struct kd_finding *f)
+{
+	out->by_severity[f->severity]--;
+	json_decref(f->details);
+	free(f->message);
+	free(f->remediation);
+	f->details = NULL;
+	f->message = NULL;
+	f->remediation = NULL;
+	f->rule = NULL; /* marks it for compaction */
+}
+
+int
+kd_findings_fold(const struct kd_directory *dir, struct kd_findings *out, struct kd_error *err)
+{
+	size_t count = kd_directory_count(dir);
+	uint32_t *keep[CFG_COUNT] = {NULL};
+	size_t kept = 0;
+	int r = 0;
+
+	for (int c = CFG_RBCD; c < CFG_COUNT; c++) {
+		keep[c] = malloc((count ? count : 1) * sizeof(uint32_t));
+		if (!keep[c])
+			goto fail;
+		for (size_t i = 0; i < count; i++)
+			keep[c][i] = KD_NONE;
+	}
+	/* the keeper of each setting: the preferred finding that is not a chain */
+	for (size_t i = 0; i < out->count; i++) {
+		struct kd_finding *f = &out->items[i];
+		enum config c = config_of(f);
+		uint32_t *slot;
+
+		if (c == CFG_NONE || rule_rank(f->rule) == KD_RULE_DELEGATION_CHAIN ||
+		    f->principal >= count)
+			continue;
+		slot = &keep[c][f->principal];
+		if (*slot == KD_NONE || preference(f) > preference(&out->items[*slot]))
+			*slot = (uint32_t)i;
+	}
+	/* every other finding whose owners all have a keeper folds into them */
+	for (size_t i = 0; i < out->count; i++) {
+		struct kd_finding *f = &out->items[i];
+		enum config c = config_of(f);
+		size_t n = rule_rank(f->rule) == KD_RULE_DELEGATION_CHAIN && c != CFG_RBCD &&
+					   c != CFG_WRITE
+				   ? json_array_size(json_object_get(f->details, "chains"))
+				   : 1;
+		bool covered = c != CFG_NONE && n > 0;
+
+		for (size_t k = 0; covered && k < n; k++) {
+			uint32_t owner = config_owner(dir, f, c, k);
+
+			covered = owner < count && keep[c][owner] != KD_NONE &&
+				  keep[c][owner] != i;
+		}
+		if (!covered)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (add_also(&out->items[keep[c][config_owner(dir, f, c, k)]],
+				     also_entry(dir, f)) < 0)
+				goto fail;
+		drop_finding(out, f);
+	}
+	for (size_t i = 0; i < out->count; i++)
+		if (out->items[i].rule)
+			out->items[kept++] = out->items[i];
+	out->count = kept;
+	goto out;
+fail:
+	/* the dropped ones are freed already: close the gaps, then free the rest */
+	for (size_t i = 0; i < out->count; i++)
+		if (out->items[i].rule)
+			out->items[kept++] = out->items[i];
+	out->count = kept;
+	kd_findings_free(out);
+	r = kd_error_set(err, KD_ERR_NOMEM, "out of memory while folding findings");
+out:
+	for (int c = 0; c < CFG_COUNT; c++)
+		free(keep[c]);
+	return r;
 }
 
 int
@@ -385,15 +606,17 @@ kd_findings_free(struct kd_findings *findings)
 	memset(findings, 0, sizeof(*findings));
 }
 
-size_t
-kd_findings_filter(struct kd_findings *findings, enum kd_severity min)
+/* Keeps the findings @keep says yes to, in order; frees the others. */
+static size_t
+filter_findings(struct kd_findings *findings, bool (*keep)(const struct kd_finding *, const void *),
+		const void *ctx)
 {
 	size_t kept = 0, dropped = 0;
 
 	for (size_t i = 0; i < findings->count; i++) {
 		struct kd_finding *f = &findings->items[i];
 
-		if (f->severity >= min) {
+		if (keep(f, ctx)) {
 			findings->items[kept++] = *f;
 			continue;
 		}
@@ -405,4 +628,28 @@ kd_findings_filter(struct kd_findings *findings, enum kd_severity min)
 	}
 	findings->count = kept;
 	return dropped;
+}
+
+static bool
+at_least(const struct kd_finding *f, const void *ctx)
+{
+	return f->severity >= *(const enum kd_severity *)ctx;
+}
+
+size_t
+kd_findings_filter(struct kd_findings *findings, enum kd_severity min)
+{
+	return filter_findings(findings, at_least, &min);
+}
+
+static bool
+of_rules(const struct kd_finding *f, const void *ctx)
+{
+	return ((const bool *)ctx)[rule_rank(f->rule)];
+}
+
+size_t
+kd_findings_keep_rules(struct kd_findings *findings, const bool keep[KD_RULE_COUNT])
+{
+	return filter_findings(findings, of_rules, keep);
 }

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kdeleg/accept.h"
 #include "kdeleg/baseline.h"
 #include "kdeleg/report.h"
+#include "kdeleg/strbuf.h"
 
 #include "cli-private.h"
 
@@ -110,19 +112,51 @@ compare_baseline(const struct kd_directory *dir, const char *path,
 	return kd_baseline_mark(baseline, findings, &meta->resolved, err);
 }
 
-/* Resolved findings below --min-severity are not shown either. */
+/* Resolved findings below --min-severity, or of rules --rule leaves out, are not shown
+ * either. */
 static void
-filter_resolved(json_t *resolved, enum kd_severity min)
+filter_resolved(json_t *resolved, enum kd_severity min, const bool *rules)
 {
 	for (size_t i = json_array_size(resolved); i-- > 0;) {
+		const json_t *f = json_array_get(resolved, i);
+		const char *id = json_string_value(json_object_get(f, "rule"));
+		const struct kd_rule *rule = id ? kd_rule_find(id) : NULL;
 		enum kd_severity level;
 
-		if (kd_severity_parse(json_string_value(json_object_get(
-					      json_array_get(resolved, i), "severity")),
-				      &level) &&
-		    level < min)
+		if ((kd_severity_parse(json_string_value(json_object_get(f, "severity")), &level) &&
+		     level < min) ||
+		    (rules && rule && !rules[rule - kd_rule_get(0)]))
 			json_array_remove(resolved, i);
 	}
+}
+
+/* --accept FILE, read before anything else; NULL without it, KD_EXIT_USAGE when it is
+ * malformed (the file is the user's configuration, like an option). */
+static int
+load_accept(const struct cli_args *args, struct kd_accept **ret)
+{
+	struct kd_error err;
+
+	*ret = NULL;
+	kd_error_clear(&err);
+	if (cli_given(args, OPT_ACCEPT) && kd_accept_load(cli_text(args, OPT_ACCEPT), ret, &err) < 0) {
+		cli_fail(&err);
+		return KD_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* --accept's warnings: each names the file and the line (the file may be anyone's). */
+static void
+accept_warnings(const struct kd_accept *accept, const char *today)
+{
+	char name[512];
+
+	kd_escape_text(name, sizeof(name), kd_accept_name(accept), strlen(kd_accept_name(accept)));
+	for (size_t i = 0; i < kd_accept_count(accept); i++)
+		if (kd_accept_warning(accept, i, today))
+			fprintf(stderr, "kdeleg: warning: %s:%zu: %s\n", name,
+				kd_accept_entry(accept, i)->line, kd_accept_warning(accept, i, today));
 }
 
 struct audit_report {
@@ -145,6 +179,8 @@ write_audit(FILE *out, bool color, void *ctx, struct kd_error *err)
 		return kd_report_ndjson(out, a->dir, a->findings, a->meta, err);
 	case FORMAT_CSV:
 		return kd_report_csv(out, a->dir, a->findings, a->meta, err);
+	case FORMAT_HTML:
+		return kd_report_html(out, a->dir, a->findings, a->meta, err);
 	default:
 		return kd_report_text(out, a->dir, a->findings, a->meta, err);
 	}
@@ -158,8 +194,11 @@ cli_cmd_audit(struct cli_args *args)
 	struct kd_error err;
 	struct kd_report_meta meta = {0};
 	struct kd_baseline *baseline = NULL;
+	struct kd_accept *accept = NULL;
+	struct kd_findings accepted = {0};
 	const char *ldif = cli_text(args, OPT_LDIF), *path = cli_text(args, OPT_BASELINE);
-	char *source = NULL;
+	char *source = NULL, today[16];
+	bool rules[KD_RULE_COUNT] = {false};
 	int r, code, verdict = KD_EXIT_OK;
 
 	kd_error_clear(&err);
@@ -171,11 +210,20 @@ cli_cmd_audit(struct cli_args *args)
 	/* A broken baseline fails before the audit, not after it. */
 	if (path && kd_baseline_load(path, &baseline, &err) < 0)
 		return cli_fail(&err);
+	if ((code = load_accept(args, &accept)) >= 0) {
+		kd_baseline_free(baseline);
+		return code;
+	}
+	kd_accept_today(today, sizeof(today));
 	r = cli_load_source(args, &dir, &source, &err);
 	if (r == 0)
 		r = kd_analyze(dir, &findings, &err);
+	if (r == 0)
+		r = kd_findings_fold(dir, &findings, &err);
 	if (r == 0 && baseline)
 		r = compare_baseline(dir, path, baseline, &findings, &meta, &err);
+	if (r == 0 && accept && (r = kd_accept_apply(accept, &findings, &accepted, today, &err)) == 0)
+		accept_warnings(accept, today);
 	if (r == 0) {
 		struct audit_report report = {args->format, dir, &findings, &meta};
 
@@ -186,14 +234,26 @@ cli_cmd_audit(struct cli_args *args)
 
 			meta.min_severity = kd_severity_name(min);
 			meta.hidden = kd_findings_filter(&findings, min);
-			filter_resolved(meta.resolved, min);
+			kd_findings_filter(&accepted, min);
+			filter_resolved(meta.resolved, min, NULL);
 		}
+		if (cli_given(args, OPT_RULE)) {
+			for (size_t i = 0; i < args->count[OPT_RULE]; i++)
+				rules[args->values[OPT_RULE][i].choice] = true;
+			meta.rules = rules;
+			filter_resolved(meta.resolved, KD_SEV_INFO, rules);
+			kd_findings_keep_rules(&findings, rules);
+			kd_findings_keep_rules(&accepted, rules);
+		}
+		meta.accepted = accept ? &accepted : NULL;
 		meta.source = !ldif ? source : strcmp(ldif, "-") == 0 ? "<stdin>" : ldif;
 		meta.source_kind = ldif ? "ldif" : "ldap";
 		r = cli_write(args, write_audit, &report, &err);
 	}
 	json_decref(meta.resolved);
 	kd_baseline_free(baseline);
+	kd_findings_free(&accepted);
+	kd_accept_free(accept);
 	kd_findings_free(&findings);
 	kd_directory_free(dir);
 	free(source);
@@ -213,9 +273,11 @@ write_diff(FILE *out, bool color, void *ctx, struct kd_error *err)
 	return kd_report_diff(out, (enum kd_report_format)d->format, d->diff, err);
 }
 
-/* diff's conditions are all about new findings: NEW.json's that OLD.json lacks. */
+/* diff's conditions are all about new findings: NEW.json's that OLD.json lacks, less
+ * those --accept accepts. */
 static int
-diff_verdict(const struct cli_args *args, json_t *added)
+diff_verdict(const struct cli_args *args, json_t *added, struct kd_accept *accept,
+	     const char *today)
 {
 	struct fail_on conds[CLI_REPEAT_MAX];
 	size_t n = args->count[OPT_FAIL_ON];
@@ -224,9 +286,11 @@ diff_verdict(const struct cli_args *args, json_t *added)
 		decode_fail_on(args, i, &conds[i]);
 		for (size_t k = 0; k < json_array_size(added); k++) {
 			enum kd_severity s = KD_SEV_INFO;
-			const char *level = json_string_value(
-				json_object_get(json_array_get(added, k), "severity"));
+			const json_t *one = json_array_get(added, k);
+			const char *level = json_string_value(json_object_get(one, "severity"));
 
+			if (kd_accept_match_json(accept, one, today))
+				continue;
 			/* a report names a severity it knows; one it does not counts as met */
 			if (!level || !kd_severity_parse(level, &s))
 				s = KD_SEV_CRITICAL;
@@ -240,12 +304,17 @@ int
 cli_cmd_diff(struct cli_args *args)
 {
 	struct kd_baseline *before = NULL, *now = NULL;
+	struct kd_accept *accept = NULL;
 	struct kd_diff diff = {0};
 	struct kd_error err;
 	const char *sid_before, *sid_now;
+	char today[16];
 	int r, verdict = KD_EXIT_OK;
 
 	kd_error_clear(&err);
+	if ((r = load_accept(args, &accept)) >= 0)
+		return r;
+	kd_accept_today(today, sizeof(today));
 	r = kd_baseline_load(args->positional[0], &before, &err);
 	if (r == 0)
 		r = kd_baseline_load(args->positional[1], &now, &err);
@@ -271,7 +340,14 @@ cli_cmd_diff(struct cli_args *args)
 		r = cli_write(args, write_diff, &report, &err);
 	}
 	if (r == 0)
-		verdict = diff_verdict(args, diff.added);
+		verdict = diff_verdict(args, diff.added, accept, today);
+	if (r == 0 && accept) {
+		/* an entry for a finding NEW.json has (not new, or accepted there) is known */
+		kd_accept_count_json(accept, json_object_get(diff.now, "findings"), today);
+		kd_accept_count_json(accept, json_object_get(diff.now, "accepted"), today);
+		accept_warnings(accept, today);
+	}
+	kd_accept_free(accept);
 	json_decref(diff.added);
 	json_decref(diff.resolved);
 	kd_baseline_free(before);

@@ -13,12 +13,13 @@
 #include "kdeleg/error.h"
 #include "kdeleg/ldapsrc.h"
 
-/* Output formats, the first four in enum kd_report_format's order. */
+/* Output formats, the first five in enum kd_report_format's order. */
 enum cli_format {
 	FORMAT_TEXT,
 	FORMAT_JSON,
 	FORMAT_NDJSON,
 	FORMAT_CSV,
+	FORMAT_HTML,
 	FORMAT_MARKDOWN,
 	FORMAT_DOT,
 	FORMAT_SVG,
@@ -68,6 +69,8 @@ enum cli_opt {
 	OPT_BASELINE,
 	OPT_FAIL_ON,
 	OPT_MIN_SEVERITY,
+	OPT_RULE,
+	OPT_ACCEPT,
 	OPT_EXPLAIN_ERROR,
 	OPT_HELP,
 	OPT_COUNT

@@ -20,7 +20,7 @@
 
 #include "cli-private.h"
 
-const char *const cli_format_names[FORMAT_COUNT] = {"text",     "json", "ndjson", "csv",
+const char *const cli_format_names[FORMAT_COUNT] = {"text",     "json", "ndjson", "csv", "html",
 						     "markdown", "dot",  "svg"};
 
 const char cli_tagline[] = "audit Active Directory Kerberos delegation";
@@ -59,6 +59,10 @@ const struct cli_example cli_examples[] = {
 	 "exit 1 when a high or critical finding is new, or any critical one is present"},
 	{"kdeleg collect -d corp.example -o SNAPSHOT.ldif", "a snapshot for later audits"},
 	{"kdeleg diff last.json report.json --fail-on new", "what changed between two reports"},
+	{"kdeleg audit --ldif SNAPSHOT.ldif --accept accepted-risks --fail-on high",
+	 "exit 1 on a high or critical finding nobody accepted (docs/accepted-risks.md)"},
+	{"kdeleg audit --ldif SNAPSHOT.ldif -f html -o report.html",
+	 "one self-contained page for people"},
 	{"kdeleg verify APP01 cifs/FS01.corp.example --ldif SNAPSHOT.ldif",
 	 "will APP01 delegate users to the file server, and if not, why"},
 	{"kdeleg verify --explain-error 0xC000015B", "what a pasted Kerberos error means"},
@@ -102,6 +106,13 @@ fail_on_choice(const struct cli_command *cmd, size_t i)
 		return "new";
 	i -= KD_SEV_COUNT + 1;
 	return i < KD_SEV_COUNT ? news[i] : NULL;
+}
+
+/* --rule: the catalogue's ids. */
+static const char *
+rule_choice(const struct cli_command *cmd, size_t i)
+{
+	return i < KD_RULE_COUNT ? kd_rule_get((enum kd_rule_id)i)->id : NULL;
 }
 
 static const char *
@@ -220,6 +231,13 @@ const struct cli_option cli_options[OPT_COUNT] = {
 			      severity_choice,
 			      "report only findings at or above LEVEL: {} (--fail-on still "
 			      "counts all)"},
+	[OPT_RULE] = {"rule", 0, KIND_CHOICE, "RULE", ON(CMD_AUDIT), true, 0, 0, rule_choice,
+		      "report only RULE's findings (repeat for more rules; --fail-on still "
+		      "counts all): {}"},
+	[OPT_ACCEPT] = {"accept", 0, KIND_FILE, "FILE", ON(CMD_AUDIT) | ON(CMD_DIFF), false, 0, 0,
+			NULL,
+			"accepted risks (docs/accepted-risks.md): FILE's findings leave the "
+			"report's findings and --fail-on until they expire or change"},
 	[OPT_EXPLAIN_ERROR] = {"explain-error", 0, KIND_TEXT, "CODE", ON(CMD_VERIFY), false, 0,
 			       0, error_code_hint,
 			       "list what an error means (0xC000015B, KDC_ERR_BADOPTION, "
@@ -232,7 +250,7 @@ const struct cli_option cli_options[OPT_COUNT] = {
 
 const struct cli_command cli_commands[CMD_COUNT] = {
 	[CMD_AUDIT] = {"audit", "", 0, 0, KIND_TEXT,
-		       FMT(TEXT) | FMT(JSON) | FMT(NDJSON) | FMT(CSV),
+		       FMT(TEXT) | FMT(JSON) | FMT(NDJSON) | FMT(CSV) | FMT(HTML),
 		       "audit a domain and report every delegation risk",
 		       "Reads the domain (from --ldif FILE or a DC) and reports every delegation "
 		       "risk the rule catalogue knows (kdeleg rules), by severity. With "

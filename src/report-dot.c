@@ -8,6 +8,8 @@
 
 #if KD_HAVE_GRAPHVIZ
 #include <graphviz/gvc.h>
+
+static GVC_t *shared_gvc;
 #endif
 
 #include "kdeleg/report-paths.h"
@@ -329,7 +331,13 @@ kd_report_paths_svg(FILE *out, const json_t *doc, struct kd_error *err)
 		r = kd_error_set(err, r, "out of memory while drawing the graph");
 		goto out;
 	}
-	if (!(gvc = gvContext()) || !(graph = agmemread(kd_strbuf_str(&sb))) ||
+	/* One context for the process, never freed: Graphviz's pango plugin keeps a font
+	 * cache across contexts, and a second context after gvFreeContext reads freed
+	 * memory (the HTML report draws one picture a chain finding). */
+	if (!shared_gvc)
+		shared_gvc = gvContext();
+	gvc = shared_gvc;
+	if (!gvc || !(graph = agmemread(kd_strbuf_str(&sb))) ||
 	    gvLayout(gvc, graph, "dot") != 0) {
 		r = kd_error_set(err, KD_ERR_NOMEM, "Graphviz could not lay the graph out");
 		goto out;
@@ -347,8 +355,6 @@ kd_report_paths_svg(FILE *out, const json_t *doc, struct kd_error *err)
 out:
 	if (graph)
 		agclose(graph);
-	if (gvc)
-		gvFreeContext(gvc);
 	kd_strbuf_free(&sb);
 	return r;
 #else

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kdeleg/accept.h"
 #include "kdeleg/report.h"
 #include "kdeleg/strbuf.h"
 #include "report-private.h"
@@ -38,6 +39,7 @@ kd_report_mark_name(enum kd_baseline_mark mark)
 json_t *
 kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
 {
+	char facts[KD_FINGERPRINT_SIZE];
 	/* message and remediation quote directory text, which may be any bytes */
 	json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:O, s:o, s:o}", "rule",
 				f->rule->id, "severity", kd_severity_name(f->severity), "title",
@@ -48,6 +50,14 @@ kd_report_finding(const struct kd_directory *dir, const struct kd_finding *f)
 
 	if (obj && f->baseline != KD_MARK_NONE &&
 	    json_object_set_new(obj, "baseline", json_string(kd_report_mark_name(f->baseline))) < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	/* what an --accept entry's facts= pins (docs/accepted-risks.md) */
+	kd_accept_facts(f->severity, f->details, facts);
+	if (obj && (json_object_set_new(obj, "facts", json_string(facts)) < 0 ||
+		    (f->acceptance &&
+		     json_object_set_new(obj, "acceptance", kd_accept_json(f->acceptance)) < 0))) {
 		json_decref(obj);
 		return NULL;
 	}
@@ -158,9 +168,39 @@ kd_report_counts(const struct kd_directory *dir, const struct kd_findings *findi
 }
 
 json_t *
-kd_report_summary(const struct kd_findings *findings)
+kd_report_accepted(const struct kd_directory *dir, const struct kd_report_meta *meta)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && meta->accepted && i < meta->accepted->count; i++)
+		if (json_array_append_new(list, kd_report_finding(dir, &meta->accepted->items[i])) <
+		    0) {
+			json_decref(list);
+			return NULL;
+		}
+	return list;
+}
+
+json_t *
+kd_report_rule_filter(const struct kd_report_meta *meta)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && meta->rules && i < KD_RULE_COUNT; i++)
+		if (meta->rules[i] &&
+		    json_array_append_new(list, json_string(kd_rule_get((enum kd_rule_id)i)->id)) <
+			    0) {
+			json_decref(list);
+			return NULL;
+		}
+	return list;
+}
+
+json_t *
+kd_report_summary(const struct kd_findings *findings, const struct kd_report_meta *meta)
 {
 	json_t *summary = json_object();
+	size_t accepted = meta->accepted ? meta->accepted->count : 0;
 
 	for (int s = KD_SEV_CRITICAL; summary && s >= KD_SEV_INFO; s--)
 		if (json_object_set_new(summary, kd_severity_name((enum kd_severity)s),
@@ -168,6 +208,11 @@ kd_report_summary(const struct kd_findings *findings)
 			json_decref(summary);
 			return NULL;
 		}
+	if (summary &&
+	    json_object_set_new(summary, "accepted", json_integer((json_int_t)accepted)) < 0) {
+		json_decref(summary);
+		return NULL;
+	}
 	return summary;
 }
 
@@ -210,8 +255,12 @@ kd_report_json(FILE *out, const struct kd_directory *dir, const struct kd_findin
 			"version", KD_VERSION, "generated_at", when, "source", "kind",
 			meta->source_kind, "name", kd_json_text(meta->source), "complete",
 			true, "domain", kd_report_domain(dir), "counts", kd_report_counts(dir, findings),
-			"summary", kd_report_summary(findings), "findings", list);
+			"summary", kd_report_summary(findings, meta), "findings", list);
 	if (!doc)
+		goto out;
+	if (json_object_set_new(doc, "accepted", kd_report_accepted(dir, meta)) < 0)
+		goto out;
+	if (meta->rules && json_object_set_new(doc, "rule_filter", kd_report_rule_filter(meta)) < 0)
 		goto out;
 	if (meta->min_severity &&
 	    json_object_set_new(doc, "filter",

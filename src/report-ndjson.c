@@ -171,6 +171,10 @@ kd_report_ndjson_finding(json_t *rec, const json_t *f, const char *status,
 				json_is_object(details) ? json_incref(details) : json_null()) < 0 ||
 	    json_object_set_new(kd, "remediation", typed(f, "remediation", JSON_STRING)) < 0)
 		return KD_ERR_NOMEM;
+	/* --accept: why this finding is out of the verdict */
+	if (json_is_object(json_object_get(f, "acceptance")) &&
+	    json_object_set(kd, "acceptance", json_object_get(f, "acceptance")) < 0)
+		return KD_ERR_NOMEM;
 	/* an object in every record that has it: the summary's counts sit beside source */
 	if (status && json_object_set_new(kd, "baseline",
 					  json_pack("{s:s, s:o}", "status", status, "source",
@@ -252,6 +256,23 @@ kd_report_ndjson(FILE *out, const struct kd_directory *dir,
 		if ((r = kd_report_ndjson_put(out, rec, err)) < 0)
 			goto out;
 	}
+	/* Accepted risks: events, not alerts, each with its kdeleg.acceptance. */
+	for (size_t i = 0; meta->accepted && i < meta->accepted->count; i++) {
+		const struct kd_finding *f = &meta->accepted->items[i];
+		json_t *saved = kd_report_finding(dir, f);
+
+		rec = saved ? kd_report_ndjson_alert(&c, saved, kd_report_mark_name(f->baseline),
+						     meta->baseline)
+			    : NULL;
+		json_decref(saved);
+		if (rec && json_object_set_new(json_object_get(rec, "event"), "kind",
+					       json_string("event")) < 0) {
+			json_decref(rec);
+			rec = NULL;
+		}
+		if ((r = kd_report_ndjson_put(out, rec, err)) < 0)
+			goto out;
+	}
 	/* Findings of the baseline that are gone: the SIEM can close its alerts. */
 	for (size_t i = 0; meta->resolved && i < json_array_size(meta->resolved); i++) {
 		rec = kd_report_ndjson_alert(&c, json_array_get(meta->resolved, i), "resolved",
@@ -263,7 +284,7 @@ kd_report_ndjson(FILE *out, const struct kd_directory *dir,
 							findings->count));
 	kd = json_object_get(rec, "kdeleg");
 	if (!rec || json_object_set_new(kd, "counts", kd_report_counts(dir, findings)) < 0 ||
-	    json_object_set_new(kd, "summary", kd_report_summary(findings)) < 0)
+	    json_object_set_new(kd, "summary", kd_report_summary(findings, meta)) < 0)
 		goto nomem;
 	if (meta->min_severity &&
 	    json_object_set_new(kd, "filter",

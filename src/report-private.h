@@ -29,7 +29,12 @@ int kd_report_write_json(FILE *out, const json_t *value, size_t flags, struct kd
 /* Flushes @out; KD_ERR_IO when anything written before was lost. */
 int kd_report_finish(FILE *out, struct kd_error *err);
 json_t *kd_report_counts(const struct kd_directory *dir, const struct kd_findings *findings);
-json_t *kd_report_summary(const struct kd_findings *findings);
+/* Counts by severity, and "accepted" (--accept's, 0 without). */
+json_t *kd_report_summary(const struct kd_findings *findings, const struct kd_report_meta *meta);
+/* --rule's rule ids, as an array. */
+json_t *kd_report_rule_filter(const struct kd_report_meta *meta);
+/* The findings --accept took out of the verdict, each with its "acceptance". */
+json_t *kd_report_accepted(const struct kd_directory *dir, const struct kd_report_meta *meta);
 /* Current time, RFC 3339 UTC. */
 void kd_report_timestamp(char *buf, size_t size);
 
@@ -60,3 +65,18 @@ int kd_report_ndjson_finding(json_t *rec, const json_t *f, const char *status,
 json_t *kd_report_ndjson_summary(const struct kd_ndjson_common *c, json_t *message);
 /* Writes @rec as one line and drops it; KD_ERR_NOMEM when @rec is NULL. */
 int kd_report_ndjson_put(FILE *out, json_t *rec, struct kd_error *err);
+
+/* "Fix these first": the findings summed by rule, most urgent first. */
+struct kd_rule_group {
+	const struct kd_rule *rule;
+	enum kd_severity severity; /* the highest of the rule's findings */
+	size_t count;
+};
+/*
+ * Fills @ret (at least KD_RULE_COUNT entries) with a group per rule of @findings:
+ * highest severity first, then by what the rule exposes (tier 0 before a host, a
+ * host before hygiene), then count. Returns how many.
+ */
+size_t kd_report_rule_groups(const struct kd_findings *findings, struct kd_rule_group *ret);
+/* What a finding of @rule exposes, in a few words. */
+const char *kd_report_rule_exposes(const struct kd_rule *rule);

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kdeleg/accept.h"
 #include "kdeleg/report.h"
 #include "kdeleg/strbuf.h"
+#include "report-private.h"
 
 #define OUT_MAX ((size_t)64 << 20)
 #define PLURAL(n) ((n) == 1 ? "" : "s") /* "1 user", "2 users" */
@@ -232,6 +234,21 @@ details_block(struct text *t, const struct kd_finding *f)
 	}
 }
 
+/* What other rules said about the same setting (kd_findings_fold). */
+static void
+also_block(struct text *t, json_t *also)
+{
+	for (size_t i = 0; i < json_array_size(also); i++) {
+		json_t *a = json_array_get(also, i);
+
+		lit(t, "      also ");
+		jesc(t, json_object_get(a, "rule"));
+		lit(t, ": ");
+		jesc(t, json_object_get(a, "message"));
+		lit(t, "\n");
+	}
+}
+
 static void
 finding_block(struct text *t, const struct kd_directory *dir, const struct kd_finding *f)
 {
@@ -266,6 +283,7 @@ finding_block(struct text *t, const struct kd_directory *dir, const struct kd_fi
 	esc(t, f->message);
 	lit(t, "\n");
 	details_block(t, f);
+	also_block(t, json_object_get(f->details, "also"));
 	style(t, DIM);
 	lit(t, "      dn:  ");
 	esc(t, p ? p->dn : d->dn ? d->dn : "?");
@@ -299,6 +317,140 @@ resolved_block(struct text *t, const json_t *resolved)
 		esc(t, name ? name : "?");
 		lit(t, "\n      ");
 		esc(t, message ? message : "");
+		lit(t, "\n");
+	}
+}
+
+/* By rule, in enum kd_rule_id order: what an attacker gets, and how urgent (lower
+ * first). The words land in "fix these first"; the rank orders one severity. */
+static const struct {
+	unsigned rank;
+	const char *exposes;
+} exposure[KD_RULE_COUNT] = {
+	[KD_RULE_DELEGATION_TO_TIER0] = {1, "tier 0: the domain itself"},
+	[KD_RULE_DELEGATION_CHAIN] = {2, "a path from ordinary accounts to tier 0"},
+	[KD_RULE_UNCONSTRAINED_DELEGATION] = {3, "the TGT of every user who connects (DCs by coercion)"},
+	[KD_RULE_RBCD_BROAD_TRUSTEE] = {4, "a host to any user (via a new computer account)"},
+	[KD_RULE_RBCD_WRITABLE] = {5, "a host to whoever can write its RBCD"},
+	[KD_RULE_TRUST_TGT_DELEGATION] = {6, "TGTs across a trust"},
+	[KD_RULE_PRIVILEGED_DELEGABLE] = {7, "an administrator's identity to delegating services"},
+	[KD_RULE_PROTOCOL_TRANSITION] = {8, "any user to its targets, no ticket needed"},
+	[KD_RULE_RESOURCE_BASED_DELEGATION] = {9, "a host to the accounts its RBCD names"},
+	[KD_RULE_CONSTRAINED_DELEGATION] = {10, "its targets, with a user's ticket"},
+	[KD_RULE_MACHINE_ACCOUNT_QUOTA] = {11, "new computer accounts for any user"},
+	[KD_RULE_DUPLICATE_SPN] = {12, "tickets issued with another account's key"},
+	[KD_RULE_ORPHAN_DELEGATION_TARGET] = {13, "delegated tickets to whoever registers the SPN"},
+	[KD_RULE_UNPARSEABLE_ATTRIBUTE] = {14, "settings kdeleg could not check"},
+	[KD_RULE_STALE_ADMINCOUNT] = {15, "hygiene: stale protection marks"},
+};
+
+static size_t
+rule_index(const struct kd_rule *rule)
+{
+	const struct kd_rule *all;
+	size_t n = kd_rules(&all);
+	size_t i = (size_t)(rule - all);
+
+	return i < n && i < KD_RULE_COUNT ? i : 0;
+}
+
+const char *
+kd_report_rule_exposes(const struct kd_rule *rule)
+{
+	const char *words = exposure[rule_index(rule)].exposes;
+
+	return words ? words : rule->title;
+}
+
+static int
+cmp_group(const void *x, const void *y)
+{
+	const struct kd_rule_group *a = x, *b = y;
+	unsigned ra = exposure[rule_index(a->rule)].rank, rb = exposure[rule_index(b->rule)].rank;
+
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	return 0;
+}
+
+size_t
+kd_report_rule_groups(const struct kd_findings *findings, struct kd_rule_group *ret)
+{
+	size_t at[KD_RULE_COUNT], n = 0;
+
+	memset(at, 0xff, sizeof(at));
+	for (size_t i = 0; i < findings->count; i++) {
+		const struct kd_finding *f = &findings->items[i];
+		size_t *slot = &at[rule_index(f->rule)];
+
+		if (*slot == SIZE_MAX) {
+			*slot = n;
+			ret[n++] = (struct kd_rule_group){f->rule, f->severity, 0};
+		}
+		if (f->severity > ret[*slot].severity)
+			ret[*slot].severity = f->severity;
+		ret[*slot].count++;
+	}
+	if (n)
+		qsort(ret, n, sizeof(*ret), cmp_group);
+	return n;
+}
+
+/* "Fix these first": one line a rule and severity, the most urgent first. */
+static void
+groups_block(struct text *t, const struct kd_findings *findings)
+{
+	struct kd_rule_group groups[KD_RULE_COUNT];
+	size_t n = kd_report_rule_groups(findings, groups);
+	char buf[128];
+
+	if (!n)
+		return;
+	style(t, BOLD);
+	lit(t, "\nFIX THESE FIRST (by rule)\n");
+	style(t, RESET);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "  %-8s %6zu  %-26s ", kd_severity_name(groups[i].severity),
+			 groups[i].count, groups[i].rule->id);
+		style(t, severity_colors[groups[i].severity]);
+		lit(t, buf);
+		style(t, RESET);
+		lit(t, "exposes ");
+		lit(t, kd_report_rule_exposes(groups[i].rule));
+		lit(t, "\n");
+	}
+}
+
+/* Accepted risks: out of the verdict, listed so that nobody forgets them. */
+static void
+accepted_block(struct text *t, const struct kd_directory *dir, const struct kd_findings *accepted)
+{
+	char buf[96];
+
+	snprintf(buf, sizeof(buf), "\nACCEPTED (%zu, not counted in the verdict)\n",
+		 accepted->count);
+	lit(t, buf);
+	for (size_t i = 0; i < accepted->count; i++) {
+		const struct kd_finding *f = &accepted->items[i];
+		const struct kd_principal *p = kd_directory_get(dir, f->principal);
+
+		snprintf(buf, sizeof(buf), "  %-8s %-26s ", kd_severity_name(f->severity),
+			 f->rule->id);
+		lit(t, buf);
+		esc(t, p ? p->name : kd_directory_domain(dir)->dns_name);
+		lit(t, "\n      until ");
+		lit(t, f->acceptance->expires);
+		lit(t, " by ");
+		esc(t, f->acceptance->by);
+		lit(t, ": ");
+		esc(t, f->acceptance->reason);
+		snprintf(buf, sizeof(buf), " (line %zu)\n      id:  ", f->acceptance->line);
+		lit(t, buf);
+		lit(t, f->fingerprint);
 		lit(t, "\n");
 	}
 }
@@ -360,6 +512,11 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 			 meta->min_severity);
 		lit(t, buf);
 	}
+	if (meta->accepted && meta->accepted->count) {
+		snprintf(buf, sizeof(buf), "; %zu accepted (listed at the end)",
+			 meta->accepted->count);
+		lit(t, buf);
+	}
 	if (meta->baseline) {
 		size_t added = 0, unchanged = 0;
 
@@ -384,6 +541,7 @@ kd_report_text(FILE *out, const struct kd_directory *dir, const struct kd_findin
 
 	kd_strbuf_init(&t.sb, OUT_MAX);
 	header_block(&t, dir, findings, meta);
+	groups_block(&t, findings);
 	for (size_t i = 0; i < findings->count && t.status == 0; i++) {
 		const struct kd_finding *f = &findings->items[i];
 		char buf[64];
@@ -404,6 +562,8 @@ kd_report_text(FILE *out, const struct kd_directory *dir, const struct kd_findin
 			kd_strbuf_reset(&t.sb);
 		}
 	}
+	if (meta->accepted && meta->accepted->count)
+		accepted_block(&t, dir, meta->accepted);
 	if (meta->resolved && json_array_size(meta->resolved))
 		resolved_block(&t, meta->resolved);
 	if (t.status < 0) {

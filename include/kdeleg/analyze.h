@@ -10,6 +10,8 @@
 #include "kdeleg/directory.h"
 #include "kdeleg/error.h"
 
+struct kd_acceptance;
+
 enum kd_severity {
 	KD_SEV_INFO = 0,
 	KD_SEV_LOW = 1,
@@ -99,6 +101,8 @@ struct kd_finding {
 	 * key (an SPN, an attribute...). Same across runs, orderings and live vs snapshot. */
 	char fingerprint[KD_FINGERPRINT_SIZE];
 	enum kd_baseline_mark baseline;
+	/* --accept: the entry that accepts it (owned by the kd_accept), else NULL */
+	const struct kd_acceptance *acceptance;
 };
 
 struct kd_findings {
@@ -122,6 +126,17 @@ json_t *kd_json_account(const struct kd_directory *dir, uint32_t index);
 int kd_analyze(const struct kd_directory *dir, struct kd_findings *ret, struct kd_error *err);
 void kd_findings_free(struct kd_findings *findings);
 /*
+ * One finding per configuration: where several rules report one delegation setting
+ * of one account (an RBCD descriptor granting Authenticated Users on a DC is
+ * resource-based-delegation, rbcd-broad-trustee, delegation-to-tier0 and a one-hop
+ * delegation-chain), keeps the most severe, most telling one and moves the others
+ * into its details as "also": [{rule, severity, fingerprint, account, message,
+ * details}], each as the finding was.
+ * Keeps the order. On ENOMEM fails and frees @findings.
+ */
+int kd_findings_fold(const struct kd_directory *dir, struct kd_findings *findings,
+		     struct kd_error *err);
+/*
  * What the audit could not evaluate because the snapshot lacked the data (see
  * kd_directory_coverage()): up to @max static sentences into @ret, the count
  * returned. A report shows them so that "no finding" never reads as "nothing
@@ -129,6 +144,10 @@ void kd_findings_free(struct kd_findings *findings);
  */
 #define KD_GAPS_MAX 8
 size_t kd_analyze_gaps(const struct kd_directory *dir, const char **ret, size_t max);
+
+/* --rule: drops (and frees) the findings of rules whose @keep flag (KD_RULE_COUNT of
+ * them, by enum kd_rule_id) is false, keeping the order; returns how many. */
+size_t kd_findings_keep_rules(struct kd_findings *findings, const bool keep[KD_RULE_COUNT]);
 
 /* Drops (and frees) the findings below @min, keeping the order; returns how many. */
 size_t kd_findings_filter(struct kd_findings *findings, enum kd_severity min);

@@ -25,9 +25,14 @@ struct kd_report_meta {
 	/* --min-severity: the threshold (NULL: everything) and how many it hid */
 	const char *min_severity;
 	size_t hidden;
+	/* --accept: the findings it accepted, out of the verdict (NULL without) */
+	const struct kd_findings *accepted;
+	/* --rule: KD_RULE_COUNT flags by enum kd_rule_id, the rules shown (NULL: all) */
+	const bool *rules;
 };
 
-enum kd_report_format { KD_FORMAT_TEXT, KD_FORMAT_JSON, KD_FORMAT_NDJSON, KD_FORMAT_CSV };
+enum kd_report_format { KD_FORMAT_TEXT, KD_FORMAT_JSON, KD_FORMAT_NDJSON, KD_FORMAT_CSV,
+		       KD_FORMAT_HTML };
 
 /*
  * Writes the report to @out. The text report escapes every directory string. Both
@@ -48,6 +53,15 @@ int kd_report_ndjson(FILE *out, const struct kd_directory *dir,
  * neutralised with a leading apostrophe. */
 int kd_report_csv(FILE *out, const struct kd_directory *dir, const struct kd_findings *findings,
 		  const struct kd_report_meta *meta, struct kd_error *err);
+
+/*
+ * One self-contained HTML page for people: summary, "fix these first", findings
+ * grouped by severity and rule with their fixes, accepted risks; inline CSS, no
+ * script, every directory string escaped; the chains as inline SVG when built with
+ * Graphviz.
+ */
+int kd_report_html(FILE *out, const struct kd_directory *dir, const struct kd_findings *findings,
+		   const struct kd_report_meta *meta, struct kd_error *err);
 
 /*
  * `kdeleg rules`: the catalogue as a JSON array of {id, severity, title, meaning, why,

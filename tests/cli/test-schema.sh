@@ -120,7 +120,9 @@ def mutate(name, change):
 mutate("type", lambda d: d["findings"][0]["details"].__setitem__("tier0", "yes"))
 mutate("field", lambda d: d["findings"][0]["account"].__setitem__("extra", 1))
 mutate("count", lambda d: d["counts"].__setitem__("users", "12"))
-mutate("hop", lambda d: [f for f in d["findings"] if f["rule"] == "delegation-chain"][0]
+# (the lab's one-hop chains are folded into other findings' details.also: issue 14)
+mutate("hop", lambda d: [a for f in d["findings"] for a in [f] + f["details"].get("also", [])
+                         if a["rule"] == "delegation-chain"][0]
        ["details"]["chains"][0]["hops"][0]["evidence"].__setitem__("ace", {"index": 1}))
 PY
 for bad in type field count hop; do

@@ -69,6 +69,7 @@ _kdeleg()
         --deadline) return ;;
         --page-size) return ;;
         --range-step) return ;;
+        --connections) return ;;
         -f|--format) _kdeleg_words 'text json ndjson csv html'; return ;;
         -o|--output) _kdeleg_files; return ;;
         --color) _kdeleg_words 'auto always never'; return ;;
@@ -79,7 +80,7 @@ _kdeleg()
         --accept) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --quiet --format --output --color --baseline --fail-on --min-severity --rule --accept --help'
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --format --output --color --baseline --fail-on --min-severity --rule --accept --help'
         fi
         ;;
     collect)
@@ -94,10 +95,11 @@ _kdeleg()
         --deadline) return ;;
         --page-size) return ;;
         --range-step) return ;;
+        --connections) return ;;
         -o|--output) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --quiet --output --help'
+            _kdeleg_words '--uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --output --help'
         fi
         ;;
     diff)
@@ -126,6 +128,7 @@ _kdeleg()
         --deadline) return ;;
         --page-size) return ;;
         --range-step) return ;;
+        --connections) return ;;
         --user) return ;;
         --protocol) _kdeleg_words 'kerberos any'; return ;;
         -f|--format) _kdeleg_words 'text json'; return ;;
@@ -134,7 +137,7 @@ _kdeleg()
         --explain-error) _kdeleg_words '0xC000015B 0xC0000064 NTLM KDC_ERR_BADOPTION KDC_ERR_CLIENT_REVOKED KDC_ERR_POLICY KDC_ERR_S_PRINCIPAL_UNKNOWN KDC_ERR_PRINCIPAL_NOT_UNIQUE KDC_ERR_ETYPE_NOSUPP'; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --quiet --user --protocol --format --output --color --explain-error --help'
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --user --protocol --format --output --color --explain-error --help'
         fi
         ;;
     paths)
@@ -150,6 +153,7 @@ _kdeleg()
         --deadline) return ;;
         --page-size) return ;;
         --range-step) return ;;
+        --connections) return ;;
         --from) return ;;
         --to) return ;;
         --max-hops) return ;;
@@ -157,7 +161,7 @@ _kdeleg()
         -o|--output) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --quiet --from --to --max-hops --format --output --help'
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --from --to --max-hops --format --output --help'
         fi
         ;;
     rules)

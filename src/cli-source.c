@@ -45,6 +45,8 @@ take_ldap_options(struct cli_args *args)
 		l->page_size = args->values[OPT_PAGE_SIZE][0].number;
 	if (cli_given(args, OPT_RANGE_STEP))
 		l->range_step = args->values[OPT_RANGE_STEP][0].number;
+	if (cli_given(args, OPT_CONNECTIONS))
+		l->connections = args->values[OPT_CONNECTIONS][0].number;
 	return -1;
 }
 

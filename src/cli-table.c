@@ -192,6 +192,9 @@ const struct cli_option cli_options[OPT_COUNT] = {
 	[OPT_RANGE_STEP] = {"range-step", 0, KIND_NUMBER, "N", LIVE, false, 1, 1000000, NULL,
 			    "read multi-valued attributes N values a request (default: as the DC "
 			    "splits them)"},
+	[OPT_CONNECTIONS] = {"connections", 0, KIND_NUMBER, "N", LIVE, false, 1,
+			     KD_LDAP_MAX_CONNECTIONS, NULL,
+			     "read the domain over N connections to the DC (default 1)"},
 	[OPT_QUIET] = {"quiet", 'q', KIND_FLAG, NULL, LIVE, false, 0, 0, NULL,
 		       "no progress on stderr (shown only when it is a terminal)"},
 	[OPT_USER] = {"user", 0, KIND_TEXT, "USER", ON(CMD_VERIFY), false, 0, 0, NULL,

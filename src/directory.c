@@ -1557,13 +1557,17 @@ mark_tier0(struct kd_directory *dir, uint32_t start, const char *prefix, const c
 	return mark_down(dir, start, reason, false);
 }
 
-/* The tier-0 group @p stands for, or NULL: domain groups when @builtin is false. */
+/* The tier-0 groups by RID, in the order their reasons are given. Enterprise and Schema
+ * Admins live in the forest root: any domain's RID counts. */
+static const uint32_t tier0_domain_rids[] = {512, 518, 519, 526, 527};
+static const uint32_t tier0_builtin_rids[] = {544, 548, 549, 550, 551};
+#define TIER0_RIDS (sizeof(tier0_domain_rids) / sizeof(*tier0_domain_rids))
+
+/* The name of @p when it is the tier-0 group tier0_domain_rids[@k] (builtin when
+ * @builtin), or NULL. */
 static const char *
-tier0_group_name(const struct kd_principal *p, bool builtin)
+tier0_group_name(const struct kd_principal *p, bool builtin, size_t k)
 {
-	/* Enterprise and Schema Admins live in the forest root: any domain's RID counts. */
-	static const uint32_t domain_rids[] = {512, 518, 519, 526, 527};
-	static const uint32_t builtin_rids[] = {544, 548, 549, 550, 551};
 	struct kd_sid sid;
 	const struct kd_sid *s = &sid;
 	uint32_t rid;
@@ -1574,15 +1578,10 @@ tier0_group_name(const struct kd_principal *p, bool builtin)
 	rid = kd_sid_rid(s);
 	if (s->authority != 5)
 		return NULL;
-	if (builtin && s->count == 2 && s->sub[0] == 32) {
-		for (size_t k = 0; k < sizeof(builtin_rids) / sizeof(*builtin_rids); k++)
-			if (rid == builtin_rids[k])
-				return kd_sid_wellknown_name(s);
-	} else if (!builtin && s->count == 5 && s->sub[0] == 21) {
-		for (size_t k = 0; k < sizeof(domain_rids) / sizeof(*domain_rids); k++)
-			if (rid == domain_rids[k])
-				return kd_sid_domain_rid_name(rid);
-	}
+	if (builtin && s->count == 2 && s->sub[0] == 32 && rid == tier0_builtin_rids[k])
+		return kd_sid_wellknown_name(s);
+	if (!builtin && s->count == 5 && s->sub[0] == 21 && rid == tier0_domain_rids[k])
+		return kd_sid_domain_rid_name(rid);
 	return NULL;
 }
 
@@ -1717,14 +1716,20 @@ settle_tier0(struct kd_directory *dir)
 	int r;
 
 	/* Domain groups first, so a Domain Admin reads "member of Domain Admins" rather
-	 * than "member of Administrators" (which nests Domain Admins). */
+	 * than "member of Administrators" (which nests Domain Admins); then the table's
+	 * order, not the input's, so the reason is the same whatever order the entries
+	 * came in (a DC's, or the uSNChanged ranges of several connections). */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < dir->count; i++) {
-			const char *group = tier0_group_name(&dir->principals[i], pass == 1);
+		for (size_t k = 0; k < TIER0_RIDS; k++) {
+			for (size_t i = 0; i < dir->count; i++) {
+				const char *group =
+					tier0_group_name(&dir->principals[i], pass == 1, k);
 
-			/* The group itself is tier 0 as well: whoever controls it is. */
-			if (group && (r = mark_tier0(dir, (uint32_t)i, "member of ", group)) < 0)
-				return r;
+				/* The group itself is tier 0 as well: whoever controls it is. */
+				if (group &&
+				    (r = mark_tier0(dir, (uint32_t)i, "member of ", group)) < 0)
+					return r;
+			}
 		}
 	}
 	for (size_t i = 0; i < dir->count; i++) {

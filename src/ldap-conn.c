@@ -365,6 +365,9 @@ kd_ldap_check_options(const struct kd_ldap_options *o, struct kd_error *err)
 {
 	if (o->page_size > INT32_MAX || o->nuris > KD_LDAP_MAX_URIS)
 		return kd_error_set(err, KD_ERR_USAGE, "page size or URI count out of range");
+	if (o->connections > KD_LDAP_MAX_CONNECTIONS)
+		return kd_error_set(err, KD_ERR_USAGE, "at most %u connections",
+				    KD_LDAP_MAX_CONNECTIONS);
 	for (size_t i = 0; i < o->nuris; i++) {
 		int r = check_uri(o, o->uris[i], err);
 
@@ -829,9 +832,10 @@ root_value(LDAP *ld, LDAPMessage *e, const char *name, char **ret)
 static int
 read_root_dse(struct kd_ldap *c, const struct kd_ldap_options *o, struct kd_error *err)
 {
-	char *attrs[] = {"defaultNamingContext", "configurationNamingContext", NULL};
+	char *attrs[] = {"defaultNamingContext", "configurationNamingContext", "dsServiceName",
+			 "highestCommittedUSN", NULL};
 	struct timeval tv = {.tv_sec = (time_t)c->op_timeout};
-	char *def = NULL, why[240];
+	char *def = NULL, *usn = NULL, why[240];
 	int rc, r = 0, msgid = -1;
 	bool done = false, got = false;
 
@@ -857,6 +861,10 @@ read_root_dse(struct kd_ldap *c, const struct kd_ldap_options *o, struct kd_erro
 			if (r == 0)
 				r = root_value(c->ld, msg, "configurationNamingContext",
 					       &c->config_nc);
+			if (r == 0)
+				r = root_value(c->ld, msg, "dsServiceName", &c->service_name);
+			if (r == 0)
+				r = root_value(c->ld, msg, "highestCommittedUSN", &usn);
 			if (r < 0)
 				r = connect_fail(err, c->uri,
 						 r == KD_ERR_NOMEM ? KD_ERR_NOMEM : KD_ERR_CONNECT,
@@ -899,6 +907,10 @@ read_root_dse(struct kd_ldap *c, const struct kd_ldap_options *o, struct kd_erro
 		r = connect_fail(err, c->uri, KD_ERR_CONNECT,
 				 "the rootDSE names no defaultNamingContext: give --base");
 	}
+	/* only a plain decimal splits the domain search; anything else keeps one connection */
+	c->has_usn = usn && kd_parse_size(usn, strlen(usn), &c->highest_usn) &&
+		     c->highest_usn <= INT64_MAX;
+	free(usn);
 	free(def);
 	return r;
 }
@@ -977,6 +989,8 @@ release(struct kd_ldap *c)
 	c->base = NULL;
 	free(c->config_nc);
 	c->config_nc = NULL;
+	free(c->service_name);
+	c->service_name = NULL;
 }
 
 void
@@ -1084,6 +1098,85 @@ kd_ldap_conf_has_uri(void)
 	return has;
 }
 
+/* A connection not yet opened, with @o's settings and the conversation's @deadline. */
+static int
+conn_new(const struct kd_ldap_options *o, int64_t deadline, struct kd_ldap **ret,
+	 struct kd_error *err)
+{
+	struct kd_ldap *c = calloc(1, sizeof(*c));
+	int r;
+
+	*ret = NULL;
+	if (!c)
+		return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+	kd_strbuf_init(&c->data, KD_LDAP_ENTRY_MAX);
+	kd_hashtab_init(&c->seen);
+	c->connect_timeout = o->connect_timeout;
+	c->op_timeout = o->op_timeout;
+	c->deadline_s = o->deadline;
+	c->guard.deadline = deadline;
+	c->page_size = o->page_size;
+	c->range_step = o->range_step;
+	c->progress = o->progress;
+	c->progress_ctx = o->progress_ctx;
+	if (o->simple_bind) {
+		r = kd_mask_new(o->password, strlen(o->password), &c->mask, err);
+		if (r < 0) {
+			kd_ldap_close(c);
+			return r;
+		}
+	}
+	*ret = c;
+	return 0;
+}
+
+/*
+ * The other connections of @c, to the URI it bound to, while the password is still
+ * here: each gets every check the first got and must reach the same DC (one
+ * dsServiceName and naming context), or uSN ranges would mean nothing. A DC that
+ * does not say who it is, or has no highestCommittedUSN, keeps one connection.
+ */
+static int
+open_peers(struct kd_ldap *c, const struct kd_ldap_options *o, struct kd_error *err)
+{
+	unsigned want = o->connections ? o->connections : KD_LDAP_DEFAULT_CONNECTIONS;
+
+	if (want < 2 || !c->has_usn || !c->service_name)
+		return 0;
+	c->peers = calloc(want - 1, sizeof(*c->peers));
+	if (!c->peers)
+		return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
+	for (unsigned k = 1; k < want; k++) {
+		struct kd_ldap *p = NULL;
+		bool next;
+		int r = conn_new(o, c->guard.deadline, &p, err);
+
+		if (r < 0)
+			return r;
+		c->peers[c->npeers++] = p;
+		r = open_one(p, o, c->uri, &next, err);
+		if (r == 0 && (!p->service_name || strcasecmp(p->service_name, c->service_name) != 0 ||
+			       strcasecmp(p->base, c->base) != 0)) {
+			char safe[200];
+
+			kd_ldap_dc_text(c, p->service_name ? p->service_name : "", safe,
+					sizeof(safe));
+			r = connect_fail(err, c->uri, KD_ERR_CONNECT,
+					 "connection %u of %u reached another domain controller "
+					 "('%s'): the connections must share one DC",
+					 k + 1, want, safe);
+		}
+		if (r < 0) {
+			size_t len = strlen(err->message);
+
+			snprintf(err->message + len, sizeof(err->message) - len,
+				 " (connection %u of %u)", k + 1, want);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int
 kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn, struct kd_error *err)
 {
@@ -1112,24 +1205,9 @@ kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn, stru
 				    "a simple bind needs a password (an empty one would be an "
 				    "anonymous bind)");
 
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-	kd_strbuf_init(&c->data, KD_LDAP_ENTRY_MAX);
-	kd_hashtab_init(&c->seen);
-	c->connect_timeout = o.connect_timeout;
-	c->op_timeout = o.op_timeout;
-	c->deadline_s = o.deadline;
-	c->guard.deadline = now_ms() + (int64_t)o.deadline * 1000;
-	c->page_size = o.page_size;
-	c->range_step = o.range_step;
-	c->progress = o.progress;
-	c->progress_ctx = o.progress_ctx;
-	if (o.simple_bind) {
-		r = kd_mask_new(o.password, strlen(o.password), &c->mask, err);
-		if (r < 0)
-			goto out;
-	}
+	r = conn_new(&o, now_ms() + (int64_t)o.deadline * 1000, &c, err);
+	if (r < 0)
+		goto out;
 
 	if (o.nuris) {
 		uris = o.uris;
@@ -1157,6 +1235,10 @@ kd_ldap_open(const struct kd_ldap_options *opts, struct kd_ldap **ret_conn, stru
 		kd_error_clear(&last);
 		r = open_one(c, &o, uris[i], &next, &last);
 		tried++;
+		if (r == 0) {
+			r = open_peers(c, &o, &last);
+			next = false; /* the first bound: a peer's failure is the run's */
+		}
 		if (r == 0)
 			break;
 		release(c);
@@ -1191,6 +1273,11 @@ kd_ldap_close(struct kd_ldap *c)
 {
 	if (!c)
 		return;
+	for (size_t k = 0; k < c->npeers; k++)
+		kd_ldap_close(c->peers[k]);
+	free(c->peers);
+	c->peers = NULL;
+	c->npeers = 0;
 	release(c);
 	kd_mask_free(c->mask);
 	kd_strbuf_free(&c->data);

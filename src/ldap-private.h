@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals shared by the connection (ldap-conn.c) and the collector (ldapsrc.c). */
+/* Internals shared by the connection (ldap-conn.c), the search (ldapsrc.c) and the
+ * collection plan (collect.c). */
 #pragma once
 
 #include <ldap.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,6 +72,17 @@ struct kd_ldap {
 	void *progress_ctx;
 	bool failed;
 	struct kd_ldap_guard guard;
+	/* from the rootDSE: the DC's NTDS settings object and its highest USN, which
+	 * identify the DC the other connections must reach and bound uSNChanged */
+	char *service_name;
+	size_t highest_usn;
+	bool has_usn;
+	/* while connections share a search: the entries all of them read, which a
+	 * failure names (NULL: this connection's own count) */
+	const atomic_size_t *shared_entries;
+	/* the other connections to the same DC (kd_ldap_options.connections - 1) */
+	struct kd_ldap **peers;
+	size_t npeers;
 	/* the password's look-alikes, for masking the DC's text (NULL: no password) */
 	struct kd_mask *mask;
 
@@ -120,3 +133,31 @@ void kd_ldap_clear_errno(LDAP *ld);
 
 /* Frees a NULL-terminated vector of malloc'd strings; NULL is a no-op. */
 void kd_ldap_free_strv(char **v);
+
+/*
+ * One search (a row of the collection plan): from @base (a DN) with @scope and the
+ * complete @filter (its values escaped by the caller, RFC 4515), keeping @attributes
+ * only; @paged with the connection's page size (critical control), @sd_flags asks for
+ * owner and DACL of nTSecurityDescriptor.
+ */
+struct kd_ldap_search {
+	const char *stage; /* its name, for progress and messages */
+	const char *base;
+	int scope;
+	const char *filter;
+	const char *const *attributes; /* lower case, NULL-terminated */
+	bool paged;
+	bool sd_flags;
+};
+
+/*
+ * Runs @search on @c, every entry through @fn, with every rule of kd_ldap_collect()
+ * (kdeleg/ldapsrc.h): progress, DNs handed out once per connection, size caps, the
+ * timeouts, the DC's text masked. The connection is not reusable after a failure.
+ */
+int kd_ldap_search(struct kd_ldap *c, const struct kd_ldap_search *search, kd_ldap_entry_fn fn,
+		   void *ctx, struct kd_error *err);
+
+/* Records @dn (case-insensitively, as a digest) in @seen, keys in *@keys (made when
+ * NULL); 1 when it was there before, 0 when new, KD_ERR_NOMEM. */
+int kd_ldap_seen_dn(struct kd_arena **keys, struct kd_hashtab *seen, const char *dn);

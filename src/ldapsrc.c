@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Live collection from a domain controller: paged searches, ranged values (kdeleg/ldapsrc.h). */
+/* One search on one connection: paging, ranged values, the progress rules (ldap-private.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -13,7 +13,6 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#include "kdeleg/directory.h"
 #include "kdeleg/sha256.h"
 
 #include "ldap-private.h"
@@ -30,43 +29,6 @@
 
 #define ENTRY_MAX_BYTES KD_LDAP_ENTRY_MAX
 #define PROGRESS_EVERY 1000u
-
-enum search_base {
-	BASE_NAMING_CONTEXT, /* the domain partition (-b or defaultNamingContext) */
-	BASE_SPN_MAPPINGS,   /* CN=Directory Service,... in the configuration partition */
-	BASE_PARTITIONS,     /* CN=Partitions,<configuration>: the domain's crossRef */
-};
-
-/*
- * Everything the collector asks the directory for, in one place. The domain search
- * uses the model's filter and attribute list (kdeleg/directory.h) so that live and
- * snapshot audits read the same entries; narrowing the collection later (SPN
- * holders, delegation carriers, tier-0 members, trustees) means new rows here.
- */
-static const char *const spn_mapping_attributes[] = {"spnmappings", NULL};
-/* the domain's NetBIOS name (MS-ADTS 6.1.1.2.1.1.5): the model reads it for krbtgt/NETBIOS */
-static const char *const cross_ref_attributes[] = {"ncname", "netbiosname", NULL};
-
-static const struct search_spec {
-	const char *stage;
-	enum search_base base;
-	int scope;
-	const char *filter;
-	const char *const *attributes;
-	bool paged;
-	bool sd_flags; /* send the SD-flags control (owner and DACL of nTSecurityDescriptor) */
-} searches[] = {
-	{"accounts", BASE_NAMING_CONTEXT, LDAP_SCOPE_SUBTREE, kd_directory_filter,
-	 kd_directory_attributes, true, true},
-	{"spn-mappings", BASE_SPN_MAPPINGS, LDAP_SCOPE_BASE, "(objectClass=*)",
-	 spn_mapping_attributes, false, false},
-	/* filter NULL: (&(objectClass=crossRef)(nCName=<the base searched>)), built at run time */
-	{"cross-ref", BASE_PARTITIONS, LDAP_SCOPE_ONELEVEL, NULL, cross_ref_attributes, false,
-	 false},
-};
-
-#define SPN_MAPPINGS_RDNS "CN=Directory Service,CN=Windows NT,CN=Services,"
-#define PARTITIONS_RDNS "CN=Partitions,"
 
 /*
  * LDAP_SERVER_SD_FLAGS_OID (MS-ADTS 3.1.1.3.4.1.11), SEQUENCE { INTEGER 5 }: owner and
@@ -97,9 +59,7 @@ static const char *const multi_valued[] = {
 
 /* The search being run, for progress and messages. */
 struct stage {
-	const struct search_spec *spec;
-	const char *base;
-	const char *filter;
+	const struct kd_ldap_search *spec;
 	size_t pages;
 	size_t references;
 };
@@ -296,7 +256,8 @@ stage_failv(struct kd_ldap *c, const struct stage *st, struct kd_error *err, int
 	vsnprintf(why, sizeof(why), fmt, ap);
 	c->failed = true;
 	kd_error_set(err, code, "collecting '%s' failed after %zu entries (page %zu): %s",
-		     st->spec->stage, c->entries, st->pages + 1, why);
+		     st->spec->stage, c->shared_entries ? atomic_load(c->shared_entries) : c->entries,
+		     st->pages + 1, why);
 	kd_error_set_where(err, c->uri, 0, NULL, NULL);
 	return code;
 }
@@ -549,7 +510,7 @@ out:
 
 /* Whether the search asked for attribute @name[0..len) (no options). */
 static bool
-requested(const struct search_spec *spec, const char *name, size_t len)
+requested(const struct kd_ldap_search *spec, const char *name, size_t len)
 {
 	for (size_t i = 0; spec->attributes[i]; i++)
 		if (strlen(spec->attributes[i]) == len &&
@@ -762,19 +723,15 @@ fetch_ranges(struct kd_ldap *c, const struct stage *st, size_t a, struct kd_erro
 	return 0;
 }
 
-/*
- * Records that the entry whose DN leads c->data was handed out; 1 when it had been
- * before. DNs compare case-insensitively (RFC 4514 attribute values in AD do), kept
- * as 128-bit digests of their lower-cased form: 16 bytes a DN, not its text.
- */
-static int
-seen_before(struct kd_ldap *c)
+/* DNs compare case-insensitively (RFC 4514 attribute values in AD do), kept as 128-bit
+ * digests of their lower-cased form: 16 bytes a DN, not its text. */
+int
+kd_ldap_seen_dn(struct kd_arena **keys, struct kd_hashtab *seen, const char *dn)
 {
 	uint8_t digest[KD_SHA256_SIZE], *key;
 	struct kd_sha256 h;
-	const char *dn = c->data.data;
 
-	if (!c->seen_keys && !(c->seen_keys = kd_arena_new()))
+	if (!*keys && !(*keys = kd_arena_new()))
 		return KD_ERR_NOMEM;
 	kd_sha256_init(&h);
 	for (size_t i = 0; dn[i]; i++) {
@@ -783,10 +740,10 @@ seen_before(struct kd_ldap *c)
 		kd_sha256_update(&h, &ch, 1);
 	}
 	kd_sha256_final(&h, digest);
-	key = kd_arena_memdup(c->seen_keys, digest, 16);
+	key = kd_arena_memdup(*keys, digest, 16);
 	if (!key)
 		return KD_ERR_NOMEM;
-	return kd_hashtab_put(&c->seen, key, 16, 0, NULL);
+	return kd_hashtab_put(seen, key, 16, 0, NULL);
 }
 
 /* Converts one search entry and hands it to @fn; the message stays the caller's. */
@@ -810,7 +767,7 @@ read_entry(struct kd_ldap *c, const struct stage *st, LDAPMessage *msg, kd_ldap_
 	if (r < 0)
 		return stage_fail(c, st, err, KD_ERR_NOMEM, "out of memory");
 	/* the progress rule of paging: every entry is new, or the DC goes round */
-	r = seen_before(c);
+	r = kd_ldap_seen_dn(&c->seen_keys, &c->seen, c->data.data);
 	if (r < 0)
 		return stage_fail(c, st, err, KD_ERR_NOMEM, "out of memory");
 	if (r > 0)
@@ -860,7 +817,7 @@ is_multi_valued(const char *name)
 
 /* The attribute list of @spec as libldap wants it, with explicit ranges when asked. */
 static int
-request_attributes(const struct kd_ldap *c, const struct search_spec *spec, char ***ret)
+request_attributes(const struct kd_ldap *c, const struct kd_ldap_search *spec, char ***ret)
 {
 	size_t n = 0;
 	char **v;
@@ -899,7 +856,7 @@ static int
 run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 	   struct kd_error *err)
 {
-	const struct search_spec *spec = st->spec;
+	const struct kd_ldap_search *spec = st->spec;
 	struct berval cookie = {0, NULL};
 	size_t idle_pages = 0;
 	char **attrs = NULL;
@@ -944,7 +901,7 @@ run_search(struct kd_ldap *c, struct stage *st, kd_ldap_entry_fn fn, void *ctx,
 		}
 		/* the timeval is also sent as the server's time limit for the page */
 		kd_ldap_arm(c, c->op_timeout);
-		rc = ldap_search_ext(c->ld, st->base, spec->scope, st->filter, attrs, 0,
+		rc = ldap_search_ext(c->ld, spec->base, spec->scope, spec->filter, attrs, 0,
 				     nctrls ? ctrls : NULL, NULL, &tv, LDAP_NO_LIMIT, &msgid);
 		ldap_control_free(page);
 		ldap_control_free(sd_flags);
@@ -1033,76 +990,19 @@ out:
 	return r;
 }
 
-/* "<rdns><config_nc>" in a malloc'd string, NULL when out of memory. */
-static char *
-config_dn(const struct kd_ldap *c, const char *rdns)
-{
-	size_t len = strlen(rdns), nc_len = strlen(c->config_nc);
-	char *dn = malloc(len + nc_len + 1);
-
-	if (dn) {
-		memcpy(dn, rdns, len);
-		memcpy(dn + len, c->config_nc, nc_len + 1);
-	}
-	return dn;
-}
-
-/* The crossRef of the naming context searched, its DN escaped (RFC 4515); malloc'd. */
-static char *
-cross_ref_filter(const struct kd_ldap *c)
-{
-	static const char head[] = "(&(objectClass=crossRef)(nCName=";
-	struct berval in = {strlen(c->base), c->base}, escaped = {0, NULL};
-	char *filter = NULL;
-
-	if (ldap_bv2escaped_filter_value(&in, &escaped) != 0)
-		return NULL;
-	filter = malloc(sizeof(head) - 1 + escaped.bv_len + 3);
-	if (filter) {
-		memcpy(filter, head, sizeof(head) - 1);
-		memcpy(filter + sizeof(head) - 1, escaped.bv_val, escaped.bv_len);
-		memcpy(filter + sizeof(head) - 1 + escaped.bv_len, "))", 3);
-	}
-	ber_memfree(escaped.bv_val);
-	return filter;
-}
-
 int
-kd_ldap_collect(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
+kd_ldap_search(struct kd_ldap *c, const struct kd_ldap_search *search, kd_ldap_entry_fn fn,
+	       void *ctx, struct kd_error *err)
 {
-	char *spn_base = NULL, *partitions = NULL, *cross_ref = NULL;
-	int r = 0;
+	struct stage st = {.spec = search};
+	int r;
 
-	if (!c || !fn)
-		return kd_error_set(err, KD_ERR_USAGE, "kd_ldap_collect: no connection");
+	if (!c || !fn || !search || !search->base || !search->filter)
+		return kd_error_set(err, KD_ERR_USAGE, "kd_ldap_search: no connection or search");
 	if (c->failed)
 		return kd_error_set(err, KD_ERR_USAGE,
-				    "kd_ldap_collect: the connection failed before");
-	spn_base = config_dn(c, SPN_MAPPINGS_RDNS);
-	partitions = config_dn(c, PARTITIONS_RDNS);
-	cross_ref = cross_ref_filter(c);
-	if (!spn_base || !partitions || !cross_ref) {
-		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < sizeof(searches) / sizeof(searches[0]); i++) {
-		const struct search_spec *spec = &searches[i];
-		struct stage st = {
-			.spec = spec,
-			.base = spec->base == BASE_NAMING_CONTEXT ? c->base
-				: spec->base == BASE_SPN_MAPPINGS ? spn_base
-								  : partitions,
-			.filter = spec->filter ? spec->filter : cross_ref,
-		};
-
-		r = run_search(c, &st, fn, ctx, err);
-		if (r < 0)
-			break;
-	}
-out:
-	free(spn_base);
-	free(partitions);
-	free(cross_ref);
+				    "kd_ldap_search: the connection failed before");
+	r = run_search(c, &st, fn, ctx, err);
 	/* the DC's text and DNs in the message, with the password's look-alikes masked */
 	if (r < 0)
 		kd_ldap_mask_error(c, err);

@@ -13,6 +13,12 @@
 #define KD_LDAP_DEFAULT_CONNECT_TIMEOUT 30u
 #define KD_LDAP_DEFAULT_OP_TIMEOUT 120u
 #define KD_LDAP_DEFAULT_PAGE_SIZE 1000u
+/* Connections to the DC that share the domain search (kd_ldap_options.connections). One by
+ * default: on the 10k bench DC (2 cores shared with the client) two read about a fifth
+ * faster when the machine was quiet, not under load, and always held the ranges read ahead
+ * in memory (docs/performance.md). */
+#define KD_LDAP_DEFAULT_CONNECTIONS 1u
+#define KD_LDAP_MAX_CONNECTIONS 16u
 /* The whole conversation with a DC, from the first connection attempt to the last answer. */
 #define KD_LDAP_DEFAULT_DEADLINE 3600u
 /*
@@ -82,8 +88,18 @@ struct kd_ldap_options {
 	 * tests use to exercise ranged retrieval against DCs that never split values.
 	 */
 	uint32_t range_step;
+	/*
+	 * 0: KD_LDAP_DEFAULT_CONNECTIONS. N > 1: kd_ldap_open() binds N connections to the
+	 * DC the first one reached (the same checks, the same credentials; each must name
+	 * the same dsServiceName) and kd_ldap_collect() splits the domain search between
+	 * them by uSNChanged. A DC whose rootDSE lacks highestCommittedUSN or
+	 * dsServiceName gets one connection.
+	 */
+	unsigned connections;
 
-	/* Called after each page and every 1000 entries; may be NULL. */
+	/* Called after each page and every 1000 entries, from one thread at a time (with
+	 * several connections: from the thread whose connection progressed, entries
+	 * counting every connection's); may be NULL. */
 	void (*progress)(void *ctx, const struct kd_ldap_progress *progress);
 	void *progress_ctx;
 };
@@ -151,7 +167,14 @@ typedef int (*kd_ldap_entry_fn)(void *ctx, const struct kd_entry *entry, struct 
  * attributes with follow-up requests, skipping search references. Entries reach
  * @fn one at a time, attribute names lower-cased without options, ranged chunks
  * merged under the plain name, each value followed by a NUL not counted in its
- * length. Memory holds one entry (and libldap's current message), never a page.
+ * length. Memory holds one entry (and libldap's current message), never a page,
+ * with one connection. With several (kd_ldap_options.connections), the domain search
+ * is split into uSNChanged ranges (two a connection) up to the rootDSE's
+ * highestCommittedUSN, read in parallel into memory and handed to @fn in range order
+ * as they complete, each DN once (a DN in two ranges fails the run); then, unless the
+ * DC's highestCommittedUSN is still the same, one search for uSNChanged above it
+ * brings what changed meanwhile (entries already handed out are skipped). Callbacks
+ * run in the caller's thread. A failure on any connection fails the run.
  *
  * Anything short of a complete answer - a non-success result (size or time
  * limit, an evicted paging cookie...), a lost connection, a timeout or the

@@ -4,12 +4,16 @@
 # Live-collection benchmark (issue #3): `kdeleg audit -H` against a throwaway Samba AD DC
 # bulk-loaded with N accounts, next to ldapsearch fetching README's snapshot (the client
 # stack's floor; with owners and DACLs, as README asks for them since issue 9, and without)
-# and impacket's findDelegation.py (the peer tool), alternating, in one run.
+# and impacket's findDelegation.py (the peer tool), alternating, in one run. Since issue 12
+# kdeleg runs once for each of CONNECTIONS (`--connections N`), and a targeted ldapsearch
+# (SPN holders, delegation carriers, adminCount=1, RBCD holders and the domain, without
+# descriptors: issue 12's reference) joins the rounds.
 #
 #   tests/bench/run-live-bench.sh BUILD_DIR|KDELEG [SIZES...]   (default sizes: 10000 50000)
 #
 # Environment: RUNS (timed runs of each program per size, default 5), SEED (bulk-load.py
-# seed, default 1), PAGE (page size for kdeleg and ldapsearch, default 1000), IMPACKET
+# seed, default 1), PAGE (page size for kdeleg and ldapsearch, default 1000), CONNECTIONS
+# (kdeleg's --connections values, default "1 2 4"; ignored by a kdeleg without it), IMPACKET
 # (0 skips findDelegation.py), BASELINE (another kdeleg executable or build directory, e.g.
 # a build of an older commit: run alternately with the one under test, for a ratio
 # measured side by side), and lab.sh's KD_LAB_* (KD_LAB_KEEP defaults to 0 here: a
@@ -51,9 +55,10 @@ RUNS=${RUNS:-5}
 SEED=${SEED:-1}
 PAGE=${PAGE:-1000}
 IMPACKET=${IMPACKET:-1}
+read -r -a CONNS <<<"${CONNECTIONS:-1 2 4}"
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 50000)
-for v in "$RUNS" "$SEED" "$PAGE" "${SIZES[@]}"; do
+for v in "$RUNS" "$SEED" "$PAGE" "${SIZES[@]}" "${CONNS[@]}"; do
 	[[ $v =~ ^[0-9]+$ ]] || { echo "run-live-bench: not a non-negative integer: '$v'" >&2; usage; }
 done
 { [ "$RUNS" -ge 1 ] && [ "$PAGE" -ge 1 ]; } || usage
@@ -80,6 +85,8 @@ if grep -q -- '--uri' <<<"$help"; then
 	grep -q -- '--page-size' <<<"$help" && KD_ARGS=(--page-size "$PAGE")
 	grep -q -- '--quiet' <<<"$help" && KD_ARGS+=(--quiet)
 fi
+# kdeleg runs once per connection count; a build without --connections runs as "c-"
+grep -q -- '--connections' <<<"$help" || CONNS=(-)
 NOTES=()
 [ "$KD_LIVE" = 1 ] || NOTES+=("kdeleg at $KD has no \`audit -H\` (the live collector is not in this build): (a) skipped")
 BASE_ARGS=()
@@ -148,9 +155,11 @@ measure() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$prog" "$r" "${wall:-nan}" "${rss:-0}" "$rc" >>"$RAW"
 	return "$rc"
 }
-run_kdeleg() { # SIZE RUN OUTPUT
-	measure kdeleg "$1" "$2" "$KD" audit -H "ldap://$LAB_FQDN" "${KD_ARGS[@]}" \
-		-f json -o "$3" >"$TMP/kdeleg.out" 2>"$TMP/kdeleg.err"
+run_kdeleg() { # SIZE RUN OUTPUT [CONNECTIONS]: "kdeleg-cN" in RAW (plain "kdeleg" without N)
+	local c=${4:--} args=()
+	[ "$c" = - ] || args=(--connections "$c")
+	measure "kdeleg${4:+-c$4}" "$1" "$2" "$KD" audit -H "ldap://$LAB_FQDN" "${KD_ARGS[@]}" \
+		"${args[@]}" -f json -o "$3" >"$TMP/kdeleg.out" 2>"$TMP/kdeleg.err"
 }
 run_baseline() { # SIZE RUN OUTPUT
 	measure baseline "$1" "$2" "$BASE_KD" audit -H "ldap://$LAB_FQDN" "${BASE_ARGS[@]}" \
@@ -163,6 +172,14 @@ run_ldapsearch() { # SIZE RUN [OUTPUT]: README's snapshot, with owners and DACLs
 run_ldapsearch_nosd() { # SIZE RUN [OUTPUT]: the same without the control and the attribute
 	measure ldapsearch-nosd "$1" "$2" sh -c "$LDAPSEARCH_SH" sh "$LAB_FQDN" "$PAGE" "$LAB_BASE" \
 		"$FILTER" "$ATTRS_NOSD" "$LAB_CONFIG_BASE" "${3:-/dev/null}" "" 2>"$TMP/ldapsearch.err"
+}
+# Issue 12's targeted search: what a collector asking only for delegation carriers reads.
+# (TRUSTED_FOR_DELEGATION 0x80000 | TRUSTED_TO_AUTH_FOR_DELEGATION 0x1000000, LDAP_MATCHING_RULE_BIT_OR)
+TARGETED='(|(servicePrincipalName=*)(userAccountControl:1.2.840.113556.1.4.804:=17301504)(msDS-AllowedToDelegateTo=*)(msDS-AllowedToActOnBehalfOfOtherIdentity=*)(adminCount=1)(objectClass=domain))'
+run_ldapsearch_targeted() { # SIZE RUN [OUTPUT]
+	measure ldapsearch-targeted "$1" "$2" sh -c "$LDAPSEARCH_SH" sh "$LAB_FQDN" "$PAGE" \
+		"$LAB_BASE" "$TARGETED" "$ATTRS_NOSD" "$LAB_CONFIG_BASE" "${3:-/dev/null}" "" \
+		2>"$TMP/ldapsearch.err"
 }
 # kdeleg's JSON report -> "FINDINGS ENTRIES COMPLETE RBCD_WRITABLE"
 report_counts() {
@@ -206,6 +223,9 @@ for n in "${SIZES[@]}"; do
 	run_ldapsearch_nosd "$n" 0 "$TMP/snap.ldif" ||
 		lab_fail "ldapsearch (no descriptors) exited $?: $(tail -n3 "$TMP/ldapsearch.err")" || exit 1
 	INFO[$n,bytes_nosd]=$(stat -c %s "$TMP/snap.ldif")
+	run_ldapsearch_targeted "$n" 0 "$TMP/snap.ldif" ||
+		lab_fail "targeted ldapsearch exited $?: $(tail -n3 "$TMP/ldapsearch.err")" || exit 1
+	INFO[$n,targeted]=$(grep -c '^dn:' "$TMP/snap.ldif")
 	rm -f "$TMP/snap.ldif"
 	INFO[$n,entries]=$(lab_exec ldapsearch -LLL -o ldif-wrap=no -Y GSSAPI -H "ldap://$LAB_FQDN" \
 		-E "pr=$PAGE/noprompt" -b "$LAB_BASE" "$FILTER" 1.1 2>/dev/null | grep -c '^dn:')
@@ -247,19 +267,21 @@ for n in "${SIZES[@]}"; do
 
 	# ---- timed runs, alternating ---------------------------------------------------
 	INFO[$n,load_before]=$(cut -d' ' -f1-3 /proc/loadavg)
-	progs="ldapsearch, ldapsearch without descriptors"
+	progs="ldapsearch, ldapsearch without descriptors, targeted ldapsearch"
 	[ -n "$BASE_KD" ] && progs="baseline kdeleg, $progs"
-	[ "$KD_LIVE" = 1 ] && progs="kdeleg, $progs"
+	[ "$KD_LIVE" = 1 ] && progs="kdeleg (--connections ${CONNS[*]}), $progs"
 	[ -n "${INFO[$n,fd]:-}" ] && progs="$progs, findDelegation"
 	say "$n accounts: $RUNS rounds of $progs"
 	for ((r = 1; r <= RUNS; r++)); do
-		if [ "$KD_LIVE" = 1 ]; then
-			if ! run_kdeleg "$n" "$r" /dev/null; then
-				say "kdeleg audit -H exited $(tail -n1 "$RAW" | cut -f6) on $n accounts (run $r):"
+		for c in "${CONNS[@]}"; do
+			[ "$KD_LIVE" = 1 ] || break
+			[ "$c" = - ] && c=
+			if ! run_kdeleg "$n" "$r" /dev/null $c; then
+				say "kdeleg audit -H ${c:+--connections $c }exited $(tail -n1 "$RAW" | cut -f6) on $n accounts (run $r):"
 				tail -n 20 "$TMP/kdeleg.err" | sed 's/^/    /' >&2
 				FAILED=1
 			fi
-		fi
+		done
 		if [ -n "$BASE_KD" ] && ! run_baseline "$n" "$r" /dev/null; then
 			say "BASELINE audit -H exited $(tail -n1 "$RAW" | cut -f6) on $n accounts (run $r):"
 			tail -n 20 "$TMP/kdeleg.err" | sed 's/^/    /' >&2
@@ -269,6 +291,8 @@ for n in "${SIZES[@]}"; do
 			NOTES+=("ldapsearch exited non-zero on $n accounts, run $r: $(tail -n1 "$TMP/ldapsearch.err")")
 		run_ldapsearch_nosd "$n" "$r" ||
 			NOTES+=("ldapsearch without descriptors exited non-zero on $n accounts, run $r: $(tail -n1 "$TMP/ldapsearch.err")")
+		run_ldapsearch_targeted "$n" "$r" ||
+			NOTES+=("targeted ldapsearch exited non-zero on $n accounts, run $r: $(tail -n1 "$TMP/ldapsearch.err")")
 		if [ -n "${INFO[$n,fd]:-}" ]; then
 			run_impacket "$n" "$r"
 			impacket_ok || NOTES+=("findDelegation.py failed on $n accounts, run $r")
@@ -311,7 +335,7 @@ pkgver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
 	echo "- load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	for n in "${SIZES[@]}"; do
 		echo "- $n accounts: loaded ${INFO[$n,load]} (bulk-load.py seed $SEED), ${INFO[$n,db]} MB of database; ${INFO[$n,entries]} entries match the snapshot filter; load average before/after the runs ${INFO[$n,load_before]} / ${INFO[$n,load_after]}"
-		echo "  - ldapsearch output: ${INFO[$n,bytes]} bytes with ${INFO[$n,sds]} nTSecurityDescriptor values, ${INFO[$n,bytes_nosd]} bytes without descriptors"
+		echo "  - ldapsearch output: ${INFO[$n,bytes]} bytes with ${INFO[$n,sds]} nTSecurityDescriptor values, ${INFO[$n,bytes_nosd]} bytes without descriptors; the targeted search: ${INFO[$n,targeted]} entries"
 		[ "$KD_LIVE" = 1 ] && { read -r f e c w <<<"${INFO[$n,kd]}"; echo "  - kdeleg: $f findings over $e entries (complete: $c; rbcd-writable: $w)"; }
 		[ -n "$BASE_KD" ] && { read -r f e c w <<<"${INFO[$n,base]}"; echo "  - baseline: $f findings over $e entries (complete: $c)"; }
 		[ -n "${INFO[$n,fd]:-}" ] && echo "  - findDelegation.py: ${INFO[$n,fd]} rows"
@@ -329,6 +353,7 @@ with open(sys.argv[1]) as f:
 label = {"kdeleg": "`kdeleg audit -H`", "baseline": "baseline `kdeleg audit -H`",
          "ldapsearch": "`ldapsearch` (floor)",
          "ldapsearch-nosd": "`ldapsearch` without descriptors",
+         "ldapsearch-targeted": "targeted `ldapsearch` (issue 12)",
          "findDelegation": "impacket `findDelegation.py`"}
 meds = {}
 print("| accounts | program | median wall s | min / max wall s | median peak RSS MB "
@@ -337,7 +362,12 @@ print("|---:|---|---:|---:|---:|---:|---:|")
 for n in sorted({k[0] for k in rows}):
     floor = rows.get((n, "ldapsearch"))
     floor = statistics.median(w for w, _, rc in floor if rc == 0) if floor else None
-    for prog in ("kdeleg", "baseline", "ldapsearch", "ldapsearch-nosd", "findDelegation"):
+    kd = sorted((p for p in {k[1] for k in rows} if p.startswith("kdeleg-c")),
+                key=lambda p: int(p[8:]))
+    for p in kd:
+        label[p] = "`kdeleg audit -H --connections %s`" % p[8:]
+    for prog in ["kdeleg"] + kd + ["baseline", "ldapsearch", "ldapsearch-nosd",
+                                   "ldapsearch-targeted", "findDelegation"]:
         r = rows.get((n, prog))
         if not r:
             continue
@@ -355,11 +385,16 @@ for n in sorted({k[0] for k in rows}):
             format(n, ","), label[prog], med, min(walls), max(walls), rss, ratio, bad))
 lines = []
 for n in sorted({k[0] for k in rows}):
-    for a, b, what in (("kdeleg", "baseline", "kdeleg / baseline"),
-                       ("ldapsearch", "ldapsearch-nosd", "ldapsearch with / without descriptors"),
-                       ("kdeleg", "ldapsearch", "kdeleg / ldapsearch (both with descriptors)"),
-                       ("baseline", "ldapsearch-nosd",
-                        "baseline / ldapsearch (both without descriptors)")):
+    pairs = [("kdeleg", "baseline", "kdeleg / baseline"),
+             ("ldapsearch", "ldapsearch-nosd", "ldapsearch with / without descriptors"),
+             ("kdeleg", "ldapsearch", "kdeleg / ldapsearch (both with descriptors)"),
+             ("baseline", "ldapsearch-nosd", "baseline / ldapsearch (both without descriptors)")]
+    for p in sorted((k[1] for k in meds if k[0] == n and k[1].startswith("kdeleg-c")),
+                    key=lambda p: int(p[8:])):
+        for b in ("kdeleg-c1", "ldapsearch", "ldapsearch-targeted", "findDelegation"):
+            if p != b:
+                pairs.append((p, b, "kdeleg --connections %s / %s" % (p[8:], b)))
+    for a, b, what in pairs:
         if (n, a) in meds and (n, b) in meds and meds[n, b] > 0:
             lines.append("- %s accounts, %s, median wall: %.2f" % (
                 format(n, ","), what, meds[n, a] / meds[n, b]))

@@ -206,6 +206,9 @@ class Session:
         self.sock = sock
         self.sc = server.scenario
         self.pages = 0
+        with server.lock:  # which connection this is, from 1 (usn-* scenarios)
+            server.connections += 1
+            self.index = server.connections
 
     def log(self, text):
         self.server.log(text)
@@ -293,6 +296,11 @@ class Session:
             return
         if self.sc == "bind-silent":
             self.silence()
+        if self.sc == "usn-peer-refused" and self.index > 1:
+            self.send(message(req.msgid, result(0x61, 49)))
+            return
+        if self.sc == "usn-peer-drop" and self.index > 1:
+            raise EOFError
         self.send(message(req.msgid, result(0x61, 0)))
 
     def search(self, req):
@@ -318,8 +326,13 @@ class Session:
         if self.sc == "rootdse-flood":
             self.forever(lambda i: message(req.msgid, entry_op("", [
                 ("defaultNamingContext", [BASE]), ("x", ["y" * 1000])])))
-        self.send(message(req.msgid, entry_op("", [
-            ("defaultNamingContext", [BASE]), ("configurationNamingContext", [CONFIG])])))
+        attrs = [("defaultNamingContext", [BASE]), ("configurationNamingContext", [CONFIG])]
+        if self.sc.startswith("usn-"):
+            # enough for several connections; this DC ignores the uSNChanged filters
+            server = "CN=NTDS Settings,CN=DC%d" % (
+                self.index if self.sc == "usn-peer-other-dc" else 1)
+            attrs += [("dsServiceName", [server]), ("highestCommittedUSN", ["1"])]
+        self.send(message(req.msgid, entry_op("", attrs)))
         self.send(message(req.msgid, result(0x65)))
 
     def asked_step(self, attrs):
@@ -419,6 +432,7 @@ class Server:
         self.scenario = args.scenario
         self.tls = args.tls
         self.lock = threading.Lock()
+        self.connections = 0
         self.logf = open(args.log, "a", buffering=1)
         self.ctx = None
         if args.cert:

@@ -261,6 +261,16 @@ hostile "output directory missing" normal ldaps 3 - "cannot create a file next t
     collect -H @URI@ "${sb[@]}" -o "$out/missing/snap.ldif"
 grep -q connection "$log" && fail "output directory missing: the DC was contacted"
 
+echo "7b. several connections (--connections): each checked, any failure the run's"
+hostile "second connection refused" usn-peer-refused ldaps 3 - "connection 2 of 3" -- \
+    collect -H @URI@ "${sb[@]}" -o "$snap" --connections 3
+hostile "second connection dropped" usn-peer-drop ldaps 3 - "connection 2 of 2" -- \
+    collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
+hostile "second connection, another DC" usn-peer-other-dc ldaps 3 - \
+    "reached another domain controller" -- collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
+hostile "uSN ranges that overlap" usn-overlap ldaps 3 - "in two uSNChanged ranges" -- \
+    collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
+
 echo "8. ranges of another entry, the password in a DC's text, signals"
 hostile "a range answer naming another DN" range-other-dn ldaps 3 - \
     "names another entry" -- collect -H @URI@ "${sb[@]}" -o "$snap" --range-step 2

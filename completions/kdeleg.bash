@@ -12,6 +12,10 @@ _kdeleg_words()
         local colon=${cur%"${cur##*:}"} i
         for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$colon"}; done
     fi
+    # a URI scheme is a start, not a word: the host follows without a blank
+    if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *// ]]; then
+        compopt -o nospace 2>/dev/null
+    fi
 }
 
 _kdeleg_files()

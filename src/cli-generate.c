@@ -297,6 +297,10 @@ generate_bash(FILE *out)
 	      "    if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then\n"
 	      "        local colon=${cur%\"${cur##*:}\"} i\n"
 	      "        for i in \"${!COMPREPLY[@]}\"; do COMPREPLY[i]=${COMPREPLY[i]#\"$colon\"}; done\n"
+	      "    fi\n"
+	      "    # a URI scheme is a start, not a word: the host follows without a blank\n"
+	      "    if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *// ]]; then\n"
+	      "        compopt -o nospace 2>/dev/null\n"
 	      "    fi\n}\n\n",
 	      out);
 	fputs("_kdeleg_files()\n{\n"

@@ -240,7 +240,7 @@ static void
 summary(struct html *h, const struct kd_directory *dir, const struct kd_findings *findings,
 	const struct kd_report_meta *meta)
 {
-	struct kd_rule_group groups[KD_RULE_COUNT];
+	struct kd_rule_group groups[KD_RULE_GROUPS_MAX];
 	size_t ngroups = kd_report_rule_groups(findings, groups);
 	const char *gaps[KD_GAPS_MAX];
 	size_t ngaps = kd_analyze_gaps(dir, gaps, KD_GAPS_MAX);

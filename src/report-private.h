@@ -66,16 +66,21 @@ json_t *kd_report_ndjson_summary(const struct kd_ndjson_common *c, json_t *messa
 /* Writes @rec as one line and drops it; KD_ERR_NOMEM when @rec is NULL. */
 int kd_report_ndjson_put(FILE *out, json_t *rec, struct kd_error *err);
 
-/* "Fix these first": the findings summed by rule, most urgent first. */
+/*
+ * "Fix these first": the findings summed by rule and severity, most urgent first, so
+ * that a line's count adds up with its severity's heading (a rule whose findings are
+ * critical and medium has a line at each).
+ */
 struct kd_rule_group {
 	const struct kd_rule *rule;
-	enum kd_severity severity; /* the highest of the rule's findings */
+	enum kd_severity severity;
 	size_t count;
 };
+#define KD_RULE_GROUPS_MAX ((size_t)KD_RULE_COUNT * KD_SEV_COUNT)
 /*
- * Fills @ret (at least KD_RULE_COUNT entries) with a group per rule of @findings:
- * highest severity first, then by what the rule exposes (tier 0 before a host, a
- * host before hygiene), then count. Returns how many.
+ * Fills @ret (at least KD_RULE_GROUPS_MAX entries) with a group per rule and
+ * severity of @findings: highest severity first, then by what the rule exposes
+ * (tier 0 before a host, a host before hygiene), then count. Returns how many.
  */
 size_t kd_report_rule_groups(const struct kd_findings *findings, struct kd_rule_group *ret);
 /* What a finding of @rule exposes, in a few words. */

@@ -380,19 +380,17 @@ cmp_group(const void *x, const void *y)
 size_t
 kd_report_rule_groups(const struct kd_findings *findings, struct kd_rule_group *ret)
 {
-	size_t at[KD_RULE_COUNT], n = 0;
+	size_t at[KD_RULE_COUNT][KD_SEV_COUNT], n = 0;
 
 	memset(at, 0xff, sizeof(at));
 	for (size_t i = 0; i < findings->count; i++) {
 		const struct kd_finding *f = &findings->items[i];
-		size_t *slot = &at[rule_index(f->rule)];
+		size_t *slot = &at[rule_index(f->rule)][f->severity];
 
 		if (*slot == SIZE_MAX) {
 			*slot = n;
 			ret[n++] = (struct kd_rule_group){f->rule, f->severity, 0};
 		}
-		if (f->severity > ret[*slot].severity)
-			ret[*slot].severity = f->severity;
 		ret[*slot].count++;
 	}
 	if (n)
@@ -404,7 +402,7 @@ kd_report_rule_groups(const struct kd_findings *findings, struct kd_rule_group *
 static void
 groups_block(struct text *t, const struct kd_findings *findings)
 {
-	struct kd_rule_group groups[KD_RULE_COUNT];
+	struct kd_rule_group groups[KD_RULE_GROUPS_MAX];
 	size_t n = kd_report_rule_groups(findings, groups);
 	char buf[128];
 

@@ -47,4 +47,13 @@ expect 0 "--baseline of a --rule report, --fail-on new" -- audit --ldif "$lab" \
 expect 0 "--baseline of an --accept report, --fail-on new" -- audit --ldif "$lab" \
     --baseline "$work/accepted.json" --fail-on new
 
+# the text report says what --rule left out: "findings: 1 low" alone reads as the domain's
+expect 0 "text with --rule" -- audit --ldif "$lab" --rule orphan-delegation-target
+has out "^findings: 1 low (only the rules chosen with --rule: orphan-delegation-target)" \
+    "text summary names the --rule filter"
+expect 0 "text with two --rule" -- audit --ldif "$lab" --rule orphan-delegation-target \
+    --rule duplicate-spn
+has out "(only the rules chosen with --rule: duplicate-spn, orphan-delegation-target)" \
+    "text summary names every rule chosen"
+
 check_done "baseline-filters"

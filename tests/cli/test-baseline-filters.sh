@@ -56,4 +56,12 @@ expect 0 "text with two --rule" -- audit --ldif "$lab" --rule orphan-delegation-
 has out "(only the rules chosen with --rule: duplicate-spn, orphan-delegation-target)" \
     "text summary names every rule chosen"
 
+# so does the NDJSON summary record, which a SIEM reads as the run's verdict
+expect 0 "ndjson with --rule" -- audit --ldif "$lab" -f ndjson --rule orphan-delegation-target
+pycheck "ndjson summary names the --rule filter" "$work/out" <<'PY'
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert last["kdeleg"].get("rule_filter") == ["orphan-delegation-target"], last["kdeleg"]
+PY
+
 check_done "baseline-filters"

@@ -434,13 +434,14 @@ kd_accept_warning(const struct kd_accept *acc, size_t i, const char *today)
 
 	if (!e)
 		return NULL;
+	/* first: an entry that matched nothing has nothing to report again, expired or not */
+	if (!e->used)
+		return "no finding has this fingerprint now (fixed, or a typing error?)";
 	if (strcmp(e->expires, today) < 0)
 		return "the acceptance expired: the finding is reported again";
 	if (e->changed)
 		return "the finding changed since it was accepted (facts= differs): it is "
 		       "reported again";
-	if (!e->used)
-		return "no finding has this fingerprint now (fixed, or a typing error?)";
 	return NULL;
 }
 

@@ -15,6 +15,10 @@ struct kd_baseline {
 	const char *domain_sid; /* borrowed from doc, or NULL */
 	/* --min-severity of the run that wrote it: findings below were not recorded */
 	enum kd_severity min_severity;
+	/* its --rule choice (id -> true), NULL for every rule: others were not recorded */
+	json_t *rules;
+	/* its --accept'ed findings by fingerprint: present, though not in findings */
+	json_t *accepted;
 };
 
 static bool
@@ -84,6 +88,54 @@ invalid(struct kd_error *err, const char *path, size_t index, const char *what)
 	return KD_ERR_PARSE;
 }
 
+/*
+ * What the run that wrote @b left out of its findings without resolving it: the rules
+ * --rule did not choose, and the findings --accept moved to "accepted".
+ */
+static int
+load_filters(struct kd_baseline *b, const char *path, struct kd_error *err)
+{
+	const json_t *rules = json_object_get(b->doc, "rule_filter");
+	const json_t *accepted = json_object_get(b->doc, "accepted");
+
+	if ((rules && !json_is_array(rules)) || (accepted && !json_is_array(accepted))) {
+		kd_error_set(err, KD_ERR_PARSE,
+			     "not a kdeleg JSON report: rule_filter or accepted is not an array");
+		kd_error_set_where(err, path, 0, NULL, NULL);
+		return KD_ERR_PARSE;
+	}
+	if ((rules && !(b->rules = json_object())) || !(b->accepted = json_object()))
+		return kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
+	for (size_t i = 0; i < json_array_size(rules); i++) {
+		const char *id = json_string_value(json_array_get(rules, i));
+
+		if (!id) {
+			kd_error_set(err, KD_ERR_PARSE,
+				     "not a kdeleg JSON report: rule_filter holds a non-string");
+			kd_error_set_where(err, path, 0, NULL, NULL);
+			return KD_ERR_PARSE;
+		}
+		if (json_object_set_new(b->rules, id, json_true()) < 0)
+			return kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
+	}
+	for (size_t i = 0; i < json_array_size(accepted); i++) {
+		json_t *f = json_array_get(accepted, i);
+		const char *fp = json_string_value(json_object_get(f, "fingerprint"));
+
+		if (!fp || !is_fingerprint(fp)) {
+			kd_error_set(err, KD_ERR_PARSE,
+				     "not a kdeleg JSON report: accepted finding %zu has no "
+				     "fingerprint of 32 lower-case hex digits",
+				     i);
+			kd_error_set_where(err, path, 0, NULL, NULL);
+			return KD_ERR_PARSE;
+		}
+		if (json_object_set(b->accepted, fp, f) < 0)
+			return kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
+	}
+	return 0;
+}
+
 int
 kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_error *err)
 {
@@ -140,6 +192,10 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 		kd_error_set_where(err, path, 0, NULL, NULL);
 		goto fail;
 	}
+	r = load_filters(b, path, err);
+	if (r < 0)
+		goto fail;
+	r = KD_ERR_PARSE;
 	b->by_fingerprint = json_object();
 	if (!b->by_fingerprint) {
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
@@ -194,6 +250,8 @@ kd_baseline_free(struct kd_baseline *baseline)
 	if (!baseline)
 		return;
 	json_decref(baseline->by_fingerprint);
+	json_decref(baseline->rules);
+	json_decref(baseline->accepted);
 	json_decref(baseline->doc);
 	free(baseline);
 }
@@ -220,12 +278,23 @@ severity_of(const json_t *f)
 	return level;
 }
 
+/* Whether the run that wrote @b recorded a finding of @rule at @severity (NULL @b: yes). */
+static bool
+recorded(const struct kd_baseline *b, const char *rule, enum kd_severity severity)
+{
+	return !b || (severity >= b->min_severity &&
+		      (!b->rules || (rule && json_object_get(b->rules, rule))));
+}
+
 /*
- * The findings of @from at or above @min whose fingerprint @seen lacks, in a new
- * array; *ret_compared counts those at or above @min.
+ * The findings of @from that both @scope and @other recorded whose fingerprint
+ * @seen (and @seen_accepted) lacks, in a new array; *ret_compared counts those
+ * recorded.
  */
 static json_t *
-missing_from(const json_t *from, const json_t *seen, enum kd_severity min, size_t *ret_compared)
+missing_from(const json_t *from, const json_t *seen, const json_t *seen_accepted,
+	     const struct kd_baseline *scope, const struct kd_baseline *other,
+	     size_t *ret_compared)
 {
 	json_t *out = json_array();
 
@@ -233,11 +302,13 @@ missing_from(const json_t *from, const json_t *seen, enum kd_severity min, size_
 	for (size_t i = 0; out && i < json_array_size(from); i++) {
 		json_t *f = json_array_get(from, i);
 		const char *fp = json_string_value(json_object_get(f, "fingerprint"));
+		const char *rule = json_string_value(json_object_get(f, "rule"));
 
-		if (severity_of(f) < min)
+		if (!recorded(scope, rule, severity_of(f)) || !recorded(other, rule, severity_of(f)))
 			continue;
 		++*ret_compared;
-		if (!json_object_get(seen, fp) && json_array_append(out, f) < 0) {
+		if (!json_object_get(seen, fp) && !json_object_get(seen_accepted, fp) &&
+		    json_array_append(out, f) < 0) {
 			json_decref(out);
 			return NULL;
 		}
@@ -256,10 +327,12 @@ kd_baseline_mark(const struct kd_baseline *baseline, struct kd_findings *finding
 	for (size_t i = 0; now && i < findings->count; i++) {
 		struct kd_finding *f = &findings->items[i];
 
-		/* below the baseline's --min-severity, a finding was never recorded */
-		if (f->severity < baseline->min_severity)
+		/* below the baseline's --min-severity, or of a rule its --rule left out, a
+		 * finding was never recorded; one it accepted was there */
+		if (!recorded(baseline, f->rule->id, f->severity))
 			f->baseline = KD_MARK_NONE;
-		else if (json_object_get(baseline->by_fingerprint, f->fingerprint))
+		else if (json_object_get(baseline->by_fingerprint, f->fingerprint) ||
+			 json_object_get(baseline->accepted, f->fingerprint))
 			f->baseline = KD_MARK_UNCHANGED;
 		else
 			f->baseline = KD_MARK_NEW;
@@ -269,7 +342,7 @@ kd_baseline_mark(const struct kd_baseline *baseline, struct kd_findings *finding
 		}
 	}
 	if (now)
-		*ret_resolved = missing_from(baseline->findings, now, KD_SEV_INFO, &compared);
+		*ret_resolved = missing_from(baseline->findings, now, NULL, NULL, NULL, &compared);
 	json_decref(now);
 	if (!*ret_resolved)
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory comparing with the baseline");
@@ -281,13 +354,14 @@ kd_baseline_diff(const struct kd_baseline *before, const struct kd_baseline *now
 		 json_t **ret_new, json_t **ret_resolved, size_t *ret_unchanged,
 		 struct kd_error *err)
 {
-	/* each report recorded only what its --min-severity let through */
-	enum kd_severity min = before->min_severity > now->min_severity ? before->min_severity
-									  : now->min_severity;
+	/* each report recorded only what its --min-severity and --rule let through, and
+	 * the findings its --accept took out are still there */
 	size_t compared_now, compared_before;
 
-	*ret_new = missing_from(now->findings, before->by_fingerprint, min, &compared_now);
-	*ret_resolved = missing_from(before->findings, now->by_fingerprint, min, &compared_before);
+	*ret_new = missing_from(now->findings, before->by_fingerprint, before->accepted, before,
+				now, &compared_now);
+	*ret_resolved = missing_from(before->findings, now->by_fingerprint, now->accepted, before,
+				     now, &compared_before);
 	if (!*ret_new || !*ret_resolved) {
 		json_decref(*ret_new);
 		json_decref(*ret_resolved);

@@ -274,6 +274,16 @@ pool_progress(void *ctx, const struct kd_ldap_progress *progress)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Empties @c's record of the DNs it handed out (kd_ldap_search's once-a-DN check). */
+static void
+forget_dns(struct kd_ldap *c)
+{
+	kd_hashtab_free(&c->seen);
+	kd_hashtab_init(&c->seen);
+	kd_arena_free(c->seen_keys);
+	c->seen_keys = NULL;
+}
+
 static void *
 work(void *arg)
 {
@@ -308,6 +318,9 @@ work(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
+		/* a range is a search of its own: its DNs are checked once within it here, and
+		 * across ranges by the merge, which names an overlap for what it is */
+		forget_dns(w->conn);
 		w->r = kd_ldap_search(w->conn, &s, keep_entry, &p->ranges[k], &w->err);
 		pthread_mutex_lock(&p->lock);
 		p->ranges[k].done = w->r == 0;
@@ -487,10 +500,7 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 		goto out;
 	}
 	/* the first connection reads again what it handed out: its own check starts afresh */
-	kd_hashtab_free(&c->seen);
-	kd_hashtab_init(&c->seen);
-	kd_arena_free(c->seen_keys);
-	c->seen_keys = NULL;
+	forget_dns(c);
 	c->entries = m.handed;
 	/* Nothing committed since the ranges' bound: nothing to catch up (a search costs
 	 * the DC a scan; reading the rootDSE costs nothing). It is not an entry. */

@@ -292,6 +292,9 @@ kd_report_ndjson(FILE *out, const struct kd_directory *dir,
 				json_pack("{s:s, s:I}", "min_severity", meta->min_severity,
 					  "hidden", (json_int_t)meta->hidden)) < 0)
 		goto nomem;
+	/* --rule: the counts above are of these rules only */
+	if (meta->rules && json_object_set_new(kd, "rule_filter", kd_report_rule_filter(meta)) < 0)
+		goto nomem;
 	if (meta->baseline &&
 	    json_object_set_new(kd, "baseline", kd_report_baseline(findings, meta)) < 0)
 		goto nomem;

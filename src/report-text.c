@@ -510,6 +510,15 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 			 meta->min_severity);
 		lit(t, buf);
 	}
+	/* --rule: without this, "findings: 1 low" would read as the whole domain's */
+	for (size_t i = 0, n = 0; meta->rules && i < KD_RULE_COUNT; i++) {
+		if (!meta->rules[i])
+			continue;
+		lit(t, n++ ? ", " : " (only the rules chosen with --rule: ");
+		lit(t, kd_rule_get((enum kd_rule_id)i)->id);
+	}
+	if (meta->rules)
+		lit(t, ")");
 	if (meta->accepted && meta->accepted->count) {
 		snprintf(buf, sizeof(buf), "; %zu accepted (listed at the end)",
 			 meta->accepted->count);

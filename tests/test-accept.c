@@ -156,6 +156,9 @@ START_TEST(test_match)
 	ck_assert_ptr_null(kd_accept_match(acc, "nothex", NULL, "2027-01-01"));
 	ck_assert_ptr_null(kd_accept_match(acc, NULL, NULL, "2027-01-01"));
 	ck_assert_ptr_nonnull(strstr(kd_accept_warning(acc, 2, "2027-01-01"), "no finding"));
+	/* expired as well: there is nothing to report again, the entry is to remove */
+	ck_assert_ptr_null(strstr(kd_accept_warning(acc, 2, "2027-04-01"), "reported again"));
+	ck_assert_ptr_nonnull(strstr(kd_accept_warning(acc, 2, "2027-04-01"), "no finding"));
 	ck_assert_ptr_null(kd_accept_warning(acc, 3, "2027-01-01"));
 	kd_accept_free(acc);
 }

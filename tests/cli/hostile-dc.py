@@ -331,7 +331,10 @@ class Session:
             # enough for several connections; this DC ignores the uSNChanged filters
             server = "CN=NTDS Settings,CN=DC%d" % (
                 self.index if self.sc == "usn-peer-other-dc" else 1)
-            attrs += [("dsServiceName", [server]), ("highestCommittedUSN", ["1"])]
+            # usn-overlap-slow-peer: four ranges, so the first connection reads a second
+            # one while the others' first answers are late
+            usn = "100" if self.sc == "usn-overlap-slow-peer" else "1"
+            attrs += [("dsServiceName", [server]), ("highestCommittedUSN", [usn])]
         self.send(message(req.msgid, entry_op("", attrs)))
         self.send(message(req.msgid, result(0x65)))
 
@@ -384,6 +387,8 @@ class Session:
         page = req.page_size or 1000
         if sc == "search-silent":
             self.silence()
+        if sc == "usn-overlap-slow-peer" and self.index > 1:
+            time.sleep(1)
         if sc == "ref-pages":
             self.send(message(req.msgid, tlv(0x73, octets("ldap://elsewhere/" + CONFIG))))
             self.send(message(req.msgid, result(0x65), paged_control(b"again")))

@@ -118,7 +118,14 @@ expect 2 "control character in the file" -- audit --ldif "$lab" --accept "$work/
 grep -q $'\x1b' "$work/err" && fail "an escape from the accept file reached stderr"
 
 # diff: --fail-on new leaves accepted new findings out
-expect 0 "baseline without WEB01" -- audit --ldif "$lab" -f json --rule duplicate-spn -o "$work/old.json"
+# an older report that had only the duplicate SPNs (not a --rule report: that one recorded
+# no other rule, so nothing of them is new)
+"$py" - "$work/r.json" "$work/old.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["findings"] = [f for f in doc["findings"] if f["rule"] == "duplicate-spn"]
+json.dump(doc, open(sys.argv[2], "w"))
+PY
 expect 1 "diff --fail-on new" -- diff "$work/old.json" "$work/r.json" --fail-on new
 "$py" - "$work/r.json" "$work" <<'PY'
 import json, sys

@@ -273,6 +273,10 @@ hostile "second connection, another DC" usn-peer-other-dc ldaps 3 - \
 hostile "uSN ranges that overlap" usn-overlap ldaps 3 - \
     "in two uSNChanged ranges\|the DC sent this entry twice" -- \
     collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
+# the first connection reads two ranges while the second's answer is late: the same DN
+# in both is still the ranges' overlap, not a paging loop of that connection
+hostile "overlap, one connection two ranges" usn-overlap-slow-peer ldaps 5 - \
+    "in two uSNChanged ranges" -- collect -H @URI@ "${sb[@]}" -o "$snap" --connections 2
 
 echo "8. ranges of another entry, the password in a DC's text, signals"
 hostile "a range answer naming another DN" range-other-dn ldaps 3 - \

@@ -136,27 +136,13 @@ load_filters(struct kd_baseline *b, const char *path, struct kd_error *err)
 	return 0;
 }
 
-int
-kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_error *err)
+/* Checks @b->doc (untrusted: an edited file or another program's) and indexes it. */
+static int
+check_document(struct kd_baseline *b, const char *path, struct kd_error *err)
 {
-	struct kd_baseline *b = calloc(1, sizeof(*b));
-	json_error_t jerr;
 	json_t *tool, *version, *domain, *sid, *filter;
 	int r = KD_ERR_PARSE;
 
-	*ret_baseline = NULL;
-	if (!b)
-		return kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
-	b->doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!b->doc) {
-		/* jansson's own text names the line; the path is added as the source */
-		kd_error_set(err, json_error_code(&jerr) == json_error_cannot_open_file ? KD_ERR_IO
-											  : KD_ERR_PARSE,
-			     "%s", jerr.text);
-		kd_error_set_where(err, path, (size_t)(jerr.line > 0 ? jerr.line : 0), NULL, NULL);
-		r = err ? err->code : KD_ERR_PARSE;
-		goto fail;
-	}
 	tool = json_object_get(json_object_get(b->doc, "tool"), "name");
 	version = json_object_get(b->doc, "schema_version");
 	b->findings = json_object_get(b->doc, "findings");
@@ -166,7 +152,7 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 			     "not a kdeleg JSON report (no tool.name \"kdeleg\", schema_version "
 			     "or findings array): baselines are what 'kdeleg audit -f json' writes");
 		kd_error_set_where(err, path, 0, NULL, NULL);
-		goto fail;
+		return r;
 	}
 	if (json_integer_value(version) != KD_JSON_SCHEMA_VERSION) {
 		kd_error_set(err, KD_ERR_PARSE,
@@ -174,14 +160,14 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 			     "baseline",
 			     (long long)json_integer_value(version), KD_JSON_SCHEMA_VERSION);
 		kd_error_set_where(err, path, 0, NULL, NULL);
-		goto fail;
+		return r;
 	}
 	domain = json_object_get(b->doc, "domain");
 	sid = json_object_get(domain, "sid");
 	if (sid && !json_is_string(sid) && !json_is_null(sid)) {
 		kd_error_set(err, KD_ERR_PARSE, "not a kdeleg JSON report: domain.sid is not a string");
 		kd_error_set_where(err, path, 0, NULL, NULL);
-		goto fail;
+		return r;
 	}
 	b->domain_sid = json_is_string(sid) ? json_string_value(sid) : NULL;
 	filter = json_object_get(json_object_get(b->doc, "filter"), "min_severity");
@@ -190,16 +176,16 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 		kd_error_set(err, KD_ERR_PARSE,
 			     "not a kdeleg JSON report: filter.min_severity is not a severity");
 		kd_error_set_where(err, path, 0, NULL, NULL);
-		goto fail;
+		return r;
 	}
 	r = load_filters(b, path, err);
 	if (r < 0)
-		goto fail;
+		return r;
 	r = KD_ERR_PARSE;
 	b->by_fingerprint = json_object();
 	if (!b->by_fingerprint) {
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
-		goto fail;
+		return r;
 	}
 	for (size_t i = 0; i < json_array_size(b->findings); i++) {
 		json_t *f = json_array_get(b->findings, i);
@@ -210,38 +196,94 @@ kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_
 
 		if (!json_is_object(f)) {
 			r = invalid(err, path, i, "not an object");
-			goto fail;
+			return r;
 		}
 		if (!json_is_string(rule) || !json_is_string(severity) ||
 		    !kd_severity_parse(json_string_value(severity), &level)) {
 			r = invalid(err, path, i, "no rule, or no known severity");
-			goto fail;
+			return r;
+		}
+		/* a finding its own report's filters exclude: an edited or spliced file, which
+		 * a diff would otherwise count as neither unchanged nor resolved */
+		if (level < b->min_severity ||
+		    (b->rules && !json_object_get(b->rules, json_string_value(rule)))) {
+			r = invalid(err, path, i,
+				    "outside the report's own filter (rule_filter or "
+				    "filter.min_severity)");
+			return r;
 		}
 		if (!optional_fields_ok(f)) {
 			r = invalid(err, path, i,
 				    "title, message or remediation not a string, account not an "
 				    "account, attack not an array of strings, or details not an "
 				    "object");
-			goto fail;
+			return r;
 		}
 		if (!json_is_string(fp) || !is_fingerprint(json_string_value(fp))) {
 			r = invalid(err, path, i, "no fingerprint of 32 lower-case hex digits");
-			goto fail;
+			return r;
 		}
 		if (json_object_get(b->by_fingerprint, json_string_value(fp))) {
 			r = invalid(err, path, i, "fingerprint repeated: a report has each once");
-			goto fail;
+			return r;
 		}
 		if (json_object_set(b->by_fingerprint, json_string_value(fp), f) < 0) {
 			r = kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
-			goto fail;
+			return r;
 		}
+	}
+	return 0;
+}
+
+/* Takes @doc (NULL: jansson failed with @jerr) and checks it; frees what it does not keep. */
+static int
+finish_load(json_t *doc, const json_error_t *jerr, bool cannot_open, const char *path,
+	    struct kd_baseline **ret_baseline, struct kd_error *err)
+{
+	struct kd_baseline *b;
+	int r;
+
+	*ret_baseline = NULL;
+	if (!doc) {
+		/* jansson's own text names the line; the path is added as the source */
+		r = kd_error_set(err, cannot_open ? KD_ERR_IO : KD_ERR_PARSE, "%s", jerr->text);
+		kd_error_set_where(err, path, (size_t)(jerr->line > 0 ? jerr->line : 0), NULL,
+				   NULL);
+		return r;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		json_decref(doc);
+		return kd_error_set(err, KD_ERR_NOMEM, "out of memory reading a baseline");
+	}
+	b->doc = doc;
+	r = check_document(b, path, err);
+	if (r < 0) {
+		kd_baseline_free(b);
+		return r;
 	}
 	*ret_baseline = b;
 	return 0;
-fail:
-	kd_baseline_free(b);
-	return r;
+}
+
+int
+kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_error *err)
+{
+	json_error_t jerr;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+	return finish_load(doc, &jerr, !doc && json_error_code(&jerr) == json_error_cannot_open_file,
+			   path, ret_baseline, err);
+}
+
+int
+kd_baseline_parse(const char *text, size_t size, const char *name,
+		  struct kd_baseline **ret_baseline, struct kd_error *err)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, size, JSON_REJECT_DUPLICATES, &jerr);
+
+	return finish_load(doc, &jerr, false, name, ret_baseline, err);
 }
 
 void

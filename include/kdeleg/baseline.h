@@ -17,6 +17,9 @@ struct kd_baseline;
  * unique) and errors name the file and the finding.
  */
 int kd_baseline_load(const char *path, struct kd_baseline **ret_baseline, struct kd_error *err);
+/* The same checks on a report in memory (@name for messages): what the fuzz target reads. */
+int kd_baseline_parse(const char *text, size_t size, const char *name,
+		      struct kd_baseline **ret_baseline, struct kd_error *err);
 void kd_baseline_free(struct kd_baseline *baseline);
 
 /* The domain SID the report was made for, or NULL when it has none. */

@@ -327,7 +327,6 @@ hash_tokens(const char *buffer, size_t size, void *data)
 void
 kd_accept_facts(enum kd_severity severity, const json_t *details, char out[KD_FINGERPRINT_SIZE])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t digest[KD_SHA256_SIZE];
 	struct kd_sha256 ctx;
 	const char *level = kd_severity_name(severity);
@@ -341,11 +340,7 @@ kd_accept_facts(enum kd_severity severity, const json_t *details, char out[KD_FI
 	if (json_dump_callback(details, hash_tokens, &ctx, JSON_COMPACT | JSON_SORT_KEYS) < 0)
 		return;
 	kd_sha256_final(&ctx, digest);
-	for (size_t i = 0; i < (KD_FINGERPRINT_SIZE - 1) / 2; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 0xf];
-	}
-	out[KD_FINGERPRINT_SIZE - 1] = '\0';
+	kd_hex_lower(out, digest, (KD_FINGERPRINT_SIZE - 1) / 2);
 }
 
 struct kd_acceptance *

@@ -138,7 +138,6 @@ static void
 fingerprint(const struct audit *a, const char *rule_id, uint32_t principal, const char *extra,
 	    char out[KD_FINGERPRINT_SIZE])
 {
-	static const char hex[] = "0123456789abcdef";
 	const struct kd_principal *p = kd_directory_get(a->dir, principal);
 	char sid[KD_SID_STRING_MAX];
 	uint8_t digest[KD_SHA256_SIZE];
@@ -168,11 +167,7 @@ fingerprint(const struct audit *a, const char *rule_id, uint32_t principal, cons
 	}
 	kd_sha256_update(&ctx, extra, strlen(extra));
 	kd_sha256_final(&ctx, digest);
-	for (size_t i = 0; i < (KD_FINGERPRINT_SIZE - 1) / 2; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 0xf];
-	}
-	out[KD_FINGERPRINT_SIZE - 1] = '\0';
+	kd_hex_lower(out, digest, (KD_FINGERPRINT_SIZE - 1) / 2);
 }
 
 /* @text folded to ASCII lower case into @buf (for canonical fingerprint parts). */

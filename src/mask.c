@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kdeleg/mask.h"
+#include "kdeleg/strbuf.h"
 
 /*
  * Why pieces and not only the whole secret: a DC (or a proxy in front of it) that
@@ -53,7 +54,6 @@ int
 kd_mask_new(const char *secret, size_t len, struct kd_mask **ret_mask, struct kd_error *err)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static const char hex[] = "0123456789abcdef";
 	struct kd_mask *m;
 	const unsigned char *s = (const unsigned char *)secret;
 
@@ -76,11 +76,9 @@ kd_mask_new(const char *secret, size_t len, struct kd_mask **ret_mask, struct kd
 		}
 		m->form[f][m->len[f]] = '\0';
 	}
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len; i++)
 		m->form[FORM_PLAIN][i] = (char)lower(s[i]);
-		m->form[FORM_HEX][2 * i] = hex[s[i] >> 4];
-		m->form[FORM_HEX][2 * i + 1] = hex[s[i] & 15];
-	}
+	kd_hex_lower(m->form[FORM_HEX], s, len);
 	for (size_t i = 0, o = 0; i < len; i += 3, o += 4) {
 		uint32_t v = (uint32_t)s[i] << 16;
 

@@ -382,3 +382,16 @@ kd_format(const char *fmt, ...)
 	va_end(ap);
 	return out;
 }
+
+void
+kd_hex_lower(char *out, const void *bytes, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *b = bytes;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}

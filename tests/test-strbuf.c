@@ -455,6 +455,20 @@ START_TEST(test_escape_truncation)
 }
 END_TEST
 
+START_TEST(test_hex_lower)
+{
+	static const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff, 0x10};
+	char out[2 * sizeof(bytes) + 2];
+
+	memset(out, 'x', sizeof(out));
+	kd_hex_lower(out, bytes, sizeof(bytes));
+	ck_assert_str_eq(out, "000fa5ff10");
+	ck_assert_int_eq(out[sizeof(out) - 1], 'x'); /* nothing past the NUL */
+	kd_hex_lower(out, bytes, 0);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 START_TEST(test_escape_size_zero)
 {
 	char buf[4] = "abc";
@@ -568,6 +582,7 @@ kd_strbuf_suite(void)
 	tcase_add_test(tc, test_append_safe_limit);
 	tcase_add_test(tc, test_escape_truncation);
 	tcase_add_test(tc, test_escape_size_zero);
+	tcase_add_test(tc, test_hex_lower);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("utf8");

@@ -44,6 +44,9 @@ int kd_strbuf_append_safe(struct kd_strbuf *sb, const char *text, size_t len);
 /* Same escaping into a fixed buffer, truncated with "..." when it does not fit. */
 void kd_escape_text(char *buf, size_t size, const char *text, size_t len);
 
+/* @n bytes as 2*@n lower-case hex digits and a NUL into @out (2*@n + 1 bytes). */
+void kd_hex_lower(char *out, const void *bytes, size_t n);
+
 /* True when @text[0..len) is valid UTF-8 without NUL. */
 bool kd_utf8_valid(const char *text, size_t len);
 

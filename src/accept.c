@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kdeleg/accept.h"
 #include "kdeleg/arena.h"
@@ -443,13 +442,7 @@ kd_accept_warning(const struct kd_accept *acc, size_t i, const char *today)
 void
 kd_accept_today(char *buf, size_t size)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&now, &tm))
-		strftime(buf, size, "%Y-%m-%d", &tm);
-	else
-		snprintf(buf, size, "1970-01-01");
+	kd_utc_now(buf, size, true);
 }
 
 json_t *

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "kdeleg/accept.h"
 #include "kdeleg/report.h"
@@ -226,13 +225,7 @@ kd_report_observer(void)
 void
 kd_report_timestamp(char *buf, size_t size)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&now, &tm))
-		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	else
-		snprintf(buf, size, "1970-01-01T00:00:00Z");
+	kd_utc_now(buf, size, false);
 }
 
 int

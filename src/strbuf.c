@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kdeleg/strbuf.h"
 
@@ -394,4 +395,18 @@ kd_hex_lower(char *out, const void *bytes, size_t n)
 		out[2 * i + 1] = digits[b[i] & 0xf];
 	}
 	out[2 * n] = '\0';
+}
+
+void
+kd_utc_now(char *buf, size_t size, bool date_only)
+{
+	time_t now = time(NULL), epoch = 0;
+	struct tm tm;
+
+	if (!size)
+		return;
+	if (now == (time_t)-1 || !gmtime_r(&now, &tm))
+		gmtime_r(&epoch, &tm);
+	if (strftime(buf, size, date_only ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		buf[0] = '\0';
 }

@@ -469,6 +469,22 @@ START_TEST(test_hex_lower)
 }
 END_TEST
 
+START_TEST(test_utc_now)
+{
+	char day[16], stamp[32], tiny[4] = "xyz";
+
+	kd_utc_now(day, sizeof(day), true);
+	kd_utc_now(stamp, sizeof(stamp), false);
+	ck_assert_uint_eq(strlen(day), 10);
+	ck_assert_uint_eq(strlen(stamp), 20);
+	ck_assert(day[4] == '-' && day[7] == '-');
+	ck_assert(stamp[10] == 'T' && stamp[19] == 'Z');
+	/* too small for the stamp: empty, never a cut-off date */
+	kd_utc_now(tiny, sizeof(tiny), true);
+	ck_assert_str_eq(tiny, "");
+}
+END_TEST
+
 START_TEST(test_escape_size_zero)
 {
 	char buf[4] = "abc";
@@ -583,6 +599,7 @@ kd_strbuf_suite(void)
 	tcase_add_test(tc, test_escape_truncation);
 	tcase_add_test(tc, test_escape_size_zero);
 	tcase_add_test(tc, test_hex_lower);
+	tcase_add_test(tc, test_utc_now);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("utf8");

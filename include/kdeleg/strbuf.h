@@ -44,6 +44,13 @@ int kd_strbuf_append_safe(struct kd_strbuf *sb, const char *text, size_t len);
 /* Same escaping into a fixed buffer, truncated with "..." when it does not fit. */
 void kd_escape_text(char *buf, size_t size, const char *text, size_t len);
 
+/*
+ * The current time in UTC into @buf: "YYYY-MM-DD" when @date_only, else RFC 3339
+ * "YYYY-MM-DDTHH:MM:SSZ"; the epoch in the same form when the clock cannot be read,
+ * so callers always get a well-formed stamp.
+ */
+void kd_utc_now(char *buf, size_t size, bool date_only);
+
 /* @n bytes as 2*@n lower-case hex digits and a NUL into @out (2*@n + 1 bytes). */
 void kd_hex_lower(char *out, const void *bytes, size_t n);
 

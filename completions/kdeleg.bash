@@ -84,7 +84,7 @@ _kdeleg()
         --accept) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --format --output --color --baseline --fail-on --min-severity --rule --accept --help'
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --full --quiet --format --output --color --baseline --fail-on --min-severity --rule --accept --help'
         fi
         ;;
     collect)
@@ -103,7 +103,7 @@ _kdeleg()
         -o|--output) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --output --help'
+            _kdeleg_words '--uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --full --quiet --output --help'
         fi
         ;;
     diff)
@@ -165,7 +165,7 @@ _kdeleg()
         -o|--output) _kdeleg_files; return ;;
         esac
         if [[ $cur == -* ]]; then
-            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --quiet --from --to --max-hops --format --output --help'
+            _kdeleg_words '--ldif --uri --domain --base --starttls --simple-bind --password-file --ca-file --insecure-tls --timeout --deadline --page-size --range-step --connections --full --quiet --from --to --max-hops --format --output --help'
         fi
         ;;
     rules)

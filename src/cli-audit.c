@@ -215,7 +215,7 @@ cli_cmd_audit(struct cli_args *args)
 		return code;
 	}
 	kd_accept_today(today, sizeof(today));
-	r = cli_load_source(args, &dir, &source, &err);
+	r = cli_load_source(args, false, &dir, &source, &err);
 	if (r == 0)
 		r = kd_analyze(dir, &findings, &err);
 	if (r == 0)

@@ -64,13 +64,14 @@ cli_cmd_collect(struct cli_args *args)
 		r = kd_directory_new(&snap.dir, &err);
 	if (r == 0)
 		r = cli_open_ldap(args, &conn, &pr, &err);
-	if (r == 0 && kd_ldif_write_header(out.file, kd_ldap_uri(conn), time(NULL), &err) < 0) {
+	if (r == 0 && kd_ldif_write_header(out.file, kd_ldap_uri(conn), kd_plan_name(cli_plan(args)),
+					   time(NULL), &err) < 0) {
 		kd_error_set_where(&err, path, 0, NULL, NULL);
 		r = KD_ERR_IO;
 	}
 	snap.file = out.file;
 	if (r == 0)
-		r = kd_ldap_collect(conn, entry_to_snapshot, &snap, &err);
+		r = kd_plan_collect(conn, cli_plan(args), entry_to_snapshot, &snap, NULL, &err);
 	cli_end_progress(&pr);
 	if (r == 0)
 		r = kd_directory_finish(snap.dir, &err);

@@ -53,7 +53,7 @@ cli_cmd_paths(struct cli_args *args)
 	query.to = cli_text(args, OPT_TO);
 	if (cli_given(args, OPT_MAX_HOPS))
 		query.max_hops = args->values[OPT_MAX_HOPS][0].number;
-	r = cli_load_source(args, &dir, &source, &err);
+	r = cli_load_source(args, query.from || query.to, &dir, &source, &err);
 	if (r == 0)
 		r = kd_paths(dir, &query, &doc, &err);
 	if (r == 0) {

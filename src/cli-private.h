@@ -12,6 +12,7 @@
 #include "kdeleg/directory.h"
 #include "kdeleg/error.h"
 #include "kdeleg/ldapsrc.h"
+#include "kdeleg/plan.h"
 
 /* Output formats, the first five in enum kd_report_format's order. */
 enum cli_format {
@@ -57,6 +58,7 @@ enum cli_opt {
 	OPT_PAGE_SIZE,
 	OPT_RANGE_STEP,
 	OPT_CONNECTIONS,
+	OPT_FULL,
 	OPT_QUIET,
 	OPT_USER,
 	OPT_PROTOCOL,
@@ -212,9 +214,15 @@ unsigned cli_terminal_width(int fd);
 /* cli-source.c: the directory a command reads, from --ldif or a DC. */
 /* Usage checks on the source options before anything is opened; -1 to go on. */
 int cli_check_source(struct cli_args *args, bool ldif_allowed);
-/* Reads the source into a finished, non-empty directory; *ret_source names it (free it). */
-int cli_load_source(struct cli_args *args, struct kd_directory **ret_dir, char **ret_source,
-		    struct kd_error *err);
+/*
+ * Reads the source into a finished, non-empty directory; *ret_source names it (free it).
+ * @every_account: the command may name any account (verify's user, paths --from/--to),
+ * so a DC is read with the full plan and a targeted snapshot is refused (KD_ERR_USAGE).
+ */
+int cli_load_source(struct cli_args *args, bool every_account, struct kd_directory **ret_dir,
+		    char **ret_source, struct kd_error *err);
+/* The plan a live read of this command line uses (--full, else targeted). */
+enum kd_plan cli_plan(const struct cli_args *args);
 /* Live collection progress on stderr, when it is a terminal and not --quiet. */
 struct cli_progress {
 	const struct kd_ldap *conn;

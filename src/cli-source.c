@@ -79,7 +79,7 @@ cli_check_source(struct cli_args *args, bool ldif_allowed)
 
 /* Reads the snapshot into @dir. */
 static int
-load_ldif(struct kd_directory *dir, const char *path, struct kd_error *err)
+load_ldif(struct kd_directory *dir, const char *path, bool every_account, struct kd_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *source = is_stdin ? "<stdin>" : path;
@@ -100,7 +100,17 @@ load_ldif(struct kd_directory *dir, const char *path, struct kd_error *err)
 			break;
 		r = kd_directory_add(dir, entry, err);
 	}
-	if (r < 0)
+	if (r == 0) {
+		kd_directory_set_plan(dir, kd_ldif_plan(ldif));
+		if (every_account && kd_ldif_plan(ldif) &&
+		    strcmp(kd_ldif_plan(ldif), "targeted") == 0)
+			r = kd_error_set(err, KD_ERR_USAGE,
+					 "%s holds the targeted collection (the accounts a finding "
+					 "can need), and this command may name any account: collect "
+					 "with --full",
+					 source);
+	}
+	if (r < 0 && r != KD_ERR_USAGE)
 		kd_error_set_where(err, source, 0, NULL, NULL);
 	kd_ldif_free(ldif);
 	if (!is_stdin)
@@ -193,17 +203,24 @@ entry_to_directory(void *ctx, const struct kd_entry *entry, struct kd_error *err
 	return kd_directory_add(ctx, entry, err);
 }
 
+enum kd_plan
+cli_plan(const struct cli_args *args)
+{
+	return cli_given(args, OPT_FULL) ? KD_PLAN_FULL : KD_PLAN_TARGETED;
+}
+
 /* Reads the domain from a DC into @dir; *ret_source is the DC's URI (free it). */
 static int
-load_ldap(struct cli_args *args, struct kd_directory *dir, char **ret_source,
-	  struct kd_error *err)
+load_ldap(struct cli_args *args, enum kd_plan plan, struct kd_directory *dir,
+	  char **ret_source, struct kd_error *err)
 {
 	struct cli_progress pr = {0};
 	struct kd_ldap *conn = NULL;
 	int r = cli_open_ldap(args, &conn, &pr, err);
 
+	kd_directory_set_plan(dir, kd_plan_name(plan));
 	if (r == 0)
-		r = kd_ldap_collect(conn, entry_to_directory, dir, err);
+		r = kd_plan_collect(conn, plan, entry_to_directory, dir, NULL, err);
 	cli_end_progress(&pr);
 	if (r == 0 && !(*ret_source = strdup(kd_ldap_uri(conn))))
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
@@ -212,8 +229,8 @@ load_ldap(struct cli_args *args, struct kd_directory *dir, char **ret_source,
 }
 
 int
-cli_load_source(struct cli_args *args, struct kd_directory **ret_dir, char **ret_source,
-		struct kd_error *err)
+cli_load_source(struct cli_args *args, bool every_account, struct kd_directory **ret_dir,
+		char **ret_source, struct kd_error *err)
 {
 	const char *ldif = cli_text(args, OPT_LDIF);
 	struct kd_directory *dir = NULL;
@@ -223,7 +240,9 @@ cli_load_source(struct cli_args *args, struct kd_directory **ret_dir, char **ret
 	*ret_source = NULL;
 	r = kd_directory_new(&dir, err);
 	if (r == 0)
-		r = ldif ? load_ldif(dir, ldif, err) : load_ldap(args, dir, ret_source, err);
+		r = ldif ? load_ldif(dir, ldif, every_account, err)
+			 : load_ldap(args, every_account ? KD_PLAN_FULL : cli_plan(args), dir,
+				     ret_source, err);
 	if (r == 0)
 		r = kd_directory_finish(dir, err);
 	if (r == 0)

@@ -195,6 +195,10 @@ const struct cli_option cli_options[OPT_COUNT] = {
 	[OPT_CONNECTIONS] = {"connections", 0, KIND_NUMBER, "N", LIVE, false, 1,
 			     KD_LDAP_MAX_CONNECTIONS, NULL,
 			     "read the domain over N connections to the DC (default 1)"},
+	[OPT_FULL] = {"full", 0, KIND_FLAG, NULL, ON(CMD_AUDIT) | ON(CMD_COLLECT) | ON(CMD_PATHS),
+		      false, 0, 0, NULL,
+		      "read every account from the DC, not only those a finding can need (the "
+		      "same findings, slower)"},
 	[OPT_QUIET] = {"quiet", 'q', KIND_FLAG, NULL, LIVE, false, 0, 0, NULL,
 		       "no progress on stderr (shown only when it is a terminal)"},
 	[OPT_USER] = {"user", 0, KIND_TEXT, "USER", ON(CMD_VERIFY), false, 0, 0, NULL,

@@ -128,7 +128,7 @@ cli_cmd_verify(struct cli_args *args)
 	if (code >= 0)
 		return code;
 	code = -1;
-	r = cli_load_source(args, &dir, &source, &err);
+	r = cli_load_source(args, true, &dir, &source, &err);
 	if (r == 0) {
 		code = find_named(dir, "front end", args->positional[0], &frontend);
 		if (code < 0 && user_name)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The collection plan: which searches a live audit runs, over how many connections
- * (kd_ldap_collect in kdeleg/ldapsrc.h). */
+/* The collector's searches of the domain and the configuration, over how many connections
+ * (kd_ldap_collect in kdeleg/ldapsrc.h; the targeted plan above them is plan.c). */
 #include "config.h"
 
 #include <ldap.h>
@@ -14,6 +14,7 @@
 #include "kdeleg/arena.h"
 #include "kdeleg/directory.h"
 
+#include "collect-private.h"
 #include "ldap-private.h"
 
 /*
@@ -38,8 +39,8 @@ static const char *const cross_ref_attributes[] = {"ncname", "netbiosname", NULL
  */
 #define RANGES_PER_CONNECTION 2u
 #define RANGES_MAX (RANGES_PER_CONNECTION * KD_LDAP_MAX_CONNECTIONS)
-/* kd_directory_filter with two uSNChanged bounds around it */
-#define FILTER_MAX 512
+/* a domain filter (the targeted plan's is the longest) with two uSNChanged bounds */
+#define FILTER_MAX 2048
 
 /* "<rdns><config_nc>" in a malloc'd string, NULL when out of memory. */
 static char *
@@ -75,7 +76,7 @@ cross_ref_filter(const struct kd_ldap *c)
 	return filter;
 }
 
-/* ---- entries kept in memory between a range's read and its turn ---- */
+/* ---- entries kept in memory: a range until its turn, the targeted plan's entries ---- */
 
 /*
  * An entry laid out in a buffer: sizes as size_t, then the bytes and a NUL, for the
@@ -96,17 +97,24 @@ put_bytes(struct kd_strbuf *b, const char *bytes, size_t len)
 	return 0;
 }
 
-struct range {
-	atomic_size_t *read; /* the pool's count of entries read, all connections */
-	struct kd_strbuf data;
-	bool done; /* read completely; the merge may take it (under pool.lock) */
-};
-
-static int
-keep_entry(void *ctx, const struct kd_entry *e, struct kd_error *err)
+void
+kd_entry_store_init(struct kd_entry_store *st)
 {
-	struct range *rg = ctx;
-	struct kd_strbuf *b = &rg->data;
+	kd_strbuf_init(&st->data, SIZE_MAX);
+	st->count = 0;
+}
+
+void
+kd_entry_store_free(struct kd_entry_store *st)
+{
+	kd_strbuf_free(&st->data);
+	st->count = 0;
+}
+
+int
+kd_entry_store_put(struct kd_entry_store *st, const struct kd_entry *e)
+{
+	struct kd_strbuf *b = &st->data;
 	int r = put_bytes(b, e->dn, e->dn_len);
 
 	if (r == 0)
@@ -120,24 +128,30 @@ keep_entry(void *ctx, const struct kd_entry *e, struct kd_error *err)
 		for (size_t v = 0; v < at->nvalues && r == 0; v++)
 			r = put_bytes(b, at->values[v].data, at->values[v].len);
 	}
-	if (r < 0)
+	if (r == 0)
+		st->count++;
+	return r;
+}
+
+struct range {
+	atomic_size_t *read; /* the pool's count of entries read, all connections */
+	struct kd_entry_store store;
+	bool done; /* read completely; the merge may take it (under pool.lock) */
+};
+
+static int
+keep_entry(void *ctx, const struct kd_entry *e, struct kd_error *err)
+{
+	struct range *rg = ctx;
+
+	if (kd_entry_store_put(&rg->store, e) < 0)
 		return kd_error_set(err, KD_ERR_NOMEM, "out of memory keeping entries in memory");
 	atomic_fetch_add(rg->read, 1);
 	return 0;
 }
 
-/* Reading the buffer back: the entry's arrays grow as needed, pointers into the buffer. */
-struct replay {
-	const char *p, *end;
-	struct kd_attr *attrs;
-	size_t attrs_cap;
-	struct kd_value *values;
-	size_t values_cap;
-	struct kd_entry entry;
-};
-
 static size_t
-get_size(struct replay *rp)
+get_size(struct kd_entry_replay *rp)
 {
 	size_t n;
 
@@ -147,7 +161,7 @@ get_size(struct replay *rp)
 }
 
 static const char *
-get_bytes(struct replay *rp, size_t *ret_len)
+get_bytes(struct kd_entry_replay *rp, size_t *ret_len)
 {
 	const char *s;
 
@@ -157,14 +171,28 @@ get_bytes(struct replay *rp, size_t *ret_len)
 	return s;
 }
 
-/* The next entry of the buffer (which this file wrote), or 0 at its end. */
-static int
-replay_next(struct replay *rp)
+void
+kd_entry_replay_start(struct kd_entry_replay *rp, const struct kd_entry_store *st)
+{
+	rp->p = st->data.data;
+	rp->end = rp->p ? rp->p + st->data.len : NULL;
+}
+
+void
+kd_entry_replay_free(struct kd_entry_replay *rp)
+{
+	free(rp->attrs);
+	free(rp->values);
+	*rp = (struct kd_entry_replay){0};
+}
+
+int
+kd_entry_replay_next(struct kd_entry_replay *rp)
 {
 	size_t nattrs, nvalues = 0, len;
 	const char *save;
 
-	if (rp->p >= rp->end)
+	if (!rp->p || rp->p >= rp->end)
 		return 0;
 	rp->entry.dn = get_bytes(rp, &rp->entry.dn_len);
 	nattrs = get_size(rp);
@@ -223,6 +251,8 @@ struct pool {
 	struct worker workers[KD_LDAP_MAX_CONNECTIONS];
 	size_t nworkers;
 	const char *base;
+	const char *stage;
+	const char *filter; /* the domain filter each range is cut from */
 	size_t highest_usn;
 	struct range ranges[RANGES_MAX];
 	unsigned nranges;
@@ -274,9 +304,8 @@ pool_progress(void *ctx, const struct kd_ldap_progress *progress)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Empties @c's record of the DNs it handed out (kd_ldap_search's once-a-DN check). */
-static void
-forget_dns(struct kd_ldap *c)
+void
+kd_collect_forget_dns(struct kd_ldap *c)
 {
 	kd_hashtab_free(&c->seen);
 	kd_hashtab_init(&c->seen);
@@ -295,7 +324,7 @@ work(void *arg)
 		char filter[FILTER_MAX];
 		size_t lo, hi;
 		struct kd_ldap_search s = {
-			.stage = "accounts", .base = p->base, .scope = LDAP_SCOPE_SUBTREE,
+			.stage = p->stage, .base = p->base, .scope = LDAP_SCOPE_SUBTREE,
 			.filter = filter, .attributes = kd_directory_attributes,
 			.paged = true, .sd_flags = true,
 		};
@@ -310,7 +339,7 @@ work(void *arg)
 			continue;
 		}
 		if (snprintf(filter, sizeof(filter), "(&(uSNChanged>=%zu)(uSNChanged<=%zu)%s)", lo,
-			     hi, kd_directory_filter) >= (int)sizeof(filter)) {
+			     hi, p->filter) >= (int)sizeof(filter)) {
 			w->r = kd_error_set(&w->err, KD_ERR_NOMEM, "the range filter is too long");
 			pthread_mutex_lock(&p->lock);
 			atomic_store(&p->stop, true);
@@ -320,7 +349,7 @@ work(void *arg)
 		}
 		/* a range is a search of its own: its DNs are checked once within it here, and
 		 * across ranges by the merge, which names an overlap for what it is */
-		forget_dns(w->conn);
+		kd_collect_forget_dns(w->conn);
 		w->r = kd_ldap_search(w->conn, &s, keep_entry, &p->ranges[k], &w->err);
 		pthread_mutex_lock(&p->lock);
 		p->ranges[k].done = w->r == 0;
@@ -395,12 +424,13 @@ catch_up_entry(void *ctx, const struct kd_entry *e, struct kd_error *err)
  * returned it, so must this.
  */
 static int
-collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
+collect_parallel(struct kd_ldap *c, const char *stage, const char *domain_filter,
+		 kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
 {
 	struct pool *p = calloc(1, sizeof(*p));
 	struct merge m = {.fn = fn, .ctx = ctx};
-	struct replay rp = {0};
-	size_t started = 0;
+	struct kd_entry_replay rp = {0};
+	size_t started = 0, before = c->entries;
 	char filter[FILTER_MAX];
 	int r = 0;
 
@@ -410,6 +440,8 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 	p->nworkers = 1 + c->npeers;
 	p->nranges = RANGES_PER_CONNECTION * (unsigned)p->nworkers;
 	p->base = c->base;
+	p->stage = stage;
+	p->filter = domain_filter;
 	p->highest_usn = c->highest_usn;
 	p->progress = c->progress;
 	p->progress_ctx = c->progress_ctx;
@@ -419,7 +451,7 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
 	for (unsigned k = 0; k < RANGES_MAX; k++) {
-		kd_strbuf_init(&p->ranges[k].data, SIZE_MAX);
+		kd_entry_store_init(&p->ranges[k].store);
 		p->ranges[k].read = &p->read;
 	}
 	for (size_t i = 0; i < p->nworkers; i++) {
@@ -455,10 +487,9 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 		pthread_mutex_unlock(&p->lock);
 		if (!ready)
 			break;
-		rp.p = p->ranges[k].data.data;
-		rp.end = rp.p + p->ranges[k].data.len;
-		while (r == 0 && rp.p) {
-			int more = replay_next(&rp);
+		kd_entry_replay_start(&rp, &p->ranges[k].store);
+		while (r == 0) {
+			int more = kd_entry_replay_next(&rp);
 
 			if (more < 0)
 				r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
@@ -466,7 +497,7 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 				break;
 			r = merge_entry(&m, &rp.entry, false, err);
 		}
-		kd_strbuf_free(&p->ranges[k].data);
+		kd_entry_store_free(&p->ranges[k].store);
 	}
 	atomic_store(&p->stop, true);
 	for (size_t i = 0; i < started; i++)
@@ -500,8 +531,8 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 		goto out;
 	}
 	/* the first connection reads again what it handed out: its own check starts afresh */
-	forget_dns(c);
-	c->entries = m.handed;
+	kd_collect_forget_dns(c);
+	c->entries = before + m.handed;
 	/* Nothing committed since the ranges' bound: nothing to catch up (a search costs
 	 * the DC a scan; reading the rootDSE costs nothing). It is not an entry. */
 	{
@@ -521,13 +552,13 @@ collect_parallel(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_er
 			goto done;
 	}
 	if (snprintf(filter, sizeof(filter), "(&(uSNChanged>=%zu)%s)", p->highest_usn + 1,
-		     kd_directory_filter) >= (int)sizeof(filter)) {
+		     domain_filter) >= (int)sizeof(filter)) {
 		r = kd_error_set(err, KD_ERR_NOMEM, "the range filter is too long");
 		goto out;
 	}
 	{
 		struct kd_ldap_search s = {
-			.stage = "accounts", .base = c->base, .scope = LDAP_SCOPE_SUBTREE,
+			.stage = stage, .base = c->base, .scope = LDAP_SCOPE_SUBTREE,
 			.filter = filter, .attributes = kd_directory_attributes,
 			.paged = true, .sd_flags = true,
 		};
@@ -539,7 +570,7 @@ done:
 	c->progress = p->progress;
 	c->progress_ctx = p->progress_ctx;
 	if (r == 0 && p->progress) {
-		struct kd_ldap_progress done = {"accounts", c->entries, p->pages_done, true};
+		struct kd_ldap_progress done = {stage, c->entries, p->pages_done, true};
 
 		p->progress(p->progress_ctx, &done);
 	}
@@ -547,39 +578,46 @@ out:
 	c->progress = p->progress;
 	c->progress_ctx = p->progress_ctx;
 	for (unsigned k = 0; k < RANGES_MAX; k++)
-		kd_strbuf_free(&p->ranges[k].data);
+		kd_entry_store_free(&p->ranges[k].store);
 	pthread_cond_destroy(&p->changed);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
-	free(rp.attrs);
-	free(rp.values);
+	kd_entry_replay_free(&rp);
 	kd_hashtab_free(&m.seen);
 	kd_arena_free(m.keys);
 	return r;
 }
 
 int
-kd_ldap_collect(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
+kd_collect_domain(struct kd_ldap *c, const char *stage, const char *domain_filter,
+		  kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
 {
-	char *spn_base = NULL, *partitions = NULL, *cross_ref = NULL;
+	const struct kd_ldap_search s = {
+		.stage = stage, .base = c->base, .scope = LDAP_SCOPE_SUBTREE,
+		.filter = domain_filter, .attributes = kd_directory_attributes,
+		.paged = true, .sd_flags = true,
+	};
+
+	if (c->failed)
+		return kd_error_set(err, KD_ERR_USAGE, "the connection failed before");
+	return c->npeers ? collect_parallel(c, stage, domain_filter, fn, ctx, err)
+			 : kd_ldap_search(c, &s, fn, ctx, err);
+}
+
+int
+kd_collect_config(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
+{
+	char *spn_base = config_dn(c, SPN_MAPPINGS_RDNS);
+	char *partitions = config_dn(c, PARTITIONS_RDNS);
+	char *cross_ref = cross_ref_filter(c);
 	int r = 0;
 
-	if (!c || !fn)
-		return kd_error_set(err, KD_ERR_USAGE, "kd_ldap_collect: no connection");
-	if (c->failed)
-		return kd_error_set(err, KD_ERR_USAGE,
-				    "kd_ldap_collect: the connection failed before");
-	spn_base = config_dn(c, SPN_MAPPINGS_RDNS);
-	partitions = config_dn(c, PARTITIONS_RDNS);
-	cross_ref = cross_ref_filter(c);
 	if (!spn_base || !partitions || !cross_ref) {
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	{
 		const struct kd_ldap_search searches[] = {
-			{"accounts", c->base, LDAP_SCOPE_SUBTREE, kd_directory_filter,
-			 kd_directory_attributes, true, true},
 			{"spn-mappings", spn_base, LDAP_SCOPE_BASE, "(objectClass=*)",
 			 spn_mapping_attributes, false, false},
 			{"cross-ref", partitions, LDAP_SCOPE_ONELEVEL, cross_ref,
@@ -587,12 +625,27 @@ kd_ldap_collect(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_err
 		};
 
 		for (size_t i = 0; i < sizeof(searches) / sizeof(searches[0]) && r == 0; i++)
-			r = i == 0 && c->npeers ? collect_parallel(c, fn, ctx, err)
-						: kd_ldap_search(c, &searches[i], fn, ctx, err);
+			r = kd_ldap_search(c, &searches[i], fn, ctx, err);
 	}
 out:
 	free(spn_base);
 	free(partitions);
 	free(cross_ref);
+	return r;
+}
+
+int
+kd_ldap_collect(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_error *err)
+{
+	int r;
+
+	if (!c || !fn)
+		return kd_error_set(err, KD_ERR_USAGE, "kd_ldap_collect: no connection");
+	if (c->failed)
+		return kd_error_set(err, KD_ERR_USAGE,
+				    "kd_ldap_collect: the connection failed before");
+	r = kd_collect_domain(c, "accounts", kd_directory_filter, fn, ctx, err);
+	if (r == 0)
+		r = kd_collect_config(c, fn, ctx, err);
 	return r;
 }

@@ -119,6 +119,7 @@ struct kd_directory {
 	size_t entries;
 	struct kd_directory_counts counts; /* set by finish */
 	struct kd_coverage coverage;       /* set by finish */
+	const char *plan;                  /* kd_directory_set_plan() */
 	bool finished;
 };
 
@@ -763,6 +764,24 @@ kd_principal_sid(const struct kd_principal *p)
 	    kd_sid_from_binary(p->sid_binary, 8 + 4 * (size_t)p->sid_binary[1], &sid, NULL) < 0)
 		memset(&sid, 0, sizeof(sid));
 	return sid;
+}
+
+bool
+kd_principal_takes_tickets(const struct kd_principal *p)
+{
+	switch (p->kind) {
+	case KD_KIND_COMPUTER:
+	case KD_KIND_DC:
+	case KD_KIND_RODC:
+	case KD_KIND_MSA:
+	case KD_KIND_GMSA:
+	case KD_KIND_KRBTGT:
+		return true;
+	case KD_KIND_USER:
+		return p->nspns > 0;
+	default:
+		return false;
+	}
 }
 
 uint32_t
@@ -1961,6 +1980,7 @@ settle_coverage(struct kd_directory *dir)
 	const struct kd_domain *d = &dir->domain;
 
 	memset(c, 0, sizeof(*c));
+	c->plan = dir->plan;
 	for (size_t i = 0; i < dir->count; i++) {
 		const struct kd_principal *p = &dir->principals[i];
 
@@ -2247,6 +2267,13 @@ kd_directory_trusts(const struct kd_directory *dir, const struct kd_trust **ret)
 {
 	*ret = dir->trusts;
 	return dir->ntrusts;
+}
+
+void
+kd_directory_set_plan(struct kd_directory *dir, const char *plan)
+{
+	dir->plan = plan;
+	dir->coverage.plan = plan;
 }
 
 const struct kd_coverage *

@@ -134,7 +134,8 @@ write_failed(struct kd_error *err)
 }
 
 int
-kd_ldif_write_header(FILE *out, const char *source, time_t when, struct kd_error *err)
+kd_ldif_write_header(FILE *out, const char *source, const char *plan, time_t when,
+		     struct kd_error *err)
 {
 	char safe[512], stamp[32];
 	struct tm tm;
@@ -149,8 +150,9 @@ kd_ldif_write_header(FILE *out, const char *source, time_t when, struct kd_error
 		KD_LDIF_KDELEG_HEADER " a directory snapshot for 'kdeleg audit --ldif'\n"
 		"# source: %s\n"
 		"# time: %s\n"
+		KD_LDIF_PLAN_PREFIX "%s\n"
 		"\n",
-		safe, stamp);
+		safe, stamp, plan);
 	return ferror(out) ? write_failed(err) : 0;
 }
 

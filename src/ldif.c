@@ -210,6 +210,7 @@ struct kd_ldif {
 	bool done;
 	bool records;        /* a record (not the version line) has begun */
 	bool kdeleg;         /* KD_LDIF_KDELEG_HEADER came before the first record */
+	const char *plan;    /* its "# plan: " line: "targeted", "full", or NULL */
 	bool trailer;        /* the trailer came: only the end of the file may follow */
 	size_t trailer_entries;
 	int status; /* sticky: after an error every call returns it */
@@ -1312,8 +1313,24 @@ comment_line(struct kd_ldif *l, const char *line, size_t len, size_t lineno,
 	size_t n = 0;
 	int r;
 
+	const size_t plen = strlen(KD_LDIF_PLAN_PREFIX);
+
 	if (!l->records && len >= hlen && memcmp(line, KD_LDIF_KDELEG_HEADER, hlen) == 0) {
 		l->kdeleg = true;
+		return 0;
+	}
+	/* the collection plan, in the header: a targeted snapshot is not every account */
+	if (l->kdeleg && !l->records && len >= plen && memcmp(line, KD_LDIF_PLAN_PREFIX, plen) == 0) {
+		static const char *const plans[] = {"targeted", "full"};
+
+		for (size_t k = 0; k < sizeof(plans) / sizeof(plans[0]); k++)
+			if (len - plen == strlen(plans[k]) &&
+			    memcmp(line + plen, plans[k], len - plen) == 0)
+				l->plan = plans[k];
+		if (!l->plan)
+			return fail(l, err, KD_ERR_PARSE, lineno,
+				    "unknown collection plan (expected '" KD_LDIF_PLAN_PREFIX
+				    "targeted' or 'full')");
 		return 0;
 	}
 	r = kd_ldif_parse_trailer(line, len, &n);
@@ -1470,6 +1487,12 @@ kd_ldif_next(struct kd_ldif *l, const struct kd_entry **ret_entry, struct kd_err
 		if (r < 0)
 			return r;
 	}
+}
+
+const char *
+kd_ldif_plan(const struct kd_ldif *ldif)
+{
+	return ldif->plan;
 }
 
 size_t

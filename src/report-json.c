@@ -125,7 +125,8 @@ coverage(const struct kd_directory *dir)
 		}
 	if (!list)
 		return NULL;
-	return json_pack("{s:I, s:I, s:b, s:b, s:b, s:b, s:b, s:b, s:o}", "accounts",
+	return json_pack("{s:o, s:I, s:I, s:b, s:b, s:b, s:b, s:b, s:b, s:o}", "plan",
+			 c->plan ? json_string(c->plan) : json_null(), "accounts",
 			 (json_int_t)c->accounts, "descriptors", (json_int_t)c->descriptors,
 			 "domain_descriptor", c->domain_descriptor, "functional_level",
 			 c->functional_level, "machine_account_quota", c->machine_quota,

@@ -484,6 +484,10 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 		 c.service_accounts, PLURAL(c.service_accounts), c.groups, PLURAL(c.groups),
 		 c.entries, c.entries == 1 ? "y" : "ies");
 	lit(t, buf);
+	if (kd_directory_coverage(dir)->plan &&
+	    strcmp(kd_directory_coverage(dir)->plan, "targeted") == 0)
+		lit(t, "plan:     targeted (the accounts a finding can need, not every account; "
+		       "--full reads them all)\n");
 	{
 		const char *gaps[KD_GAPS_MAX];
 		size_t ngaps = kd_analyze_gaps(dir, gaps, KD_GAPS_MAX);

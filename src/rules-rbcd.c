@@ -626,8 +626,9 @@ audit_rule_rbcd_writable(struct audit *a, uint32_t i, const struct kd_principal 
 	char more[64] = "";
 	char *quoted;
 
-	if (!p->sd || p->kind == KD_KIND_GROUP || p->kind == KD_KIND_FOREIGN ||
-	    p->kind == KD_KIND_TRUST || p->kind == KD_KIND_UNKNOWN)
+	/* no service, no gain: impersonating a user to an account nobody gets a service
+	 * ticket for gives nothing (and a targeted collection reads only these) */
+	if (!p->sd || !kd_principal_takes_tickets(p))
 		return;
 	if (writers_of(a, i, p, &writers, &nwriters) < 0) {
 		a->failed = true;

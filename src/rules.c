@@ -203,7 +203,9 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.id = "rbcd-writable",
 		.severity = KD_SEV_HIGH,
 		.title = "Principal outside tier 0 can configure RBCD on an account",
-		.meaning = "The account's owner or DACL lets a principal outside tier 0 write "
+		.meaning = "The account takes service tickets (it holds an SPN, or it is a "
+			   "computer, DC, managed service account or krbtgt) and its owner or "
+			   "DACL lets a principal outside tier 0 write "
 			   "msDS-AllowedToActOnBehalfOfOtherIdentity: WRITE_PROPERTY on the "
 			   "attribute, on the User-Account-Restrictions property set or on all "
 			   "properties, GENERIC_WRITE, GENERIC_ALL, WRITE_DAC, WRITE_OWNER, or "
@@ -212,8 +214,9 @@ static const struct kd_rule rules[KD_RULE_COUNT] = {
 		.why = "This is how RBCD is abused most often: the writer trusts an account it "
 		       "controls (any SPN holder, or a computer it creates while "
 		       "ms-DS-MachineAccountQuota is above 0) and impersonates any delegable "
-		       "user, administrators included, to this account. Critical on a domain "
-		       "controller or krbtgt.",
+		       "user, administrators included, to this account's services. Critical on "
+		       "a domain controller or krbtgt. An account without a service is left "
+		       "out: nobody gets a ticket to it, so impersonation to it gains nothing.",
 		.fix = "Remove the ACE (or change the owner to Domain Admins); delegate only the "
 		       "rights the writer needs, never on the RBCD attribute.",
 		.attack = {"T1098", "T1558", "T1550.003"},

@@ -28,7 +28,8 @@ LAYERS = {
     "model": (["directory", "token", "kdc", "access", "edge", "graph", "verify"],
               ["foundations", "parsers", "entries"]),
     # The plan: the only module that knows both LDAP and the model.
-    "collect": (["collect", "plan"], ["foundations", "parsers", "entries", "ldap", "model"]),
+    "collect": (["collect", "collect-private", "plan"],
+                ["foundations", "parsers", "entries", "ldap", "model"]),
     "rules": (["rules", "rules-*", "analyze", "analyze-private", "chain", "accept"],
               ["foundations", "parsers", "entries", "model"]),
     "reports": (["report", "report-*", "baseline"],

@@ -1075,7 +1075,8 @@ END_TEST
 /* A target account of the write-rights cases: its LDIF (without the blank line). */
 #define T_WS COMPUTER("WS01", "3501", U_WS)
 #define T_DC COMPUTER("DC02", "3502", U_DC) "primaryGroupID: 516\n"
-#define T_USER USER("svc_app", "3503", U_NORMAL)
+#define T_USER USER("svc_app", "3503", U_NORMAL) "servicePrincipalName: HTTP/app.corp.example\n"
+#define T_USER_NO_SPN USER("svc_app", "3503", U_NORMAL)
 #define T_KRBTGT USER("krbtgt", "502", "514")
 #define T_GROUP GROUP("AppAdmins", DOMSID "-3504")
 
@@ -1183,7 +1184,7 @@ static const struct writable_case writable_cases[] = {
 	 true, KD_SEV_HIGH, "Authenticated Users", "write-property-attribute", 0, 1, true},
 	{"null-dacl", "WS01", "WS01$", T_WS, DOMSID "-512", true, {{0}}, 0, true, KD_SEV_HIGH,
 	 "Everyone", "generic-all", -1, 1, true},
-	/* any account, and tier 0 is critical */
+	/* any account with a service, and tier 0 is critical */
 	{"user", "svc_app", "svc_app", T_USER, DOMSID "-512", false,
 	 {PLAIN(0x10000000, SID_HELPDESK)}, 1, true, KD_SEV_HIGH, "helpdesk", "generic-all", 0, 1,
 	 false},
@@ -1222,6 +1223,9 @@ static const struct writable_case writable_cases[] = {
 	{"itself", "WS01", "WS01$", T_WS, DOMSID "-3501", false,
 	 {OBJ_WP(DOMSID "-3501", RBCD_GUID)}, 1, false, 0, NULL, NULL, 0, 0, false},
 	{"group", "AppAdmins", "AppAdmins", T_GROUP, SID_JOINER, false,
+	 {PLAIN(0x10000000, SID_HELPDESK)}, 1, false, 0, NULL, NULL, 0, 0, false},
+	/* a user with no SPN: nobody gets a service ticket for it, impersonation gives nothing */
+	{"user-no-spn", "svc_app", "svc_app", T_USER_NO_SPN, DOMSID "-512", false,
 	 {PLAIN(0x10000000, SID_HELPDESK)}, 1, false, 0, NULL, NULL, 0, 0, false},
 };
 

@@ -1492,7 +1492,7 @@ START_TEST(test_collected_round_trip)
 	out = open_memstream(&written, &written_len);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_int_eq(kd_ldif_open(in, "test", kd_directory_attributes, &ldif, &err), 0);
-	ck_assert_int_eq(kd_ldif_write_header(out, "ldap://dc1.corp.example", 0, &err), 0);
+	ck_assert_int_eq(kd_ldif_write_header(out, "ldap://dc1.corp.example", "full", 0, &err), 0);
 	size_t nwritten = 0;
 
 	while (kd_ldif_next(ldif, &e, &err) == 0 && e) {

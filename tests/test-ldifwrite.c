@@ -11,6 +11,8 @@
 #include "kdeleg/ldif-write.h"
 #include "kdeleg/ldif.h"
 
+#include "testutil.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- which values stay plain ---- */
@@ -123,7 +125,8 @@ round_trip(const struct kd_entry *entries, size_t n)
 
 	kd_error_clear(&err);
 	mem_open(&m);
-	ck_assert_int_eq(kd_ldif_write_header(m.file, "ldap://dc1.lab.test", 0, &err), 0);
+	ck_assert_int_eq(kd_ldif_write_header(m.file, "ldap://dc1.lab.test", "targeted", 0, &err),
+			 0);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(kd_ldif_write_entry(m.file, &entries[i], &err), 0);
 	ck_assert_int_eq(kd_ldif_write_trailer(m.file, n, &err), 0);
@@ -139,6 +142,7 @@ round_trip(const struct kd_entry *entries, size_t n)
 	}
 	ck_assert_msg(r == 0, "reading back failed: %s (line %zu)", err.message, err.line);
 	ck_assert_uint_eq(count, n);
+	ck_assert_str_eq(kd_ldif_plan(l), "targeted");
 	kd_ldif_free(l);
 	fclose(in);
 	mem_free(&m);
@@ -286,6 +290,59 @@ START_TEST(test_big_value)
 }
 END_TEST
 
+/* The header's plan line: read before the first entry, only in a kdeleg header, and an
+ * unknown plan is refused (a snapshot from a newer plan would be misread). */
+static int
+read_plan(const char *text, const char **ret_plan, struct kd_error *err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	struct kd_ldif *l = NULL;
+	const struct kd_entry *e = NULL;
+	int r;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_int_eq(kd_ldif_open(in, "p.ldif", NULL, &l, err), 0);
+	r = kd_ldif_next(l, &e, err);
+	*ret_plan = kd_ldif_plan(l);
+	kd_ldif_free(l);
+	fclose(in);
+	return r;
+}
+
+START_TEST(test_plan_line)
+{
+	static const char head[] = "version: 1\n# kdeleg collect: x\n";
+	static const char entry[] = "\ndn: CN=a\nobjectClass: user\n\n"
+				    "# kdeleg collect complete: 1 entries\n";
+	struct kd_error err;
+	const char *plan;
+	char *text;
+
+	kd_error_clear(&err);
+	text = tu_xprintf("%s# plan: targeted\n%s", head, entry);
+	ck_assert_int_eq(read_plan(text, &plan, &err), 0);
+	ck_assert_str_eq(plan, "targeted");
+	free(text);
+	text = tu_xprintf("%s# plan: full\n%s", head, entry);
+	ck_assert_int_eq(read_plan(text, &plan, &err), 0);
+	ck_assert_str_eq(plan, "full");
+	free(text);
+	/* none: an older kdeleg's snapshot, or ldapsearch's */
+	text = tu_xprintf("%s%s", head, entry);
+	ck_assert_int_eq(read_plan(text, &plan, &err), 0);
+	ck_assert_ptr_null(plan);
+	free(text);
+	ck_assert_int_eq(read_plan("dn: CN=a\nobjectClass: user\n# plan: full\n\n", &plan, &err),
+			 0);
+	ck_assert_ptr_null(plan);
+	text = tu_xprintf("%s# plan: partial\n%s", head, entry);
+	ck_assert_int_eq(read_plan(text, &plan, &err), KD_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "unknown collection plan"));
+	ck_assert_uint_eq(err.line, 3);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_header)
 {
 	struct kd_ldif *l = NULL;
@@ -295,13 +352,13 @@ START_TEST(test_header)
 	FILE *in;
 
 	mem_open(&m);
-	ck_assert_int_eq(kd_ldif_write_header(m.file, "ldap://dc\n\rdn: CN=forged", 86400 * 365,
-					      &err),
+	ck_assert_int_eq(kd_ldif_write_header(m.file, "ldap://dc\n\rdn: CN=forged", "full",
+					      86400 * 365, &err),
 			 0);
 	mem_close(&m);
 	ck_assert_msg(strncmp(m.data, "version: 1\n# kdeleg collect", 27) == 0, "%s", m.data);
 	ck_assert_ptr_nonnull(strstr(m.data, "# source: ldap://dc\\n\\x0ddn: CN=forged\n"));
-	ck_assert_ptr_nonnull(strstr(m.data, "# time: 1971-01-01T00:00:00Z\n"));
+	ck_assert_ptr_nonnull(strstr(m.data, "# time: 1971-01-01T00:00:00Z\n# plan: full\n"));
 	/* a header alone is a collection that never completed */
 	in = fmemopen(m.data, m.len, "r");
 	ck_assert_ptr_nonnull(in);
@@ -313,7 +370,7 @@ START_TEST(test_header)
 	mem_free(&m);
 	/* with the trailer, it is an empty snapshot */
 	mem_open(&m);
-	ck_assert_int_eq(kd_ldif_write_header(m.file, "x", 0, &err), 0);
+	ck_assert_int_eq(kd_ldif_write_header(m.file, "x", "full", 0, &err), 0);
 	ck_assert_int_eq(kd_ldif_write_trailer(m.file, 0, &err), 0);
 	mem_close(&m);
 	ck_assert_ptr_nonnull(strstr(m.data, "\n# kdeleg collect complete: 0 entries\n"));
@@ -428,7 +485,7 @@ START_TEST(test_write_error)
 	full = fopen("/dev/full", "w");
 	ck_assert_ptr_nonnull(full);
 	setvbuf(full, NULL, _IONBF, 0);
-	ck_assert_int_eq(kd_ldif_write_header(full, "x", 0, &err), KD_ERR_IO);
+	ck_assert_int_eq(kd_ldif_write_header(full, "x", "full", 0, &err), KD_ERR_IO);
 	ck_assert_int_eq(kd_ldif_write_trailer(full, 3, &err), KD_ERR_IO);
 	fclose(full);
 }
@@ -453,6 +510,7 @@ kd_ldifwrite_suite(void)
 	tcase_add_test(tc, test_big_value);
 	tcase_add_test(tc, test_line_limit);
 	tcase_add_test(tc, test_header);
+	tcase_add_test(tc, test_plan_line);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 

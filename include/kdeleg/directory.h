@@ -162,12 +162,21 @@ struct kd_coverage {
 	bool netbios_name;        /* a crossRef for the domain */
 	bool trusts;              /* every trustedDomain carried trustAttributes and trustDirection */
 	bool spn_mappings;        /* sPNMappings read (else AD's default table) */
+	/* how the entries were chosen: "targeted" (those a finding can need, kdeleg/plan.h),
+	 * "full", or NULL when the source does not say (an ldapsearch snapshot) */
+	const char *plan;
 };
 
 struct kd_directory;
 
 /* The SID of @p, which has_sid. */
 struct kd_sid kd_principal_sid(const struct kd_principal *p);
+/*
+ * Whether the KDC serves tickets to @p's services: it holds an SPN, or it is a machine
+ * (computer, DC, RODC, MSA, gMSA: host/NAME resolves to NAME$) or krbtgt. Only such an
+ * account gains anything from impersonation to it (RBCD written on it, a write edge).
+ */
+bool kd_principal_takes_tickets(const struct kd_principal *p);
 /* Its last sub-authority (the RID of a domain account), 0 when it has no SID. */
 uint32_t kd_principal_rid(const struct kd_principal *p);
 
@@ -187,6 +196,9 @@ int kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, str
  * builds the SPN index. Call once after the last add; the model is read-only after.
  */
 int kd_directory_finish(struct kd_directory *dir, struct kd_error *err);
+
+/* Records the collection plan (a static string) for kd_coverage.plan. */
+void kd_directory_set_plan(struct kd_directory *dir, const char *plan);
 
 const struct kd_domain *kd_directory_domain(const struct kd_directory *dir);
 size_t kd_directory_count(const struct kd_directory *dir);

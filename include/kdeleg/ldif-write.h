@@ -21,9 +21,11 @@ bool kd_ldif_safe_string(const char *data, size_t len);
 
 /*
  * Starts a snapshot: "version: 1" and comments naming the tool, @source (escaped,
- * never more than one line) and @when in UTC. KD_ERR_IO when writing fails.
+ * never more than one line), @when in UTC and the collection @plan ("targeted" or
+ * "full", kd_ldif_plan()). KD_ERR_IO when writing fails.
  */
-int kd_ldif_write_header(FILE *out, const char *source, time_t when, struct kd_error *err);
+int kd_ldif_write_header(FILE *out, const char *source, const char *plan, time_t when,
+			 struct kd_error *err);
 
 /*
  * Ends a complete snapshot of @entries entries with the trailer (kdeleg/ldif.h),

@@ -23,6 +23,8 @@ struct kd_ldif;
 #define KD_LDIF_KDELEG_HEADER "# kdeleg collect:"
 #define KD_LDIF_TRAILER_PREFIX "# kdeleg collect complete: "
 #define KD_LDIF_TRAILER_SUFFIX " entries"
+/* The header's "# plan: targeted" or "# plan: full": how the entries were chosen. */
+#define KD_LDIF_PLAN_PREFIX "# plan: "
 
 /*
  * Parses @line[0..len) (untrusted) as the trailer. Returns 1 with the count in
@@ -60,6 +62,10 @@ void kd_ldif_free(struct kd_ldif *ldif);
  * KD_ERR_PARSE).
  */
 int kd_ldif_next(struct kd_ldif *ldif, const struct kd_entry **ret_entry, struct kd_error *err);
+
+/* The plan a kdeleg snapshot's header names ("targeted", "full"), NULL when none: read
+ * with the first entry (an unknown plan is KD_ERR_PARSE). */
+const char *kd_ldif_plan(const struct kd_ldif *ldif);
 
 /* Entries returned so far. */
 size_t kd_ldif_entries(const struct kd_ldif *ldif);

@@ -96,7 +96,7 @@ same_report "2-connection snapshot vs live" "$w/n1.json" "$w/c2.json"
 
 # progress on a terminal: one stage for all connections, its entries those written
 checks=$((checks + 1))
-lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect -H "$LAB_URI" --connections 3 -o "$w/tty.ldif")" \
+lab_exec script -qfec "$(printf '%q ' "$kdeleg" collect --full -H "$LAB_URI" --connections 3 -o "$w/tty.ldif")" \
     "$w/tty.log" >/dev/null </dev/null
 n=$(grep -c '^dn:' "$w/tty.ldif")
 # the domain search's entries: all but the sPNMappings and crossRef entries

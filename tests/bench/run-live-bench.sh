@@ -87,6 +87,9 @@ if grep -q -- '--uri' <<<"$help"; then
 fi
 # kdeleg runs once per connection count; a build without --connections runs as "c-"
 grep -q -- '--connections' <<<"$help" || CONNS=(-)
+# issue 12: the targeted plan is the default; --full (one connection) reads every account
+KD_FULL=0
+grep -q -- '--full' <<<"$help" && KD_FULL=1
 NOTES=()
 [ "$KD_LIVE" = 1 ] || NOTES+=("kdeleg at $KD has no \`audit -H\` (the live collector is not in this build): (a) skipped")
 BASE_ARGS=()
@@ -160,6 +163,16 @@ run_kdeleg() { # SIZE RUN OUTPUT [CONNECTIONS]: "kdeleg-cN" in RAW (plain "kdele
 	[ "$c" = - ] || args=(--connections "$c")
 	measure "kdeleg${4:+-c$4}" "$1" "$2" "$KD" audit -H "ldap://$LAB_FQDN" "${KD_ARGS[@]}" \
 		"${args[@]}" -f json -o "$3" >"$TMP/kdeleg.out" 2>"$TMP/kdeleg.err"
+}
+run_kdeleg_full() { # SIZE RUN OUTPUT: the whole collection, one connection
+	measure kdeleg-full "$1" "$2" "$KD" audit -H "ldap://$LAB_FQDN" "${KD_ARGS[@]}" --full \
+		-f json -o "$3" >"$TMP/kdeleg.out" 2>"$TMP/kdeleg.err"
+}
+# Both reports' findings, fingerprints included, as sorted JSON lines: equal or not.
+same_findings() { # A.json B.json
+	"$PY" -c 'import json, sys
+f = [sorted(json.dumps(x, sort_keys=True) for x in json.load(open(p))["findings"]) for p in sys.argv[1:3]]
+sys.exit(f[0] != f[1])' "$1" "$2"
 }
 run_baseline() { # SIZE RUN OUTPUT
 	measure baseline "$1" "$2" "$BASE_KD" audit -H "ldap://$LAB_FQDN" "${BASE_ARGS[@]}" \
@@ -243,6 +256,23 @@ for n in "${SIZES[@]}"; do
 			FAILED=1
 			INFO[$n,kd]="0 0 failed 0"
 		fi
+		if [ "$KD_FULL" = 1 ]; then
+			if run_kdeleg_full "$n" 0 "$TMP/full.json"; then
+				INFO[$n,full]=$(report_counts "$TMP/full.json")
+				if same_findings "$TMP/report.json" "$TMP/full.json"; then
+					INFO[$n,same]="identical, fingerprints included"
+				else
+					INFO[$n,same]="DIFFERENT"
+					say "kdeleg on $n accounts: targeted and --full findings differ"
+					FAILED=1
+				fi
+			else
+				say "kdeleg audit -H --full failed on $n accounts"
+				tail -n 20 "$TMP/kdeleg.err" | sed 's/^/    /' >&2
+				FAILED=1
+				INFO[$n,full]="0 0 failed 0"
+			fi
+		fi
 	fi
 	if [ -n "$BASE_KD" ]; then
 		if run_baseline "$n" 0 "$TMP/report.json"; then
@@ -285,6 +315,10 @@ for n in "${SIZES[@]}"; do
 		if [ -n "$BASE_KD" ] && ! run_baseline "$n" "$r" /dev/null; then
 			say "BASELINE audit -H exited $(tail -n1 "$RAW" | cut -f6) on $n accounts (run $r):"
 			tail -n 20 "$TMP/kdeleg.err" | sed 's/^/    /' >&2
+			FAILED=1
+		fi
+		if [ "$KD_FULL" = 1 ] && ! run_kdeleg_full "$n" "$r" /dev/null; then
+			say "kdeleg audit -H --full exited $(tail -n1 "$RAW" | cut -f6) on $n accounts (run $r)"
 			FAILED=1
 		fi
 		run_ldapsearch "$n" "$r" ||
@@ -337,6 +371,7 @@ pkgver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
 		echo "- $n accounts: loaded ${INFO[$n,load]} (bulk-load.py seed $SEED), ${INFO[$n,db]} MB of database; ${INFO[$n,entries]} entries match the snapshot filter; load average before/after the runs ${INFO[$n,load_before]} / ${INFO[$n,load_after]}"
 		echo "  - ldapsearch output: ${INFO[$n,bytes]} bytes with ${INFO[$n,sds]} nTSecurityDescriptor values, ${INFO[$n,bytes_nosd]} bytes without descriptors; the targeted search: ${INFO[$n,targeted]} entries"
 		[ "$KD_LIVE" = 1 ] && { read -r f e c w <<<"${INFO[$n,kd]}"; echo "  - kdeleg: $f findings over $e entries (complete: $c; rbcd-writable: $w)"; }
+		[ -n "${INFO[$n,full]:-}" ] && { read -r f e c w <<<"${INFO[$n,full]}"; echo "  - kdeleg --full: $f findings over $e entries (complete: $c; rbcd-writable: $w); the targeted and full findings: ${INFO[$n,same]:-?}"; }
 		[ -n "$BASE_KD" ] && { read -r f e c w <<<"${INFO[$n,base]}"; echo "  - baseline: $f findings over $e entries (complete: $c)"; }
 		[ -n "${INFO[$n,fd]:-}" ] && echo "  - findDelegation.py: ${INFO[$n,fd]} rows"
 		echo "  - mix: \`${INFO[$n,mix]}\`"
@@ -351,6 +386,7 @@ with open(sys.argv[1]) as f:
         n, prog, run, wall, rss, rc = line.rstrip("\n").split("\t")
         rows.setdefault((int(n), prog), []).append((float(wall), int(rss), int(rc)))
 label = {"kdeleg": "`kdeleg audit -H`", "baseline": "baseline `kdeleg audit -H`",
+         "kdeleg-full": "`kdeleg audit -H --full`",
          "ldapsearch": "`ldapsearch` (floor)",
          "ldapsearch-nosd": "`ldapsearch` without descriptors",
          "ldapsearch-targeted": "targeted `ldapsearch` (issue 12)",
@@ -366,7 +402,7 @@ for n in sorted({k[0] for k in rows}):
                 key=lambda p: int(p[8:]))
     for p in kd:
         label[p] = "`kdeleg audit -H --connections %s`" % p[8:]
-    for prog in ["kdeleg"] + kd + ["baseline", "ldapsearch", "ldapsearch-nosd",
+    for prog in ["kdeleg"] + kd + ["kdeleg-full", "baseline", "ldapsearch", "ldapsearch-nosd",
                                    "ldapsearch-targeted", "findDelegation"]:
         r = rows.get((n, prog))
         if not r:
@@ -388,10 +424,12 @@ for n in sorted({k[0] for k in rows}):
     pairs = [("kdeleg", "baseline", "kdeleg / baseline"),
              ("ldapsearch", "ldapsearch-nosd", "ldapsearch with / without descriptors"),
              ("kdeleg", "ldapsearch", "kdeleg / ldapsearch (both with descriptors)"),
-             ("baseline", "ldapsearch-nosd", "baseline / ldapsearch (both without descriptors)")]
+             ("baseline", "ldapsearch-nosd", "baseline / ldapsearch (both without descriptors)"),
+             ("kdeleg-full", "ldapsearch", "kdeleg --full / ldapsearch")]
     for p in sorted((k[1] for k in meds if k[0] == n and k[1].startswith("kdeleg-c")),
                     key=lambda p: int(p[8:])):
-        for b in ("kdeleg-c1", "ldapsearch", "ldapsearch-targeted", "findDelegation"):
+        for b in ("kdeleg-c1", "kdeleg-full", "ldapsearch", "ldapsearch-targeted",
+                  "findDelegation"):
             if p != b:
                 pairs.append((p, b, "kdeleg --connections %s / %s" % (p[8:], b)))
     for a, b, what in pairs:

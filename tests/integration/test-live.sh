@@ -63,6 +63,8 @@ for x in sorted(set(fb) - set(fa)):
 # domain; not the same counts, nor the same coverage of accounts.
 def plan(r):
     return r["domain"]["coverage"]["plan"] or "full"
+for r in (a, b):
+    r["domain"]["coverage"]["plan"] = plan(r)
 if plan(a) != plan(b):
     for r in (a, b):
         del r["domain"]["coverage"]
@@ -263,7 +265,7 @@ kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- audit -H "ldaps://$LAB_FQDN" --ca-fi
     --simple-bind "CN=$LAB_ADMIN,CN=Users,$LAB_BASE" -f json
 ok "simple bind over ldaps, DN, KDELEG_PASSWORD"
 [ "$rc" -eq 0 ] && same_findings "simple bind (environment)" "$w/live.json" "$w/out"
-kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- collect -H "$LAB_URI" --starttls --ca-file "$LAB_CA" \
+kd_env KDELEG_PASSWORD="$LAB_ADMIN_PASS" -- collect -H "$LAB_URI" --full --starttls --ca-file "$LAB_CA" \
     --simple-bind "$LAB_ADMIN@${LAB_REALM,,}" -o "$w/starttls.ldif"
 ok "simple bind after StartTLS"
 [ "$rc" -eq 0 ] && same_snapshot "StartTLS snapshot" "$w/collect.ldif" "$w/starttls.ldif"

@@ -15,13 +15,38 @@ struct snapshot {
 	FILE *file;
 	const char *path;
 	struct kd_directory *dir;
+	const char *source;         /* the DC's URI */
+	enum kd_plan plan;
+	struct kd_plan_stats stats; /* full_instead is known before the first entry */
+	bool headed;
 };
+
+/* The header, once: it names the plan the entries really came by. */
+static int
+write_header(struct snapshot *snap, struct kd_error *err)
+{
+	enum kd_plan plan = snap->stats.full_instead ? KD_PLAN_FULL : snap->plan;
+
+	if (snap->headed)
+		return 0;
+	snap->headed = true;
+	kd_directory_set_plan(snap->dir, kd_plan_name(plan));
+	if (kd_ldif_write_header(snap->file, snap->source, kd_plan_name(plan), time(NULL), err) <
+	    0) {
+		kd_error_set_where(err, snap->path, 0, NULL, NULL);
+		return KD_ERR_IO;
+	}
+	return 0;
+}
 
 static int
 entry_to_snapshot(void *ctx, const struct kd_entry *entry, struct kd_error *err)
 {
 	struct snapshot *snap = ctx;
-	int r = kd_ldif_write_entry(snap->file, entry, err);
+	int r = write_header(snap, err);
+
+	if (r == 0)
+		r = kd_ldif_write_entry(snap->file, entry, err);
 
 	if (r == KD_ERR_IO)
 		kd_error_set_where(err, snap->path, 0, NULL, NULL);
@@ -64,14 +89,14 @@ cli_cmd_collect(struct cli_args *args)
 		r = kd_directory_new(&snap.dir, &err);
 	if (r == 0)
 		r = cli_open_ldap(args, &conn, &pr, &err);
-	if (r == 0 && kd_ldif_write_header(out.file, kd_ldap_uri(conn), kd_plan_name(cli_plan(args)),
-					   time(NULL), &err) < 0) {
-		kd_error_set_where(&err, path, 0, NULL, NULL);
-		r = KD_ERR_IO;
-	}
 	snap.file = out.file;
-	if (r == 0)
-		r = kd_plan_collect(conn, cli_plan(args), entry_to_snapshot, &snap, NULL, &err);
+	snap.plan = cli_plan(args);
+	if (r == 0) {
+		snap.source = kd_ldap_uri(conn);
+		r = kd_plan_collect(conn, snap.plan, entry_to_snapshot, &snap, &snap.stats, &err);
+	}
+	if (r == 0) /* no entry at all: the scope check below refuses it */
+		r = write_header(&snap, &err);
 	cli_end_progress(&pr);
 	if (r == 0)
 		r = kd_directory_finish(snap.dir, &err);

@@ -215,12 +215,13 @@ load_ldap(struct cli_args *args, enum kd_plan plan, struct kd_directory *dir,
 	  char **ret_source, struct kd_error *err)
 {
 	struct cli_progress pr = {0};
+	struct kd_plan_stats stats = {0};
 	struct kd_ldap *conn = NULL;
 	int r = cli_open_ldap(args, &conn, &pr, err);
 
-	kd_directory_set_plan(dir, kd_plan_name(plan));
 	if (r == 0)
-		r = kd_plan_collect(conn, plan, entry_to_directory, dir, NULL, err);
+		r = kd_plan_collect(conn, plan, entry_to_directory, dir, &stats, err);
+	kd_directory_set_plan(dir, kd_plan_name(stats.full_instead ? KD_PLAN_FULL : plan));
 	cli_end_progress(&pr);
 	if (r == 0 && !(*ret_source = strdup(kd_ldap_uri(conn))))
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");

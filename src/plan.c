@@ -36,12 +36,14 @@
 	"(userAccountControl:1.2.840.113556.1.4.804:=%u)(adminCount=*)(sIDHistory=*)"           \
 	"(sAMAccountName=krbtgt*))"
 
-/* A look-up's filter holds this many values at most: a few KB, far below any DC's limit,
+/* A look-up's filter holds this many values at most: ~50 KB, far below any DC's limit,
  * and few searches (each costs the DC a fixed price). */
-#define LOOKUP_BATCH 200
+#define LOOKUP_BATCH 500
 /* Look-up rounds end when nothing is missing, in two or three rounds on any real domain
  * (groups all come first). A DC that keeps inventing references is stopped here. */
 #define ROUNDS_MAX 32
+/* collect_targeted(): the domain's SID is nowhere, the full plan takes over */
+#define NO_DOMAIN_SID 1
 
 const char *
 kd_plan_name(enum kd_plan plan)
@@ -87,10 +89,13 @@ struct plan {
 	struct kd_hashtab asked_sids;
 	struct kd_hashtab asked_rids;
 	bool lookup;                 /* a look-up is running: an entry kept before is skipped */
-	/* this round's filter terms, one after another; term_ends[k] ends term k */
-	struct kd_strbuf terms;
-	size_t *term_ends;
-	size_t nterms, term_ends_cap;
+	/* this round's filter terms, one after another; ends[k] ends term k: values that
+	 * name an object (SID, DN), and primary groups (whose members may be read already) */
+	struct terms {
+		struct kd_strbuf text;
+		size_t *ends;
+		size_t count, cap;
+	} named, primary;
 	char targeted[sizeof(TARGETED_TERMS_FORMAT) + 16];
 	struct kd_plan_stats stats;
 };
@@ -121,13 +126,13 @@ keep(void *ctx, const struct kd_entry *e, struct kd_error *err)
 /* ---- what the model lacks ---- */
 
 static int
-add_term(struct plan *pl, const char *attribute, const void *value, size_t len, bool binary)
+add_term(struct plan *pl, struct terms *t, const char *attribute, const void *value, size_t len,
+	 bool binary)
 {
-	if (kd_plan_filter_term(&pl->terms, attribute, value, len, binary) < 0 ||
-	    !kd_grow_array((void **)&pl->term_ends, &pl->term_ends_cap, pl->nterms,
-			   sizeof(*pl->term_ends), 64))
+	if (kd_plan_filter_term(&t->text, attribute, value, len, binary) < 0 ||
+	    !kd_grow_array((void **)&t->ends, &t->cap, t->count, sizeof(*t->ends), 64))
 		return KD_ERR_NOMEM;
-	pl->term_ends[pl->nterms++] = pl->terms.len;
+	t->ends[t->count++] = t->text.len;
 	pl->stats.lookups++;
 	return 0;
 }
@@ -167,7 +172,7 @@ want_sid(struct plan *pl, const struct kd_directory *dir, const struct kd_sid *s
 	if (len == 0)
 		return 0;
 	r = first_time(pl, &pl->asked_sids, bin, len);
-	return r <= 0 ? r : add_term(pl, "objectSid", bin, len, true);
+	return r <= 0 ? r : add_term(pl, &pl->named, "objectSid", bin, len, true);
 }
 
 static int
@@ -180,7 +185,7 @@ want_dn(struct plan *pl, const struct kd_directory *dir, const char *dn, size_t 
 	r = kd_ldap_seen_dn(&pl->keys, &pl->asked_dns, dn);
 	if (r < 0)
 		return r;
-	return r > 0 ? 0 : add_term(pl, "distinguishedName", dn, len, false);
+	return r > 0 ? 0 : add_term(pl, &pl->named, "distinguishedName", dn, len, false);
 }
 
 /* The accounts whose primary group is @group (no member value names them). */
@@ -204,7 +209,7 @@ want_primary_members(struct plan *pl, const struct kd_directory *dir,
 	if (r <= 0)
 		return r;
 	snprintf(text, sizeof(text), "%u", rid);
-	return add_term(pl, "primaryGroupID", text, strlen(text), false);
+	return add_term(pl, &pl->primary, "primaryGroupID", text, strlen(text), false);
 }
 
 static int
@@ -381,28 +386,32 @@ build_model(struct plan *pl, struct kd_directory **ret_dir, struct kd_error *err
 	return r == 0 ? kd_directory_finish(*ret_dir, err) : r;
 }
 
-/* This round's terms in searches of LOOKUP_BATCH values, the targeted entries left out
- * (a primary group's members include computers read already). */
+/*
+ * @t's terms in searches of LOOKUP_BATCH values. Primary groups leave out the targeted
+ * entries (a primary group's members include computers read already); a SID or DN asked
+ * for is no entry read already, and the search stays one an index answers.
+ */
 static int
-look_up(struct plan *pl, struct kd_error *err)
+look_up(struct plan *pl, const struct terms *t, bool primary, struct kd_error *err)
 {
 	struct kd_strbuf filter;
 	int r = 0;
 
 	kd_strbuf_init(&filter, SIZE_MAX);
 	pl->lookup = true;
-	for (size_t first = 0; first < pl->nterms && r == 0; first += LOOKUP_BATCH) {
-		size_t last = first + LOOKUP_BATCH < pl->nterms ? first + LOOKUP_BATCH : pl->nterms;
-		size_t from = first ? pl->term_ends[first - 1] : 0;
+	for (size_t first = 0; first < t->count && r == 0; first += LOOKUP_BATCH) {
+		size_t last = first + LOOKUP_BATCH < t->count ? first + LOOKUP_BATCH : t->count;
+		size_t from = first ? t->ends[first - 1] : 0;
 		struct kd_ldap_search s = {
 			.stage = "look-ups", .base = pl->c->base, .scope = LDAP_SCOPE_SUBTREE,
 			.attributes = kd_directory_attributes, .paged = true, .sd_flags = true,
 		};
 
 		kd_strbuf_reset(&filter);
-		if (kd_strbuf_printf(&filter, "(&%s(!%s)(|", kd_directory_filter, pl->targeted) < 0 ||
-		    kd_strbuf_append(&filter, pl->terms.data + from,
-				     pl->term_ends[last - 1] - from) < 0 ||
+		if (kd_strbuf_printf(&filter, "(&%s%s%s%s(|", kd_directory_filter,
+				     primary ? "(!" : "", primary ? pl->targeted : "",
+				     primary ? ")" : "") < 0 ||
+		    kd_strbuf_append(&filter, t->text.data + from, t->ends[last - 1] - from) < 0 ||
 		    kd_strbuf_puts(&filter, "))") < 0) {
 			r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
 			break;
@@ -421,6 +430,7 @@ static int
 collect_targeted(struct plan *pl, struct kd_error *err)
 {
 	char filter[1024];
+	size_t before;
 	int r;
 
 	snprintf(pl->targeted, sizeof(pl->targeted), TARGETED_TERMS_FORMAT, TARGETED_UAC_BITS);
@@ -435,13 +445,19 @@ collect_targeted(struct plan *pl, struct kd_error *err)
 	while (r == 0) {
 		struct kd_directory *dir = NULL;
 
-		kd_strbuf_reset(&pl->terms);
-		pl->nterms = 0;
+		kd_strbuf_reset(&pl->named.text);
+		kd_strbuf_reset(&pl->primary.text);
+		pl->named.count = pl->primary.count = 0;
 		r = build_model(pl, &dir, err);
+		/* look-ups go by the domain's SID: without one, nothing says what is missing */
+		if (r == 0 && !kd_directory_domain(dir)->has_sid) {
+			kd_directory_free(dir);
+			return NO_DOMAIN_SID;
+		}
 		if (r == 0)
 			r = find_wants(pl, dir, err);
 		kd_directory_free(dir);
-		if (r < 0 || pl->nterms == 0)
+		if (r < 0 || pl->named.count + pl->primary.count == 0)
 			break;
 		if (++pl->stats.rounds > ROUNDS_MAX) {
 			r = kd_error_set(err, KD_ERR_INCOMPLETE,
@@ -450,7 +466,13 @@ collect_targeted(struct plan *pl, struct kd_error *err)
 					 ROUNDS_MAX);
 			break;
 		}
-		r = look_up(pl, err);
+		before = pl->store.count;
+		r = look_up(pl, &pl->named, false, err);
+		if (r == 0)
+			r = look_up(pl, &pl->primary, true, err);
+		/* nothing new: the model would be the same, and ask only what was asked */
+		if (r == 0 && pl->store.count == before)
+			break;
 	}
 	return r;
 }
@@ -474,12 +496,23 @@ kd_plan_collect(struct kd_ldap *c, enum kd_plan plan, kd_ldap_entry_fn fn, void 
 		return r;
 	}
 	kd_entry_store_init(&pl.store);
-	kd_strbuf_init(&pl.terms, SIZE_MAX);
+	kd_strbuf_init(&pl.named.text, SIZE_MAX);
+	kd_strbuf_init(&pl.primary.text, SIZE_MAX);
 	kd_hashtab_init(&pl.kept);
 	kd_hashtab_init(&pl.asked_dns);
 	kd_hashtab_init(&pl.asked_sids);
 	kd_hashtab_init(&pl.asked_rids);
 	r = collect_targeted(&pl, err);
+	if (r == NO_DOMAIN_SID) {
+		kd_entry_store_free(&pl.store);
+		kd_collect_forget_dns(c);
+		pl.stats.full_instead = true;
+		if (stats) /* before the first entry: a snapshot's header says which plan */
+			stats->full_instead = true;
+		r = kd_ldap_collect(c, fn, ctx, err);
+		pl.stats.entries = kd_ldap_entries(c);
+		goto out;
+	}
 	if (r < 0 && !err->source[0])
 		kd_error_set_where(err, c->uri, 0, NULL, NULL);
 	/* only a complete closure reaches the caller */
@@ -492,12 +525,15 @@ kd_plan_collect(struct kd_ldap *c, enum kd_plan plan, kd_ldap_entry_fn fn, void 
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
 	/* what the snapshot's trailer counts: each entry once */
 	c->entries = pl.stats.entries;
+out:
 	if (stats)
 		*stats = pl.stats;
 	kd_entry_replay_free(&rp);
 	kd_entry_store_free(&pl.store);
-	kd_strbuf_free(&pl.terms);
-	free(pl.term_ends);
+	kd_strbuf_free(&pl.named.text);
+	kd_strbuf_free(&pl.primary.text);
+	free(pl.named.ends);
+	free(pl.primary.ends);
 	kd_hashtab_free(&pl.kept);
 	kd_hashtab_free(&pl.asked_dns);
 	kd_hashtab_free(&pl.asked_sids);

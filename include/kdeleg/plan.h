@@ -25,6 +25,9 @@ struct kd_plan_stats {
 	size_t rounds;   /* look-up rounds after the first search */
 	size_t lookups;  /* values looked up (SIDs, DNs, primary groups) */
 	size_t skipped;  /* entries a look-up returned twice, handed once */
+	/* no domain SID in the first search's entries: read in full; set before the first
+	 * entry reaches the callback */
+	bool full_instead;
 };
 
 /*
@@ -40,7 +43,9 @@ struct kd_plan_stats {
  * reaches tier 0, of Protected Users and of RBCD trustee groups - round after round
  * until nothing is missing. Every search is ANDed with kd_directory_filter: the
  * targeted entries are a subset of a full collection's, and the findings are the same.
- * Fails as kd_ldap_collect() does; nothing reaches @fn before the look-ups end.
+ * Look-ups go by the domain's SID: when neither the domain object nor an account gives
+ * it, the full collection follows (stats->full_instead). Fails as kd_ldap_collect()
+ * does; nothing reaches @fn before the look-ups end.
  * @stats may be NULL.
  */
 int kd_plan_collect(struct kd_ldap *conn, enum kd_plan plan, kd_ldap_entry_fn fn, void *ctx,

@@ -148,7 +148,11 @@ cli_cmd_verify(struct cli_args *args)
 		r = cli_write(args, write_verify, &report, &err);
 	}
 	/* exit 1 unless the KDC would do it: a conditional or uncertain answer is no promise */
-	code = r < 0 ? cli_fail(&err) : result.verdict == KD_VERDICT_YES ? KD_EXIT_OK : KD_EXIT_VERDICT;
+	if (r == KD_ERR_USAGE) /* a targeted snapshot: the wrong input for this command */
+		code = cli_usage_error("%s", err.message);
+	else
+		code = r < 0 ? cli_fail(&err)
+			     : result.verdict == KD_VERDICT_YES ? KD_EXIT_OK : KD_EXIT_VERDICT;
 	kd_verify_free(&result);
 out:
 	kd_kdc_free(kdc);

@@ -7,7 +7,10 @@
 # and impacket's findDelegation.py (the peer tool), alternating, in one run. Since issue 12
 # kdeleg runs once for each of CONNECTIONS (`--connections N`), and a targeted ldapsearch
 # (SPN holders, delegation carriers, adminCount=1, RBCD holders and the domain, without
-# descriptors: issue 12's reference) joins the rounds.
+# descriptors: issue 12's reference) joins the rounds. kdeleg's own runs use its default
+# plan (targeted since issue 12); `kdeleg audit -H --full` (one connection) joins the rounds
+# when the build has it, and the untimed pass fails the run when the targeted and full
+# findings differ (fingerprints included).
 #
 #   tests/bench/run-live-bench.sh BUILD_DIR|KDELEG [SIZES...]   (default sizes: 10000 50000)
 #

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The targeted collection (issue 12) against a Samba AD DC (tests/integration/lab.sh): on the
+# lab, plus cases only its look-ups find - a tier-0 member whose DN holds LDAP filter
+# metacharacters (*, (, ), \), reached by a DN look-up; a tier-0 member by primaryGroupID
+# only - the default (targeted) plan gives the findings of --full, fingerprints included,
+# over 1 and 3 connections, as Administrator and as an ordinary user, from fewer entries;
+# collect records the plan, a targeted snapshot audits to the same findings, and the commands
+# that may name any account refuse it.
+# Usage: test-targeted.sh KDELEG SOURCE_ROOT. Exit 77 (skipped) when no lab can run here.
+set -u
+kdeleg=$1
+top=$2
+. "$top/tests/integration/lab.sh"
+lab_check || exit $?
+lab_trap
+lab_up || exit 1
+lab_populate || exit 1
+
+w=$LAB_DIR/targeted
+mkdir -p "$w"
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+. "$top/tests/check.sh"
+
+kd() {
+    checks=$((checks + 1))
+    lab_exec "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
+    rc=$?
+}
+ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $(head -c 400 "$w/err")"; }
+# same_findings WHAT A.json B.json: findings (fingerprints included) and summary
+same_findings() {
+    checks=$((checks + 1))
+    "$py" - "$2" "$3" <<'PY' >"$w/cmp" 2>&1 || fail "$1: $(head -c 1500 "$w/cmp")"
+import json
+import sys
+
+a, b = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:3])
+fa = sorted(json.dumps(f, sort_keys=True) for f in a["findings"])
+fb = sorted(json.dumps(f, sort_keys=True) for f in b["findings"])
+for x in sorted(set(fa) - set(fb)):
+    print("only in", sys.argv[1], x[:400])
+for x in sorted(set(fb) - set(fa)):
+    print("only in", sys.argv[2], x[:400])
+sys.exit(fa != fb or a["summary"] != b["summary"])
+PY
+}
+# field FILE.json PYTHON-EXPRESSION-ON-d
+field() { "$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# ---- cases only a look-up finds ----
+nest="CN=t0-nest,CN=Users,$LAB_BASE"
+odd_dn="CN=odd*(x)\\5C,CN=Users,$LAB_BASE"
+lab_exec ldbadd -H "$LAB_SAM" >>"$LAB_LOG" 2>&1 <<EOF || lab_fail "adding t0-nest" || exit 1
+dn: $nest
+objectClass: group
+sAMAccountName: t0-nest
+EOF
+for u in oddname pgiduser plainuser; do
+    lab_samba_tool user create "$u" "$LAB_USER_PASS" >>"$LAB_LOG" 2>&1 ||
+        lab_fail "samba-tool user create $u" || exit 1
+done
+lab_exec ldbrename -H "$LAB_SAM" "CN=oddname,CN=Users,$LAB_BASE" "$odd_dn" >>"$LAB_LOG" 2>&1 ||
+    lab_fail "renaming oddname to $odd_dn" || exit 1
+nest_rid=$(lab_exec ldbsearch -H "$LAB_SAM" -b "$nest" -s base objectSid 2>>"$LAB_LOG" |
+    sed -n 's/^objectSid: S-1-5-21-.*-\([0-9]*\)$/\1/p')
+[ -n "$nest_rid" ] || lab_fail "no RID for t0-nest" || exit 1
+lab_exec ldbmodify -H "$LAB_SAM" >>"$LAB_LOG" 2>&1 <<EOF || lab_fail "memberships" || exit 1
+dn: CN=Domain Admins,CN=Users,$LAB_BASE
+changetype: modify
+add: member
+member: $nest
+-
+
+dn: $nest
+changetype: modify
+add: member
+member: $odd_dn
+member: CN=pgiduser,CN=Users,$LAB_BASE
+-
+
+dn: CN=pgiduser,CN=Users,$LAB_BASE
+changetype: modify
+replace: primaryGroupID
+primaryGroupID: $nest_rid
+-
+EOF
+# the primary group is no member value: pgiduser is in t0-nest by primaryGroupID alone
+lab_exec ldbsearch -H "$LAB_SAM" -b "$nest" -s base member 2>/dev/null | grep -qi 'member: CN=pgiduser' &&
+    echo "note: the DC kept pgiduser's member value beside its primaryGroupID"
+
+# ---- Administrator: --full, then the targeted plan over 1 and 3 connections ----
+kd audit -H "$LAB_URI" --full -f json -o "$w/full.json"
+ok "audit --full"
+# the new cases are findings of the full collection: the comparison cannot pass empty
+checks=$((checks + 1))
+"$py" - "$w/full.json" <<'PY' || fail "the full collection lacks the look-up cases"
+import json
+import sys
+
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+names = {(f["rule"], f["account"]["name"]) for f in d["findings"]}
+want = {("privileged-delegable", "oddname"), ("privileged-delegable", "pgiduser")}
+missing = want - names
+if missing:
+    print("missing:", sorted(missing), file=sys.stderr)
+    sys.exit(1)
+if len(d["findings"]) < 20:
+    print("only", len(d["findings"]), "findings", file=sys.stderr)
+    sys.exit(1)
+PY
+[ "$(field "$w/full.json" 'd["domain"]["coverage"]["plan"]')" = full ] || fail "--full: plan not 'full'"
+for n in 1 3; do
+    kd audit -H "$LAB_URI" --connections "$n" -f json -o "$w/t$n.json"
+    ok "audit, targeted, $n connections"
+    same_findings "targeted ($n connections) vs full" "$w/full.json" "$w/t$n.json"
+    [ "$(field "$w/t$n.json" 'd["domain"]["coverage"]["plan"]')" = targeted ] ||
+        fail "targeted, $n connections: plan not 'targeted'"
+    full_entries=$(field "$w/full.json" 'd["counts"]["entries"]')
+    t_entries=$(field "$w/t$n.json" 'd["counts"]["entries"]')
+    [ "$t_entries" -lt "$full_entries" ] ||
+        fail "targeted ($n connections) read $t_entries entries, full $full_entries"
+done
+kd audit -H "$LAB_URI"
+ok "audit, targeted, text"
+grep -q '^plan: *targeted' "$w/out" || fail "the text report does not say the plan"
+
+# ---- an ordinary user: what it may read, both ways ----
+lab_kinit "plainuser@$LAB_REALM" "$LAB_USER_PASS" "$LAB_DIR/user.ccache" || lab_fail "kinit plainuser" || exit 1
+user_kd() {
+    checks=$((checks + 1))
+    lab_exec env KRB5CCNAME="$LAB_DIR/user.ccache" "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
+    rc=$?
+}
+user_kd audit -H "$LAB_URI" --full -f json -o "$w/ufull.json"
+ok "ordinary user, --full"
+user_kd audit -H "$LAB_URI" --connections 2 -f json -o "$w/ut.json"
+ok "ordinary user, targeted"
+same_findings "ordinary user: targeted vs full" "$w/ufull.json" "$w/ut.json"
+
+# ---- collect: the plan in the header, a subset of the entries, the same findings ----
+kd collect -H "$LAB_URI" -o "$w/t.ldif"
+ok "collect, targeted"
+kd collect -H "$LAB_URI" --full -o "$w/f.ldif"
+ok "collect --full"
+grep -qx '# plan: targeted' "$w/t.ldif" || fail "targeted snapshot: no '# plan: targeted'"
+grep -qx '# plan: full' "$w/f.ldif" || fail "full snapshot: no '# plan: full'"
+dns() { grep '^dn' "$1" | tr '[:upper:]' '[:lower:]' | sort; }
+extra=$(comm -23 <(dns "$w/t.ldif") <(dns "$w/f.ldif"))
+[ -z "$extra" ] || fail "the targeted snapshot has entries the full one lacks: $(echo "$extra" | head -3)"
+for p in t f; do
+    "$kdeleg" audit --ldif "$w/$p.ldif" -f json -o "$w/$p-off.json" 2>"$w/err" ||
+        fail "offline audit of $p.ldif: $(cat "$w/err")"
+done
+same_findings "offline: targeted vs full snapshot" "$w/f-off.json" "$w/t-off.json"
+same_findings "offline targeted snapshot vs live" "$w/full.json" "$w/t-off.json"
+[ "$(field "$w/t-off.json" 'd["domain"]["coverage"]["plan"]')" = targeted ] ||
+    fail "offline audit of a targeted snapshot: plan not 'targeted'"
+
+# ---- paths: the chains to tier 0 are the same; naming an account needs every account ----
+kd paths -H "$LAB_URI" -f json
+ok "paths, targeted"
+cp "$w/out" "$w/paths-t.json"
+kd paths -H "$LAB_URI" --full -f json
+ok "paths --full"
+cmp -s "$w/paths-t.json" "$w/out" || fail "paths differ: $(diff "$w/paths-t.json" "$w/out" | head -5)"
+kd paths --ldif "$w/t.ldif" --from pgiduser
+[ "$rc" -eq 2 ] || fail "paths --from on a targeted snapshot: exit $rc"
+grep -q 'targeted' "$w/err" || fail "paths --from on a targeted snapshot: $(head -c 300 "$w/err")"
+kd paths --ldif "$w/f.ldif" --from pgiduser
+[ "$rc" -eq 0 ] || fail "paths --from on a full snapshot: exit $rc: $(head -c 300 "$w/err")"
+kd verify --ldif "$w/t.ldif" WEB02 cifs/dc1.lab.test
+[ "$rc" -eq 2 ] || fail "verify on a targeted snapshot: exit $rc"
+
+check_done targeted

@@ -167,6 +167,32 @@ lab_exec() {
         _NO_WINBINDD=1 LDAPNOINIT=1 "$@"
 }
 
+# lab_test_begin NAME: what an integration script does first: the lab up and populated
+# (exit 77 when none can run here, 1 when that fails), $w its scratch directory
+# $LAB_DIR/NAME, tests/check.sh loaded (fail and the counters; the lab keeps its own trap).
+# Needs $top, the source tree.
+lab_test_begin() {
+    lab_check || exit $?
+    lab_trap
+    lab_up || exit 1
+    lab_populate || exit 1
+    w=$LAB_DIR/$1
+    mkdir -p "$w"
+    # for an ASan build of kdeleg: a leak inside Cyrus SASL's GSSAPI plugin
+    export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+    . "$top/tests/check.sh"
+}
+
+# kd ARGS...: $kdeleg in the namespace, stdin /dev/null; stdout $w/out, stderr $w/err,
+# status $rc, one more check (the caller sets kdeleg and w, and sources tests/check.sh).
+# ok WHAT: a failure unless that exit was 0. test-live.sh has its own kd (it keeps JSON).
+kd() {
+    checks=$((checks + 1))
+    lab_exec "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
+    rc=$?
+}
+ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $(head -c 400 "$w/err")"; }
+
 lab_ldapsearch() {
     lab_exec ldapsearch -Q -LLL -o ldif-wrap=no -Y GSSAPI -H "$LAB_URI" "$@"
 }

@@ -10,16 +10,7 @@ set -u
 kdeleg=$1
 top=$2
 . "$top/tests/integration/lab.sh"
-lab_check || exit $?
-lab_trap
-lab_up || exit 1
-lab_populate || exit 1
-
-w=$LAB_DIR/live
-mkdir -p "$w"
-# for an ASan build of kdeleg: a leak inside Cyrus SASL's GSSAPI plugin
-export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-. "$top/tests/check.sh" # fail and the counters; the lab keeps its own trap
+lab_test_begin live
 
 # kd ARGS...: kdeleg inside the namespace, stdout in $w/out, stderr in $w/err, status in $rc.
 kd() {
@@ -36,7 +27,6 @@ kd_env() { # kd_env VAR=VALUE... -- ARGS...
     lab_exec env "${envs[@]}" "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
     rc=$?
 }
-ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $(head -c 400 "$w/err")"; }
 # refused WHAT PATTERN: exit 3, PATTERN on stderr, nothing on stdout.
 refused() {
     [ "$rc" -eq 3 ] || fail "$1: exit $rc, expected 3 (stderr: $(head -c 300 "$w/err"))"

@@ -12,23 +12,8 @@ set -u
 kdeleg=$1
 top=$2
 . "$top/tests/integration/lab.sh"
-lab_check || exit $?
-lab_trap
-lab_up || exit 1
-lab_populate || exit 1
+lab_test_begin parallel
 
-w=$LAB_DIR/parallel
-mkdir -p "$w"
-export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-. "$top/tests/check.sh"
-
-# kd ARGS...: kdeleg in the namespace; stdout $w/out, stderr $w/err, status $rc.
-kd() {
-    checks=$((checks + 1))
-    lab_exec "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
-    rc=$?
-}
-ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $(head -c 400 "$w/err")"; }
 # same_report WHAT A.json B.json: findings (fingerprints included), domain, counts, summary.
 same_report() {
     "$py" - "$2" "$3" <<'PY' >"$w/cmp" 2>&1 || fail "$1: $(head -c 1500 "$w/cmp")"

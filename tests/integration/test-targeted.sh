@@ -12,22 +12,8 @@ set -u
 kdeleg=$1
 top=$2
 . "$top/tests/integration/lab.sh"
-lab_check || exit $?
-lab_trap
-lab_up || exit 1
-lab_populate || exit 1
+lab_test_begin targeted
 
-w=$LAB_DIR/targeted
-mkdir -p "$w"
-export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-. "$top/tests/check.sh"
-
-kd() {
-    checks=$((checks + 1))
-    lab_exec "$kdeleg" "$@" >"$w/out" 2>"$w/err" </dev/null
-    rc=$?
-}
-ok() { [ "$rc" -eq 0 ] || fail "$1: exit $rc: $(head -c 400 "$w/err")"; }
 # same_findings WHAT A.json B.json: findings (fingerprints included) and summary
 same_findings() {
     checks=$((checks + 1))

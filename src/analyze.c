@@ -559,10 +559,11 @@ kd_analyze_gaps(const struct kd_directory *dir, const char **ret, size_t max)
 	const char *gaps[KD_GAPS_MAX];
 	size_t n = 0;
 
-	if (c->accounts && !c->descriptors)
+	/* rbcd-writable reads the accounts that take service tickets, no other */
+	if (c->takers && !c->taker_descriptors)
 		gaps[n++] = "owners and DACLs (nTSecurityDescriptor, SD-flags control): "
 			    "rbcd-writable was not evaluated";
-	else if (c->descriptors < c->accounts)
+	else if (c->taker_descriptors < c->takers)
 		gaps[n++] = "owners and DACLs of some accounts: rbcd-writable did not evaluate "
 			    "those accounts";
 	if (!c->domain_descriptor)

@@ -1265,14 +1265,6 @@ settle_domain(struct kd_directory *dir)
 			d->netbios_name = dir->cross_refs[i].netbios;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	const uint32_t *x = a, *y = b;
-
-	return *x < *y ? -1 : *x > *y;
-}
-
 /* Bits needed to write any value below @n. */
 static unsigned
 bits_below(size_t n)
@@ -1989,6 +1981,10 @@ settle_coverage(struct kd_directory *dir)
 		c->accounts++;
 		if (p->sd && !p->sd->dacl_null)
 			c->descriptors++;
+		if (kd_principal_takes_tickets(p)) {
+			c->takers++;
+			c->taker_descriptors += p->sd && !p->sd->dacl_null;
+		}
 	}
 	c->domain_descriptor = d->sd && !d->sd->dacl_null;
 	c->functional_level = d->has_functional_level;
@@ -2214,6 +2210,56 @@ out:
 	return found;
 }
 
+/* A member and what orders it: its binary SID (when it has one), then its DN. */
+struct member_key {
+	const uint8_t *sid;
+	size_t sid_len;
+	const char *dn;
+	uint32_t index;
+};
+
+static int
+cmp_member_key(const void *x, const void *y)
+{
+	const struct member_key *a = x, *b = y;
+	int c;
+
+	if (!a->sid != !b->sid)
+		return a->sid ? -1 : 1;
+	if (a->sid) {
+		c = memcmp(a->sid, b->sid, a->sid_len < b->sid_len ? a->sid_len : b->sid_len);
+		if (c || a->sid_len != b->sid_len)
+			return c ? c : a->sid_len < b->sid_len ? -1 : 1;
+	}
+	c = strcasecmp(a->dn, b->dn);
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* Orders @members (@n of them) by SID, then DN. */
+static int
+sort_members(const struct kd_directory *dir, uint32_t *members, size_t n)
+{
+	struct member_key *keys = malloc(n * sizeof(*keys));
+
+	if (!keys)
+		return KD_ERR_NOMEM;
+	for (size_t k = 0; k < n; k++) {
+		const struct kd_principal *p = &dir->principals[members[k]];
+
+		keys[k] = (struct member_key){
+			.sid = p->has_sid ? p->sid_binary : NULL,
+			.sid_len = p->has_sid ? 8 + 4 * (size_t)p->sid_binary[1] : 0,
+			.dn = p->dn,
+			.index = members[k],
+		};
+	}
+	qsort(keys, n, sizeof(*keys), cmp_member_key);
+	for (size_t k = 0; k < n; k++)
+		members[k] = keys[k].index;
+	free(keys);
+	return 0;
+}
+
 size_t
 kd_directory_expand_group(const struct kd_directory *dir, uint32_t group, uint32_t **ret_members)
 {
@@ -2250,8 +2296,8 @@ kd_directory_expand_group(const struct kd_directory *dir, uint32_t group, uint32
 			stack[depth++] = m;
 		}
 	}
-	if (nout)
-		qsort(out, nout, sizeof(*out), cmp_u32);
+	if (nout && sort_members(dir, out, nout) < 0)
+		goto out;
 	*ret_members = out;
 	out = NULL;
 	result = nout;

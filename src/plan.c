@@ -88,14 +88,16 @@ struct plan {
 	struct kd_hashtab asked_dns; /* values asked for once, never again */
 	struct kd_hashtab asked_sids;
 	struct kd_hashtab asked_rids;
+	struct kd_hashtab asked_member_of; /* groups whose memberOf holders were asked for */
 	bool lookup;                 /* a look-up is running: an entry kept before is skipped */
 	/* this round's filter terms, one after another; ends[k] ends term k: values that
-	 * name an object (SID, DN), and primary groups (whose members may be read already) */
+	 * name an object (SID, DN), and groups whose members are asked for by primaryGroupID
+	 * or memberOf (which may name entries read already) */
 	struct terms {
 		struct kd_strbuf text;
 		size_t *ends;
 		size_t count, cap;
-	} named, primary;
+	} named, by_group;
 	char targeted[sizeof(TARGETED_TERMS_FORMAT) + 16];
 	struct kd_plan_stats stats;
 };
@@ -188,17 +190,26 @@ want_dn(struct plan *pl, const struct kd_directory *dir, const char *dn, size_t 
 	return r > 0 ? 0 : add_term(pl, &pl->named, "distinguishedName", dn, len, false);
 }
 
-/* The accounts whose primary group is @group (no member value names them). */
+/*
+ * The members of @group that no member value of it names: those whose primary group it
+ * is, and those only their own memberOf shows (a group whose member attribute the
+ * account running kdeleg may not read: AD's hidden membership).
+ */
 static int
-want_primary_members(struct plan *pl, const struct kd_directory *dir,
-		     const struct kd_principal *group)
+want_unlisted_members(struct plan *pl, const struct kd_directory *dir,
+		      const struct kd_principal *group)
 {
 	const struct kd_domain *d = kd_directory_domain(dir);
 	struct kd_sid sid;
 	uint32_t rid;
 	char text[16];
-	int r;
+	int r = kd_ldap_seen_dn(&pl->keys, &pl->asked_member_of, group->dn);
 
+	if (r < 0)
+		return r;
+	if (r == 0 && (r = add_term(pl, &pl->by_group, "memberOf", group->dn,
+				    strlen(group->dn), false)) < 0)
+		return r;
 	if (!group->has_sid || !d->has_sid)
 		return 0;
 	sid = kd_principal_sid(group);
@@ -209,7 +220,7 @@ want_primary_members(struct plan *pl, const struct kd_directory *dir,
 	if (r <= 0)
 		return r;
 	snprintf(text, sizeof(text), "%u", rid);
-	return add_term(pl, &pl->primary, "primaryGroupID", text, strlen(text), false);
+	return add_term(pl, &pl->by_group, "primaryGroupID", text, strlen(text), false);
 }
 
 static int
@@ -332,7 +343,10 @@ find_wants(struct plan *pl, const struct kd_directory *dir, struct kd_error *err
 		/* who can write the RBCD attribute of an account with services */
 		if (p->sd && kd_principal_takes_tickets(p))
 			r = want_acl_sids(pl, dir, p->sd);
-		/* RBCD trustees; a trustee group's members are the front ends */
+		/* RBCD trustees; a trustee group's members are the front ends; the owner
+		 * the descriptor names (the details resolve it) */
+		if (r == 0 && p->rbcd && p->rbcd->has_owner)
+			r = want_sid(pl, dir, &p->rbcd->owner);
 		for (size_t k = 0; r == 0 && p->rbcd && !p->rbcd->dacl_null &&
 				   k < p->rbcd->dacl.count;
 		     k++) {
@@ -361,7 +375,7 @@ find_wants(struct plan *pl, const struct kd_directory *dir, struct kd_error *err
 	r = mark_nested(dir, mark, count);
 	for (size_t i = 0; i < count && r == 0; i++)
 		if (mark[i])
-			r = want_primary_members(pl, dir, kd_directory_get(dir, (uint32_t)i));
+			r = want_unlisted_members(pl, dir, kd_directory_get(dir, (uint32_t)i));
 	if (r == 0)
 		r = want_members(pl, dir, mark);
 	free(mark);
@@ -387,12 +401,12 @@ build_model(struct plan *pl, struct kd_directory **ret_dir, struct kd_error *err
 }
 
 /*
- * @t's terms in searches of LOOKUP_BATCH values. Primary groups leave out the targeted
- * entries (a primary group's members include computers read already); a SID or DN asked
+ * @t's terms in searches of LOOKUP_BATCH values. A group's members leave out the targeted
+ * entries (Domain Computers' members are the computers read already); a SID or DN asked
  * for is no entry read already, and the search stays one an index answers.
  */
 static int
-look_up(struct plan *pl, const struct terms *t, bool primary, struct kd_error *err)
+look_up(struct plan *pl, const struct terms *t, bool by_group, struct kd_error *err)
 {
 	struct kd_strbuf filter;
 	int r = 0;
@@ -409,8 +423,8 @@ look_up(struct plan *pl, const struct terms *t, bool primary, struct kd_error *e
 
 		kd_strbuf_reset(&filter);
 		if (kd_strbuf_printf(&filter, "(&%s%s%s%s(|", kd_directory_filter,
-				     primary ? "(!" : "", primary ? pl->targeted : "",
-				     primary ? ")" : "") < 0 ||
+				     by_group ? "(!" : "", by_group ? pl->targeted : "",
+				     by_group ? ")" : "") < 0 ||
 		    kd_strbuf_append(&filter, t->text.data + from, t->ends[last - 1] - from) < 0 ||
 		    kd_strbuf_puts(&filter, "))") < 0) {
 			r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
@@ -446,8 +460,8 @@ collect_targeted(struct plan *pl, struct kd_error *err)
 		struct kd_directory *dir = NULL;
 
 		kd_strbuf_reset(&pl->named.text);
-		kd_strbuf_reset(&pl->primary.text);
-		pl->named.count = pl->primary.count = 0;
+		kd_strbuf_reset(&pl->by_group.text);
+		pl->named.count = pl->by_group.count = 0;
 		r = build_model(pl, &dir, err);
 		/* look-ups go by the domain's SID: without one, nothing says what is missing */
 		if (r == 0 && !kd_directory_domain(dir)->has_sid) {
@@ -457,7 +471,7 @@ collect_targeted(struct plan *pl, struct kd_error *err)
 		if (r == 0)
 			r = find_wants(pl, dir, err);
 		kd_directory_free(dir);
-		if (r < 0 || pl->named.count + pl->primary.count == 0)
+		if (r < 0 || pl->named.count + pl->by_group.count == 0)
 			break;
 		if (++pl->stats.rounds > ROUNDS_MAX) {
 			r = kd_error_set(err, KD_ERR_INCOMPLETE,
@@ -469,7 +483,7 @@ collect_targeted(struct plan *pl, struct kd_error *err)
 		before = pl->store.count;
 		r = look_up(pl, &pl->named, false, err);
 		if (r == 0)
-			r = look_up(pl, &pl->primary, true, err);
+			r = look_up(pl, &pl->by_group, true, err);
 		/* nothing new: the model would be the same, and ask only what was asked */
 		if (r == 0 && pl->store.count == before)
 			break;
@@ -497,11 +511,12 @@ kd_plan_collect(struct kd_ldap *c, enum kd_plan plan, kd_ldap_entry_fn fn, void 
 	}
 	kd_entry_store_init(&pl.store);
 	kd_strbuf_init(&pl.named.text, SIZE_MAX);
-	kd_strbuf_init(&pl.primary.text, SIZE_MAX);
+	kd_strbuf_init(&pl.by_group.text, SIZE_MAX);
 	kd_hashtab_init(&pl.kept);
 	kd_hashtab_init(&pl.asked_dns);
 	kd_hashtab_init(&pl.asked_sids);
 	kd_hashtab_init(&pl.asked_rids);
+	kd_hashtab_init(&pl.asked_member_of);
 	r = collect_targeted(&pl, err);
 	if (r == NO_DOMAIN_SID) {
 		kd_entry_store_free(&pl.store);
@@ -531,13 +546,14 @@ out:
 	kd_entry_replay_free(&rp);
 	kd_entry_store_free(&pl.store);
 	kd_strbuf_free(&pl.named.text);
-	kd_strbuf_free(&pl.primary.text);
+	kd_strbuf_free(&pl.by_group.text);
 	free(pl.named.ends);
-	free(pl.primary.ends);
+	free(pl.by_group.ends);
 	kd_hashtab_free(&pl.kept);
 	kd_hashtab_free(&pl.asked_dns);
 	kd_hashtab_free(&pl.asked_sids);
 	kd_hashtab_free(&pl.asked_rids);
+	kd_hashtab_free(&pl.asked_member_of);
 	kd_arena_free(pl.keys);
 	return r;
 }

@@ -472,6 +472,47 @@ START_TEST(test_nesting_cycle)
 }
 END_TEST
 
+/*
+ * A group's expansion does not depend on the order entries came in (a targeted
+ * collection reads look-ups last): by binary SID, whose sub-authorities compare as their
+ * little-endian bytes: not the numeric order (RID 2000 sorts before 1502), but the same
+ * whatever the input.
+ */
+static const char expand_forward_ldif[] =
+	DOMAIN_ENTRY
+	GROUP("G", DOMSID "-1500") MEMBER("a") MEMBER("b") MEMBER("c") END
+	USER("a", "1503", "512") END
+	COMPUTER("b", "1502", "4096") END
+	USER("c", "2000", "512") END;
+static const char expand_reverse_ldif[] =
+	DOMAIN_ENTRY
+	USER("c", "2000", "512") END
+	COMPUTER("b", "1502", "4096") END
+	USER("a", "1503", "512") END
+	GROUP("G", DOMSID "-1500") MEMBER("c") MEMBER("b") MEMBER("a") END;
+
+START_TEST(test_expand_group_input_order)
+{
+	struct kd_directory *fwd = load_ok(expand_forward_ldif);
+	struct kd_directory *rev = load_ok(expand_reverse_ldif);
+	uint32_t *mf = NULL, *mr = NULL;
+	size_t nf = kd_directory_expand_group(fwd, by_cn(fwd, "G"), &mf);
+	size_t nr = kd_directory_expand_group(rev, by_cn(rev, "G"), &mr);
+
+	ck_assert_uint_eq(nf, 3);
+	ck_assert_uint_eq(nr, 3);
+	for (size_t k = 0; k < 3; k++)
+		ck_assert_str_eq(kd_directory_get(fwd, mf[k])->name,
+				 kd_directory_get(rev, mr[k])->name);
+	/* the two orders of input differ: in one of them the index order is not the SID order */
+	ck_assert_uint_ne(mf[0] < mf[1], mr[0] < mr[1]);
+	free(mf);
+	free(mr);
+	kd_directory_free(fwd);
+	kd_directory_free(rev);
+}
+END_TEST
+
 /* ---- tier 0 and Protected Users ---- */
 
 static const char tier0_ldif[] =
@@ -1589,6 +1630,7 @@ kd_directory_suite(void)
 	tcase_add_test(tc, test_member_primary_group);
 	tcase_add_test(tc, test_member_of_non_group_ignored);
 	tcase_add_test(tc, test_member_order_and_spellings);
+	tcase_add_test(tc, test_expand_group_input_order);
 	tcase_add_test(tc, test_nesting_cycle);
 	suite_add_tcase(s, tc);
 

@@ -156,6 +156,8 @@ struct kd_trust {
 struct kd_coverage {
 	size_t accounts;          /* principals other than groups and foreign security principals */
 	size_t descriptors;       /* of those, with a parsed nTSecurityDescriptor carrying a DACL */
+	size_t takers;            /* accounts that take service tickets (what rbcd-writable reads) */
+	size_t taker_descriptors; /* of those, with a descriptor as above */
 	bool domain_descriptor;   /* the domain head's DACL was read */
 	bool functional_level;    /* msDS-Behavior-Version */
 	bool machine_quota;       /* ms-DS-MachineAccountQuota */
@@ -243,8 +245,9 @@ size_t kd_directory_spn_holders(const struct kd_directory *dir,
 uint32_t kd_directory_spn_head(const struct kd_directory *dir, const char *key);
 
 /*
- * The non-group principals that are transitive members of @group, in index order,
- * into a malloc'd array the caller frees. Returns the count, or (size_t)-1 on ENOMEM.
+ * The non-group principals that are transitive members of @group, ordered by SID (then
+ * DN), not by input order: the same list whichever entries a collection read first.
+ * Into a malloc'd array the caller frees. Returns the count, or (size_t)-1 on ENOMEM.
  */
 size_t kd_directory_expand_group(const struct kd_directory *dir, uint32_t group,
 				 uint32_t **ret_members);

@@ -3,7 +3,8 @@
 # The targeted collection (issue 12) against a Samba AD DC (tests/integration/lab.sh): on the
 # lab, plus cases only its look-ups find - a tier-0 member whose DN holds LDAP filter
 # metacharacters (*, (, ), \), reached by a DN look-up; a tier-0 member by primaryGroupID
-# only - the default (targeted) plan gives the findings of --full, fingerprints included,
+# only; a tier-0 member whose group hides its member attribute from the ordinary user
+# (only the member's memberOf shows it); an RBCD descriptor owned by a plain user - the default (targeted) plan gives the findings of --full, fingerprints included,
 # over 1 and 3 connections, as Administrator and as an ordinary user, from fewer entries;
 # collect records the plan, a targeted snapshot audits to the same findings, and the commands
 # that may name any account refuse it.
@@ -42,7 +43,7 @@ dn: $nest
 objectClass: group
 sAMAccountName: t0-nest
 EOF
-for u in oddname pgiduser plainuser; do
+for u in oddname pgiduser plainuser hiddenuser; do
     lab_samba_tool user create "$u" "$LAB_USER_PASS" >>"$LAB_LOG" 2>&1 ||
         lab_fail "samba-tool user create $u" || exit 1
 done
@@ -71,6 +72,56 @@ replace: primaryGroupID
 primaryGroupID: $nest_rid
 -
 EOF
+# hidden membership: hid-r, in Domain Admins, denies authenticated users the reading of its
+# member attribute (bf9679c0-...: the member attribute's schemaIDGUID)
+lab_exec ldbadd -H "$LAB_SAM" >>"$LAB_LOG" 2>&1 <<EOF || lab_fail "adding hid-r" || exit 1
+dn: CN=hid-r,CN=Users,$LAB_BASE
+objectClass: group
+sAMAccountName: hid-r
+member: CN=hiddenuser,CN=Users,$LAB_BASE
+EOF
+lab_exec ldbmodify -H "$LAB_SAM" >>"$LAB_LOG" 2>&1 <<EOF || lab_fail "hid-r in Domain Admins" || exit 1
+dn: CN=Domain Admins,CN=Users,$LAB_BASE
+changetype: modify
+add: member
+member: CN=hid-r,CN=Users,$LAB_BASE
+-
+EOF
+lab_exec samba-tool dsacl set -H "$LAB_SAM" -s "$LAB_SMBCONF" --objectdn="CN=hid-r,CN=Users,$LAB_BASE" \
+    --sddl="(OD;;RP;bf9679c0-0de6-11d0-a285-00aa003049e2;;AU)" >>"$LAB_LOG" 2>&1 ||
+    lab_fail "hiding hid-r's members" || exit 1
+# an RBCD descriptor on OWNR01$ owned by plainuser, trusting WEB02$ (the owner is resolved
+# in the finding's details: a SID the plan must look up)
+lab_samba_tool computer create OWNR01 >>"$LAB_LOG" 2>&1 || lab_fail "creating OWNR01" || exit 1
+lab_exec /usr/bin/python3 - "$LAB_SMBCONF" "$LAB_BASE" <<'PY' >>"$LAB_LOG" 2>&1 ||
+import sys
+
+import ldb
+from samba.auth import system_session
+from samba.dcerpc import security
+from samba.ndr import ndr_pack
+from samba.param import LoadParm
+from samba.samdb import SamDB
+
+lp = LoadParm()
+lp.load(sys.argv[1])
+db = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
+base = sys.argv[2]
+
+
+def sid(sam):
+    res = db.search(base=base, expression="(sAMAccountName=%s)" % sam, attrs=["objectSid"])
+    return str(db.schema_format_value("objectSid", res[0]["objectSid"][0]), "ascii")
+
+
+sd = security.descriptor.from_sddl("O:%sD:(A;;CR;;;%s)" % (sid("plainuser"), sid("WEB02$")),
+                                   security.dom_sid(str(db.get_domain_sid())))
+m = ldb.Message(ldb.Dn(db, "CN=OWNR01,CN=Computers," + base))
+m["rbcd"] = ldb.MessageElement(ndr_pack(sd), ldb.FLAG_MOD_REPLACE,
+                               "msDS-AllowedToActOnBehalfOfOtherIdentity")
+db.modify(m)
+PY
+    lab_fail "the RBCD descriptor of OWNR01" || exit 1
 # the primary group is no member value: pgiduser is in t0-nest by primaryGroupID alone
 lab_exec ldbsearch -H "$LAB_SAM" -b "$nest" -s base member 2>/dev/null | grep -qi 'member: CN=pgiduser' &&
     echo "note: the DC kept pgiduser's member value beside its primaryGroupID"
@@ -86,10 +137,16 @@ import sys
 
 d = json.load(open(sys.argv[1], encoding="utf-8"))
 names = {(f["rule"], f["account"]["name"]) for f in d["findings"]}
-want = {("privileged-delegable", "oddname"), ("privileged-delegable", "pgiduser")}
+want = {("privileged-delegable", "oddname"), ("privileged-delegable", "pgiduser"),
+        ("privileged-delegable", "hiddenuser")}
 missing = want - names
 if missing:
     print("missing:", sorted(missing), file=sys.stderr)
+    sys.exit(1)
+owners = [(f["details"].get("owner") or {}).get("name") for f in d["findings"]
+          if f["rule"] == "resource-based-delegation" and f["account"]["name"] == "OWNR01$"]
+if owners != ["plainuser"]:
+    print("OWNR01$'s RBCD owner:", owners, file=sys.stderr)
     sys.exit(1)
 if len(d["findings"]) < 20:
     print("only", len(d["findings"]), "findings", file=sys.stderr)
@@ -120,6 +177,17 @@ user_kd() {
 }
 user_kd audit -H "$LAB_URI" --full -f json -o "$w/ufull.json"
 ok "ordinary user, --full"
+# hid-r's members are hidden from this user: hiddenuser is tier 0 by its memberOf alone
+checks=$((checks + 1))
+lab_exec env KRB5CCNAME="$LAB_DIR/user.ccache" ldapsearch -Q -LLL -Y GSSAPI -H "$LAB_URI" \
+    -b "CN=hid-r,CN=Users,$LAB_BASE" -s base member 2>/dev/null | grep -qi '^member:' &&
+    fail "the ordinary user reads hid-r's members: the hidden-membership case tests nothing"
+checks=$((checks + 1))
+"$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not any(f["rule"] == "privileged-delegable" and f["account"]["name"] == "hiddenuser"
+                 for f in d["findings"]))' "$w/ufull.json" ||
+    fail "ordinary user, --full: no privileged-delegable on hiddenuser (tier 0 by memberOf)"
 user_kd audit -H "$LAB_URI" --connections 2 -f json -o "$w/ut.json"
 ok "ordinary user, targeted"
 same_findings "ordinary user: targeted vs full" "$w/ufull.json" "$w/ut.json"

@@ -37,10 +37,10 @@ struct kd_plan_stats {
  * DCs, MSAs and gMSAs), groups, delegation carriers and trust accounts by
  * userAccountControl bit, RBCD and constrained-delegation holders, adminCount and
  * sIDHistory holders, krbtgt, the domain and its trusts. Then it builds the model from
- * what it has and looks up, by objectSid, DN and primaryGroupID, whatever the model
- * refers to and lacks - owners and trustees in the descriptors of accounts that take
- * service tickets, RBCD trustees, DCSync holders, the members of every group that
- * reaches tier 0, of Protected Users and of RBCD trustee groups - round after round
+ * what it has and looks up, by objectSid, DN, primaryGroupID and memberOf, whatever the
+ * model refers to and lacks - owners and trustees in the descriptors of accounts that take
+ * service tickets, RBCD trustees and owners, DCSync holders, the members of every group
+ * that reaches tier 0, of Protected Users and of RBCD trustee groups - round after round
  * until nothing is missing. Every search is ANDed with kd_directory_filter: the
  * targeted entries are a subset of a full collection's, and the findings are the same.
  * Look-ups go by the domain's SID: when neither the domain object nor an account gives

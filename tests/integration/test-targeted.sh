@@ -47,7 +47,7 @@ dn: $nest
 objectClass: group
 sAMAccountName: t0-nest
 EOF
-for u in oddname pgiduser plainuser hiddenuser; do
+for u in oddname pgiduser plainuser hiddenuser tg_u1 tg_u2 tw_user tw_plain tw_owner tw_victim; do
     lab_samba_tool user create "$u" "$LAB_USER_PASS" >>"$LAB_LOG" 2>&1 ||
         lab_fail "samba-tool user create $u" || exit 1
 done
@@ -95,50 +95,12 @@ lab_exec samba-tool dsacl set -H "$LAB_SAM" -s "$LAB_SMBCONF" --objectdn="CN=hid
     --sddl="(OD;;RP;bf9679c0-0de6-11d0-a285-00aa003049e2;;AU)" >>"$LAB_LOG" 2>&1 ||
     lab_fail "hiding hid-r's members" || exit 1
 # an RBCD descriptor on OWNR01$ owned by plainuser, trusting WEB02$ (the owner is resolved
-# in the finding's details: a SID the plan must look up)
-lab_samba_tool computer create OWNR01 >>"$LAB_LOG" 2>&1 || lab_fail "creating OWNR01" || exit 1
-lab_exec /usr/bin/python3 - "$LAB_SMBCONF" "$LAB_BASE" <<'PY' >>"$LAB_LOG" 2>&1 ||
-import sys
-
-import ldb
-from samba.auth import system_session
-from samba.dcerpc import security
-from samba.ndr import ndr_pack
-from samba.param import LoadParm
-from samba.samdb import SamDB
-
-lp = LoadParm()
-lp.load(sys.argv[1])
-db = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
-base = sys.argv[2]
-
-
-def sid(sam):
-    res = db.search(base=base, expression="(sAMAccountName=%s)" % sam, attrs=["objectSid"])
-    return str(db.schema_format_value("objectSid", res[0]["objectSid"][0]), "ascii")
-
-
-sd = security.descriptor.from_sddl("O:%sD:(A;;CR;;;%s)" % (sid("plainuser"), sid("WEB02$")),
-                                   security.dom_sid(str(db.get_domain_sid())))
-m = ldb.Message(ldb.Dn(db, "CN=OWNR01,CN=Computers," + base))
-m["rbcd"] = ldb.MessageElement(ndr_pack(sd), ldb.FLAG_MOD_REPLACE,
-                               "msDS-AllowedToActOnBehalfOfOtherIdentity")
-db.modify(m)
-PY
-    lab_fail "the RBCD descriptor of OWNR01" || exit 1
-# the primary group is no member value: pgiduser is in t0-nest by primaryGroupID alone
-lab_exec ldbsearch -H "$LAB_SAM" -b "$nest" -s base member 2>/dev/null | grep -qi 'member: CN=pgiduser' &&
-    echo "note: the DC kept pgiduser's member value beside its primaryGroupID"
-
-# ---- cases for the writers' and trustees' look-ups (by SID, then group members) ----
-# tg-rbcd, a group of plain users, is OWNR02$'s RBCD trustee; tw-grp (not tier 0) may write
-# the DC's RBCD, its member tw_user a chain start; tw_plain has GenericWrite on TW01$ and on
-# tw_victim, a user with no SPN (no service ticket: no rbcd-writable); tw_owner owns TW02$.
-for u in tg_u1 tg_u2 tw_user tw_plain tw_owner tw_victim; do
-    lab_samba_tool user create "$u" "$LAB_USER_PASS" >>"$LAB_LOG" 2>&1 ||
-        lab_fail "samba-tool user create $u" || exit 1
-done
-for c in OWNR02 TW01 TW02; do
+# in the finding's details: a SID the plan must look up). Writers and trustees the plan
+# looks up by SID, then their groups' members: tg-rbcd, a group of plain users, is OWNR02$'s
+# RBCD trustee; tw-grp (not tier 0) may write the DC's RBCD, its member tw_user a chain start;
+# tw_plain has GenericWrite on TW01$ and on tw_victim, a user with no SPN (no service ticket:
+# no rbcd-writable); tw_owner owns TW02$.
+for c in OWNR01 OWNR02 TW01 TW02; do
     lab_samba_tool computer create "$c" >>"$LAB_LOG" 2>&1 || lab_fail "creating $c" || exit 1
 done
 lab_exec ldbadd -H "$LAB_SAM" >>"$LAB_LOG" 2>&1 <<EOF || lab_fail "adding tg-rbcd, tw-grp" || exit 1
@@ -181,7 +143,6 @@ lp = LoadParm()
 lp.load(sys.argv[1])
 db = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
 base = sys.argv[2]
-dom = security.dom_sid(str(db.get_domain_sid()))
 
 
 def sid(sam):
@@ -189,6 +150,12 @@ def sid(sam):
     return str(db.schema_format_value("objectSid", res[0]["objectSid"][0]), "ascii")
 
 
+dom = security.dom_sid(str(db.get_domain_sid()))
+sd = security.descriptor.from_sddl("O:%sD:(A;;CR;;;%s)" % (sid("plainuser"), sid("WEB02$")), dom)
+m = ldb.Message(ldb.Dn(db, "CN=OWNR01,CN=Computers," + base))
+m["rbcd"] = ldb.MessageElement(ndr_pack(sd), ldb.FLAG_MOD_REPLACE,
+                               "msDS-AllowedToActOnBehalfOfOtherIdentity")
+db.modify(m)
 m = ldb.Message(ldb.Dn(db, "CN=OWNR02,CN=Computers," + base))
 m["rbcd"] = ldb.MessageElement(
     ndr_pack(security.descriptor.from_sddl("O:BAD:(A;;CR;;;%s)" % sid("tg-rbcd"), dom)),
@@ -199,7 +166,10 @@ m["sd"] = ldb.MessageElement(ndr_pack(security.descriptor.from_sddl("O:%s" % sid
                              ldb.FLAG_MOD_REPLACE, "nTSecurityDescriptor")
 db.modify(m, controls=["sd_flags:1:%d" % security.SECINFO_OWNER])
 PY
-    lab_fail "OWNR02\$'s RBCD trustee group, TW02\$'s owner" || exit 1
+    lab_fail "the RBCD descriptors of OWNR01, OWNR02; TW02's owner" || exit 1
+# the primary group is no member value: pgiduser is in t0-nest by primaryGroupID alone
+lab_exec ldbsearch -H "$LAB_SAM" -b "$nest" -s base member 2>/dev/null | grep -qi 'member: CN=pgiduser' &&
+    echo "note: the DC kept pgiduser's member value beside its primaryGroupID"
 
 # ---- Administrator: --full, then the targeted plan over 1 and 3 connections ----
 kd audit -H "$LAB_URI" --full -f json -o "$w/full.json"
@@ -223,6 +193,8 @@ owners = [(f["details"].get("owner") or {}).get("name") for f in d["findings"]
 if owners != ["plainuser"]:
     print("OWNR01$'s RBCD owner:", owners, file=sys.stderr)
     sys.exit(1)
+
+
 def writers(name):
     return sorted((w["name"], w["via"]) for f in d["findings"]
                   if f["rule"] == "rbcd-writable" and f["account"]["name"] == name
@@ -312,8 +284,8 @@ grep -qx '# plan: full' "$w/f.ldif" || fail "full snapshot: no '# plan: full'"
 # the plan line is in the header (before the first entry), after the source line
 for p in t:targeted f:full; do
     checks=$((checks + 1))
-    [ "$(sed '/^dn:/q' "$w/${p%%:*}.ldif" | grep -e '^# source:' -e '^# plan:' | sed 's/: .*//' | tr '\n' ' ')" = \
-        "# source # plan " ] && [ "$(grep -c '^# plan:' "$w/${p%%:*}.ldif")" -eq 1 ] ||
+    hdr=$(sed '/^dn:/q' "$w/${p%%:*}.ldif" | grep -e '^# source:' -e '^# plan:' | sed 's/: .*//')
+    [ "$hdr" = "$(printf '# source\n# plan')" ] && [ "$(grep -c '^# plan:' "$w/${p%%:*}.ldif")" -eq 1 ] ||
         fail "${p%%:*}.ldif: not one '# plan: ${p#*:}' after '# source:' in the header"
 done
 dns() { grep '^dn' "$1" | tr '[:upper:]' '[:lower:]' | sort; }

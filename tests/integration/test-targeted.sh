@@ -4,8 +4,12 @@
 # lab, plus cases only its look-ups find - a tier-0 member whose DN holds LDAP filter
 # metacharacters (*, (, ), \), reached by a DN look-up; a tier-0 member by primaryGroupID
 # only; a tier-0 member whose group hides its member attribute from the ordinary user
-# (only the member's memberOf shows it); an RBCD descriptor owned by a plain user - the default (targeted) plan gives the findings of --full, fingerprints included,
-# over 1 and 3 connections, as Administrator and as an ordinary user, from fewer entries;
+# (only the member's memberOf shows it); an RBCD descriptor owned by a plain user; writers the
+# plan looks up by SID (a plain user with GenericWrite, a plain owner, a group writing the DC's
+# RBCD whose plain member starts a chain; no rbcd-writable on a user without an SPN); an RBCD
+# trustee group of plain users - the default (targeted) plan gives the findings of --full,
+# fingerprints included, over 1 and 3 connections, as Administrator and as an ordinary user,
+# from fewer entries;
 # collect records the plan, a targeted snapshot audits to the same findings, and the commands
 # that may name any account refuse it.
 # Usage: test-targeted.sh KDELEG SOURCE_ROOT. Exit 77 (skipped) when no lab can run here.
@@ -43,7 +47,7 @@ dn: $nest
 objectClass: group
 sAMAccountName: t0-nest
 EOF
-for u in oddname pgiduser plainuser hiddenuser; do
+for u in oddname pgiduser plainuser hiddenuser tg_u1 tg_u2 tw_user tw_plain tw_owner tw_victim; do
     lab_samba_tool user create "$u" "$LAB_USER_PASS" >>"$LAB_LOG" 2>&1 ||
         lab_fail "samba-tool user create $u" || exit 1
 done
@@ -91,8 +95,40 @@ lab_exec samba-tool dsacl set -H "$LAB_SAM" -s "$LAB_SMBCONF" --objectdn="CN=hid
     --sddl="(OD;;RP;bf9679c0-0de6-11d0-a285-00aa003049e2;;AU)" >>"$LAB_LOG" 2>&1 ||
     lab_fail "hiding hid-r's members" || exit 1
 # an RBCD descriptor on OWNR01$ owned by plainuser, trusting WEB02$ (the owner is resolved
-# in the finding's details: a SID the plan must look up)
-lab_samba_tool computer create OWNR01 >>"$LAB_LOG" 2>&1 || lab_fail "creating OWNR01" || exit 1
+# in the finding's details: a SID the plan must look up). Writers and trustees the plan
+# looks up by SID, then their groups' members: tg-rbcd, a group of plain users, is OWNR02$'s
+# RBCD trustee; tw-grp (not tier 0) may write the DC's RBCD, its member tw_user a chain start;
+# tw_plain has GenericWrite on TW01$ and on tw_victim, a user with no SPN (no service ticket:
+# no rbcd-writable); tw_owner owns TW02$.
+for c in OWNR01 OWNR02 TW01 TW02; do
+    lab_samba_tool computer create "$c" >>"$LAB_LOG" 2>&1 || lab_fail "creating $c" || exit 1
+done
+lab_exec ldbadd -H "$LAB_SAM" >>"$LAB_LOG" 2>&1 <<EOF || lab_fail "adding tg-rbcd, tw-grp" || exit 1
+dn: CN=tg-rbcd,CN=Users,$LAB_BASE
+objectClass: group
+sAMAccountName: tg-rbcd
+member: CN=tg_u1,CN=Users,$LAB_BASE
+member: CN=tg_u2,CN=Users,$LAB_BASE
+
+dn: CN=tw-grp,CN=Users,$LAB_BASE
+objectClass: group
+sAMAccountName: tw-grp
+member: CN=tw_user,CN=Users,$LAB_BASE
+EOF
+sid_of() {
+    lab_exec ldbsearch -H "$LAB_SAM" -b "$LAB_BASE" "(sAMAccountName=$1)" objectSid 2>>"$LAB_LOG" |
+        sed -n 's/^objectSid: //p'
+}
+rbcd_attr=3f78c3e5-f79a-46bd-a0b8-9d18116ddc79
+dc_dn=$(lab_exec ldbsearch -H "$LAB_SAM" -b "$LAB_BASE" '(sAMAccountName=DC1$)' dn 2>>"$LAB_LOG" |
+    sed -n 's/^dn: //p')
+[ -n "$dc_dn" ] || lab_fail "no DN for DC1\$" || exit 1
+for a in "$dc_dn|(OA;;WP;$rbcd_attr;;$(sid_of tw-grp))" \
+    "CN=TW01,CN=Computers,$LAB_BASE|(A;;GW;;;$(sid_of tw_plain))" \
+    "CN=tw_victim,CN=Users,$LAB_BASE|(A;;GW;;;$(sid_of tw_plain))"; do
+    lab_exec samba-tool dsacl set -H "$LAB_SAM" -s "$LAB_SMBCONF" --objectdn="${a%%|*}" \
+        --sddl="${a#*|}" >>"$LAB_LOG" 2>&1 || lab_fail "ACE ${a#*|} on ${a%%|*}" || exit 1
+done
 lab_exec /usr/bin/python3 - "$LAB_SMBCONF" "$LAB_BASE" <<'PY' >>"$LAB_LOG" 2>&1 ||
 import sys
 
@@ -114,14 +150,23 @@ def sid(sam):
     return str(db.schema_format_value("objectSid", res[0]["objectSid"][0]), "ascii")
 
 
-sd = security.descriptor.from_sddl("O:%sD:(A;;CR;;;%s)" % (sid("plainuser"), sid("WEB02$")),
-                                   security.dom_sid(str(db.get_domain_sid())))
+dom = security.dom_sid(str(db.get_domain_sid()))
+sd = security.descriptor.from_sddl("O:%sD:(A;;CR;;;%s)" % (sid("plainuser"), sid("WEB02$")), dom)
 m = ldb.Message(ldb.Dn(db, "CN=OWNR01,CN=Computers," + base))
 m["rbcd"] = ldb.MessageElement(ndr_pack(sd), ldb.FLAG_MOD_REPLACE,
                                "msDS-AllowedToActOnBehalfOfOtherIdentity")
 db.modify(m)
+m = ldb.Message(ldb.Dn(db, "CN=OWNR02,CN=Computers," + base))
+m["rbcd"] = ldb.MessageElement(
+    ndr_pack(security.descriptor.from_sddl("O:BAD:(A;;CR;;;%s)" % sid("tg-rbcd"), dom)),
+    ldb.FLAG_MOD_REPLACE, "msDS-AllowedToActOnBehalfOfOtherIdentity")
+db.modify(m)
+m = ldb.Message(ldb.Dn(db, "CN=TW02,CN=Computers," + base))
+m["sd"] = ldb.MessageElement(ndr_pack(security.descriptor.from_sddl("O:%s" % sid("tw_owner"), dom)),
+                             ldb.FLAG_MOD_REPLACE, "nTSecurityDescriptor")
+db.modify(m, controls=["sd_flags:1:%d" % security.SECINFO_OWNER])
 PY
-    lab_fail "the RBCD descriptor of OWNR01" || exit 1
+    lab_fail "the RBCD descriptors of OWNR01, OWNR02; TW02's owner" || exit 1
 # the primary group is no member value: pgiduser is in t0-nest by primaryGroupID alone
 lab_exec ldbsearch -H "$LAB_SAM" -b "$nest" -s base member 2>/dev/null | grep -qi 'member: CN=pgiduser' &&
     echo "note: the DC kept pgiduser's member value beside its primaryGroupID"
@@ -147,6 +192,28 @@ owners = [(f["details"].get("owner") or {}).get("name") for f in d["findings"]
           if f["rule"] == "resource-based-delegation" and f["account"]["name"] == "OWNR01$"]
 if owners != ["plainuser"]:
     print("OWNR01$'s RBCD owner:", owners, file=sys.stderr)
+    sys.exit(1)
+
+
+def writers(name):
+    return sorted((w["name"], w["via"]) for f in d["findings"]
+                  if f["rule"] == "rbcd-writable" and f["account"]["name"] == name
+                  for w in f["details"]["writers"])
+
+
+for acct, w in (("DC1$", ("tw-grp", "write-property-attribute")),
+                ("TW01$", ("tw_plain", "write-all-properties")),
+                ("TW02$", ("tw_owner", "owner"))):
+    if w not in writers(acct):
+        print("rbcd-writable on %s lacks %s: %s" % (acct, w, writers(acct)), file=sys.stderr)
+        sys.exit(1)
+if writers("tw_victim"):
+    print("rbcd-writable on tw_victim (no SPN):", writers("tw_victim"), file=sys.stderr)
+    sys.exit(1)
+trustees = [sorted(t["name"] for t in f["details"]["effective_trustees"]) for f in d["findings"]
+            if f["rule"] == "resource-based-delegation" and f["account"]["name"] == "OWNR02$"]
+if trustees != [["tg_u1", "tg_u2"]]:
+    print("OWNR02$'s trustees (tg-rbcd's members):", trustees, file=sys.stderr)
     sys.exit(1)
 if len(d["findings"]) < 20:
     print("only", len(d["findings"]), "findings", file=sys.stderr)
@@ -188,9 +255,24 @@ d = json.load(open(sys.argv[1]))
 sys.exit(not any(f["rule"] == "privileged-delegable" and f["account"]["name"] == "hiddenuser"
                  for f in d["findings"]))' "$w/ufull.json" ||
     fail "ordinary user, --full: no privileged-delegable on hiddenuser (tier 0 by memberOf)"
-user_kd audit -H "$LAB_URI" --connections 2 -f json -o "$w/ut.json"
-ok "ordinary user, targeted"
-same_findings "ordinary user: targeted vs full" "$w/ufull.json" "$w/ut.json"
+for n in 1 3; do
+    user_kd audit -H "$LAB_URI" --connections "$n" -f json -o "$w/ut$n.json"
+    ok "ordinary user, targeted, $n connections"
+    same_findings "ordinary user: targeted ($n connections) vs full" "$w/ufull.json" "$w/ut$n.json"
+    [ "$(field "$w/ut$n.json" 'd["counts"]["entries"]')" -lt "$(field "$w/ufull.json" 'd["counts"]["entries"]')" ] ||
+        fail "ordinary user: targeted ($n connections) read no fewer entries than full"
+done
+
+# an ordinary user by simple bind over verified TLS, as test-parallel.sh binds
+printf '%s\n' "$LAB_USER_PASS" >"$w/password"
+chmod 600 "$w/password"
+carol=(-H "ldaps://$LAB_FQDN" --ca-file "$LAB_CA" --simple-bind "carol@${LAB_REALM,,}"
+    --password-file "$w/password" -f json)
+kd audit "${carol[@]}" --full -o "$w/cfull.json"
+ok "simple bind, --full"
+kd audit "${carol[@]}" --connections 3 -o "$w/ct3.json"
+ok "simple bind, targeted, 3 connections"
+same_findings "simple bind: targeted (3 connections) vs full" "$w/cfull.json" "$w/ct3.json"
 
 # ---- collect: the plan in the header, a subset of the entries, the same findings ----
 kd collect -H "$LAB_URI" -o "$w/t.ldif"
@@ -199,6 +281,13 @@ kd collect -H "$LAB_URI" --full -o "$w/f.ldif"
 ok "collect --full"
 grep -qx '# plan: targeted' "$w/t.ldif" || fail "targeted snapshot: no '# plan: targeted'"
 grep -qx '# plan: full' "$w/f.ldif" || fail "full snapshot: no '# plan: full'"
+# the plan line is in the header (before the first entry), after the source line
+for p in t:targeted f:full; do
+    checks=$((checks + 1))
+    hdr=$(sed '/^dn:/q' "$w/${p%%:*}.ldif" | grep -e '^# source:' -e '^# plan:' | sed 's/: .*//')
+    [ "$hdr" = "$(printf '# source\n# plan')" ] && [ "$(grep -c '^# plan:' "$w/${p%%:*}.ldif")" -eq 1 ] ||
+        fail "${p%%:*}.ldif: not one '# plan: ${p#*:}' after '# source:' in the header"
+done
 dns() { grep '^dn' "$1" | tr '[:upper:]' '[:lower:]' | sort; }
 extra=$(comm -23 <(dns "$w/t.ldif") <(dns "$w/f.ldif"))
 [ -z "$extra" ] || fail "the targeted snapshot has entries the full one lacks: $(echo "$extra" | head -3)"
@@ -218,6 +307,12 @@ cp "$w/out" "$w/paths-t.json"
 kd paths -H "$LAB_URI" --full -f json
 ok "paths --full"
 cmp -s "$w/paths-t.json" "$w/out" || fail "paths differ: $(diff "$w/paths-t.json" "$w/out" | head -5)"
+# tw_user, a plain member of tw-grp, starts a chain (to the DC's RBCD) in both
+for p in "$w/paths-t.json" "$w/out"; do
+    checks=$((checks + 1))
+    grep -q '"text": "tw_user --member--> tw-grp --write-rbcd [^"]*--> DC1\$' "$p" ||
+        fail "no chain from tw_user in $p"
+done
 kd paths --ldif "$w/t.ldif" --from pgiduser
 [ "$rc" -eq 2 ] || fail "paths --from on a targeted snapshot: exit $rc"
 grep -q 'targeted' "$w/err" || fail "paths --from on a targeted snapshot: $(head -c 300 "$w/err")"

@@ -16,8 +16,7 @@ struct snapshot {
 	const char *path;
 	struct kd_directory *dir;
 	const char *source;         /* the DC's URI */
-	enum kd_plan plan;
-	struct kd_plan_stats stats; /* full_instead is known before the first entry */
+	struct kd_plan_stats stats; /* its plan is known before the first entry */
 	bool headed;
 };
 
@@ -25,14 +24,13 @@ struct snapshot {
 static int
 write_header(struct snapshot *snap, struct kd_error *err)
 {
-	enum kd_plan plan = snap->stats.full_instead ? KD_PLAN_FULL : snap->plan;
+	const char *plan = kd_plan_name(snap->stats.plan);
 
 	if (snap->headed)
 		return 0;
 	snap->headed = true;
-	kd_directory_set_plan(snap->dir, kd_plan_name(plan));
-	if (kd_ldif_write_header(snap->file, snap->source, kd_plan_name(plan), time(NULL), err) <
-	    0) {
+	kd_directory_set_plan(snap->dir, plan);
+	if (kd_ldif_write_header(snap->file, snap->source, plan, time(NULL), err) < 0) {
 		kd_error_set_where(err, snap->path, 0, NULL, NULL);
 		return KD_ERR_IO;
 	}
@@ -90,10 +88,10 @@ cli_cmd_collect(struct cli_args *args)
 	if (r == 0)
 		r = cli_open_ldap(args, &conn, &pr, &err);
 	snap.file = out.file;
-	snap.plan = cli_plan(args);
 	if (r == 0) {
 		snap.source = kd_ldap_uri(conn);
-		r = kd_plan_collect(conn, snap.plan, entry_to_snapshot, &snap, &snap.stats, &err);
+		r = kd_plan_collect(conn, cli_plan(args), entry_to_snapshot, &snap, &snap.stats,
+				    &err);
 	}
 	if (r == 0) /* no entry at all: the scope check below refuses it */
 		r = write_header(&snap, &err);

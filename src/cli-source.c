@@ -221,7 +221,7 @@ load_ldap(struct cli_args *args, enum kd_plan plan, struct kd_directory *dir,
 
 	if (r == 0)
 		r = kd_plan_collect(conn, plan, entry_to_directory, dir, &stats, err);
-	kd_directory_set_plan(dir, kd_plan_name(stats.full_instead ? KD_PLAN_FULL : plan));
+	kd_directory_set_plan(dir, kd_plan_name(stats.plan));
 	cli_end_progress(&pr);
 	if (r == 0 && !(*ret_source = strdup(kd_ldap_uri(conn))))
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");

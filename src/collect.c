@@ -13,6 +13,7 @@
 
 #include "kdeleg/arena.h"
 #include "kdeleg/directory.h"
+#include "kdeleg/plan.h"
 
 #include "collect-private.h"
 #include "ldap-private.h"
@@ -56,24 +57,15 @@ config_dn(const struct kd_ldap *c, const char *rdns)
 	return dn;
 }
 
-/* The crossRef of the naming context searched, its DN escaped (RFC 4515); malloc'd. */
-static char *
-cross_ref_filter(const struct kd_ldap *c)
+/* The crossRef of the naming context searched, its DN escaped (RFC 4515): in @b. */
+static int
+cross_ref_filter(const struct kd_ldap *c, struct kd_strbuf *b)
 {
-	static const char head[] = "(&(objectClass=crossRef)(nCName=";
-	struct berval in = {strlen(c->base), c->base}, escaped = {0, NULL};
-	char *filter = NULL;
-
-	if (ldap_bv2escaped_filter_value(&in, &escaped) != 0)
-		return NULL;
-	filter = malloc(sizeof(head) - 1 + escaped.bv_len + 3);
-	if (filter) {
-		memcpy(filter, head, sizeof(head) - 1);
-		memcpy(filter + sizeof(head) - 1, escaped.bv_val, escaped.bv_len);
-		memcpy(filter + sizeof(head) - 1 + escaped.bv_len, "))", 3);
-	}
-	ber_memfree(escaped.bv_val);
-	return filter;
+	if (kd_strbuf_puts(b, "(&(objectClass=crossRef)") < 0 ||
+	    kd_plan_filter_term(b, "nCName", c->base, strlen(c->base), false) < 0 ||
+	    kd_strbuf_putc(b, ')') < 0)
+		return KD_ERR_NOMEM;
+	return 0;
 }
 
 /* ---- entries kept in memory: a range until its turn, the targeted plan's entries ---- */
@@ -609,10 +601,11 @@ kd_collect_config(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_e
 {
 	char *spn_base = config_dn(c, SPN_MAPPINGS_RDNS);
 	char *partitions = config_dn(c, PARTITIONS_RDNS);
-	char *cross_ref = cross_ref_filter(c);
+	struct kd_strbuf cross_ref;
 	int r = 0;
 
-	if (!spn_base || !partitions || !cross_ref) {
+	kd_strbuf_init(&cross_ref, SIZE_MAX);
+	if (!spn_base || !partitions || cross_ref_filter(c, &cross_ref) < 0) {
 		r = kd_error_set(err, KD_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -620,7 +613,7 @@ kd_collect_config(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_e
 		const struct kd_ldap_search searches[] = {
 			{"spn-mappings", spn_base, LDAP_SCOPE_BASE, "(objectClass=*)",
 			 spn_mapping_attributes, false, false},
-			{"cross-ref", partitions, LDAP_SCOPE_ONELEVEL, cross_ref,
+			{"cross-ref", partitions, LDAP_SCOPE_ONELEVEL, kd_strbuf_str(&cross_ref),
 			 cross_ref_attributes, false, false},
 		};
 
@@ -630,7 +623,7 @@ kd_collect_config(struct kd_ldap *c, kd_ldap_entry_fn fn, void *ctx, struct kd_e
 out:
 	free(spn_base);
 	free(partitions);
-	free(cross_ref);
+	kd_strbuf_free(&cross_ref);
 	return r;
 }
 

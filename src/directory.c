@@ -2319,7 +2319,6 @@ void
 kd_directory_set_plan(struct kd_directory *dir, const char *plan)
 {
 	dir->plan = plan;
-	dir->coverage.plan = plan;
 }
 
 const struct kd_coverage *

@@ -36,9 +36,11 @@
 	"(userAccountControl:1.2.840.113556.1.4.804:=%u)(adminCount=*)(sIDHistory=*)"           \
 	"(sAMAccountName=krbtgt*))"
 
-/* A look-up's filter holds this many values at most: ~50 KB, far below any DC's limit,
- * and few searches (each costs the DC a fixed price). */
+/* A look-up's filter holds this many values (~50 KB of SIDs) and this many bytes at most:
+ * far below any DC's request limit, whatever length the DNs it sent, and few searches
+ * (each costs the DC a fixed price). */
 #define LOOKUP_BATCH 500
+#define LOOKUP_BYTES ((size_t)64 * 1024)
 /* Look-up rounds end when nothing is missing, in two or three rounds on any real domain
  * (groups all come first). A DC that keeps inventing references is stopped here. */
 #define ROUNDS_MAX 32
@@ -205,15 +207,16 @@ want_unlisted_members(struct plan *pl, const struct kd_directory *dir,
 	struct kd_sid sid;
 	uint32_t rid;
 	char text[16];
-	int r = 0;
+	int r;
 
-	if (!group->listed_members)
+	if (!group->listed_members) {
 		r = kd_ldap_seen_dn(&pl->keys, &pl->asked_member_of, group->dn);
-	if (r < 0)
-		return r;
-	if (!group->listed_members && r == 0 &&
-	    (r = add_term(pl, &pl->by_group, "memberOf", group->dn, strlen(group->dn), false)) < 0)
-		return r;
+		if (r == 0)
+			r = add_term(pl, &pl->by_group, "memberOf", group->dn, strlen(group->dn),
+				     false);
+		if (r < 0)
+			return r;
+	}
 	if (!group->has_sid || !d->has_sid)
 		return 0;
 	sid = kd_principal_sid(group);
@@ -417,14 +420,18 @@ look_up(struct plan *pl, const struct terms *t, bool by_group, struct kd_error *
 
 	kd_strbuf_init(&filter, SIZE_MAX);
 	pl->lookup = true;
-	for (size_t first = 0; first < t->count && r == 0; first += LOOKUP_BATCH) {
-		size_t last = first + LOOKUP_BATCH < t->count ? first + LOOKUP_BATCH : t->count;
+	for (size_t first = 0, last; first < t->count && r == 0; first = last) {
 		size_t from = first ? t->ends[first - 1] : 0;
 		struct kd_ldap_search s = {
 			.stage = "look-ups", .base = pl->c->base, .scope = LDAP_SCOPE_SUBTREE,
 			.attributes = kd_directory_attributes, .paged = true, .sd_flags = true,
 		};
 
+		/* LOOKUP_BATCH values, fewer when the DC's DNs are long: at least one */
+		for (last = first + 1; last < t->count && last - first < LOOKUP_BATCH &&
+				       t->ends[last] - from <= LOOKUP_BYTES;
+		     last++)
+			;
 		kd_strbuf_reset(&filter);
 		if (kd_strbuf_printf(&filter, "(&%s%s%s%s(|", kd_directory_filter,
 				     by_group ? "(!" : "", by_group ? pl->targeted : "",
@@ -503,8 +510,9 @@ kd_plan_collect(struct kd_ldap *c, enum kd_plan plan, kd_ldap_entry_fn fn, void 
 	struct kd_entry_replay rp = {0};
 	int r, more = 0;
 
+	pl.stats.plan = plan;
 	if (stats)
-		*stats = (struct kd_plan_stats){0};
+		*stats = pl.stats;
 	if (!c || !fn)
 		return kd_error_set(err, KD_ERR_USAGE, "kd_plan_collect: no connection");
 	if (plan == KD_PLAN_FULL) {
@@ -525,9 +533,9 @@ kd_plan_collect(struct kd_ldap *c, enum kd_plan plan, kd_ldap_entry_fn fn, void 
 	if (r == NO_DOMAIN_SID) {
 		kd_entry_store_free(&pl.store);
 		kd_collect_forget_dns(c);
-		pl.stats.full_instead = true;
+		pl.stats.plan = KD_PLAN_FULL;
 		if (stats) /* before the first entry: a snapshot's header says which plan */
-			stats->full_instead = true;
+			stats->plan = KD_PLAN_FULL;
 		r = kd_ldap_collect(c, fn, ctx, err);
 		pl.stats.entries = kd_ldap_entries(c);
 		goto out;

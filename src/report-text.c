@@ -458,6 +458,7 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 	     const struct kd_report_meta *meta)
 {
 	const struct kd_domain *d = kd_directory_domain(dir);
+	const char *plan = kd_directory_coverage(dir)->plan;
 	struct kd_directory_counts c;
 	char sid[KD_SID_STRING_MAX], buf[256];
 
@@ -484,8 +485,7 @@ header_block(struct text *t, const struct kd_directory *dir, const struct kd_fin
 		 c.service_accounts, PLURAL(c.service_accounts), c.groups, PLURAL(c.groups),
 		 c.entries, c.entries == 1 ? "y" : "ies");
 	lit(t, buf);
-	if (kd_directory_coverage(dir)->plan &&
-	    strcmp(kd_directory_coverage(dir)->plan, "targeted") == 0)
+	if (plan && strcmp(plan, "targeted") == 0)
 		lit(t, "plan:     targeted (the accounts a finding can need, not every account; "
 		       "--full reads them all)\n");
 	{

@@ -199,7 +199,7 @@ int kd_directory_add(struct kd_directory *dir, const struct kd_entry *entry, str
  */
 int kd_directory_finish(struct kd_directory *dir, struct kd_error *err);
 
-/* Records the collection plan (a static string) for kd_coverage.plan. */
+/* Records the collection plan (a static string) for kd_coverage.plan; before finish. */
 void kd_directory_set_plan(struct kd_directory *dir, const char *plan);
 
 const struct kd_domain *kd_directory_domain(const struct kd_directory *dir);

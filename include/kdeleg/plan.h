@@ -23,11 +23,11 @@ const char *kd_plan_name(enum kd_plan plan);
 struct kd_plan_stats {
 	size_t entries;  /* handed to the callback */
 	size_t rounds;   /* look-up rounds after the first search */
-	size_t lookups;  /* values looked up (SIDs, DNs, primary groups) */
+	size_t lookups;  /* values looked up (SIDs, DNs, primary groups, memberOf) */
 	size_t skipped;  /* entries a look-up returned twice, handed once */
-	/* no domain SID in the first search's entries: read in full; set before the first
-	 * entry reaches the callback */
-	bool full_instead;
+	/* the plan the entries came by: the one asked for, or KD_PLAN_FULL when the targeted
+	 * plan found no domain SID; set before the first entry reaches the callback */
+	enum kd_plan plan;
 };
 
 /*
@@ -44,7 +44,7 @@ struct kd_plan_stats {
  * until nothing is missing. Every search is ANDed with kd_directory_filter: the
  * targeted entries are a subset of a full collection's, and the findings are the same.
  * Look-ups go by the domain's SID: when neither the domain object nor an account gives
- * it, the full collection follows (stats->full_instead). Fails as kd_ldap_collect()
+ * it, the full collection follows (stats->plan says so). Fails as kd_ldap_collect()
  * does; nothing reaches @fn before the look-ups end.
  * @stats may be NULL.
  */
